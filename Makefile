@@ -1,0 +1,36 @@
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DEBUG ?= 1
+
+.PHONY: install run test lint format lock
+
+$(BIN)/.installed: pyproject.toml requirements.lock scripts/system-deps.sh
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 requis (trouvé %s)" % sys.version.split()[0]'
+	scripts/system-deps.sh test
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c requirements.lock -e ".[dev]"
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_reference_data
+	$(BIN)/python manage.py create_demo_accounts
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install
+	scripts/test.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lock: install
+	$(BIN)/pip freeze --exclude-editable | sed '1i # Pinned versions every install uses (pip install -c requirements.lock). Refresh: make lock.' > requirements.lock

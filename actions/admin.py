@@ -1,0 +1,122 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from actions.models import Action, Milestone, Operation, ProgressUpdate, QualityNote, ResultIndicator
+from financing.models import FundingLine
+
+
+class OperationInline(admin.StackedInline):
+    model = Operation
+    extra = 0
+    fields = [
+        "position",
+        "reference",
+        "name",
+        "description",
+        ("cost_kind", "cost_amount", "cost_min", "cost_max", "cost_per_year", "cost_basis"),
+        "cost_text",
+        ("start_on", "start_precision", "start_until", "start_text"),
+        ("end_on", "end_precision", "end_until", "end_text"),
+    ]
+
+
+class FundingLineInline(admin.TabularInline):
+    model = FundingLine
+    extra = 0
+    fields = ["funder", "scheme", "nature", "amount", "share", "basis", "status", "decision_reference", "decision_date"]
+    autocomplete_fields = ["funder"]
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+    fields = ["position", "label", "planned_on", "planned_precision", "planned_text", "achieved_on"]
+
+
+class ResultIndicatorInline(admin.TabularInline):
+    model = ResultIndicator
+    extra = 0
+
+
+class QualityNoteInline(admin.StackedInline):
+    model = QualityNote
+    extra = 0
+
+
+@admin.register(Action)
+class ActionAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "title", "territory", "project_owner", "status", "cost_display"]
+    list_filter = ["convention", "amendment", "kind", "project_type", "status", "territory", "axes", "sub_axis"]
+    search_fields = ["code", "title", "description"]
+    autocomplete_fields = ["territory", "project_owner", "partners"]
+    filter_horizontal = ["axes"]
+    fieldsets = [
+        (None, {"fields": ["convention", "amendment", "code", "title", "kind", "project_type", "status"]}),
+        ("Rattachement", {"fields": ["territory", "project_owner", "axes", "sub_axis", "partners"]}),
+        ("Contenu", {"fields": ["description", "objectives", "stakeholders", "funding_text"]}),
+        (
+            "Budget",
+            {
+                "fields": [
+                    ("cost_kind", "cost_amount", "cost_min", "cost_max", "cost_per_year", "cost_basis"),
+                    "cost_text",
+                ]
+            },
+        ),
+        (
+            "Calendrier",
+            {
+                "fields": [
+                    ("start_on", "start_precision", "start_until", "start_text"),
+                    ("end_on", "end_precision", "end_until", "end_text"),
+                ]
+            },
+        ),
+        ("Source", {"fields": ["source_document", "source_reference"]}),
+    ]
+    inlines = [OperationInline, FundingLineInline, MilestoneInline, ResultIndicatorInline, QualityNoteInline]
+
+    @admin.display(description="Coût")
+    def cost_display(self, obj):
+        return obj.cost_display
+
+
+@admin.register(Operation)
+class OperationAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "action", "cost_display"]
+    list_filter = ["action__territory"]
+    search_fields = ["name", "action__code"]
+
+    @admin.display(description="Coût")
+    def cost_display(self, obj):
+        return obj.cost_display
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    list_display = ["label", "action", "planned_display", "achieved_on"]
+    search_fields = ["label", "action__code"]
+
+    @admin.display(description="Prévu")
+    def planned_display(self, obj):
+        return obj.planned_display
+
+
+@admin.register(ResultIndicator)
+class ResultIndicatorAdmin(admin.ModelAdmin):
+    list_display = ["label", "action", "target", "achieved"]
+    search_fields = ["label", "action__code"]
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(admin.ModelAdmin):
+    list_display = ["action", "year", "semester", "status", "percent_done", "author"]
+    list_filter = ["year", "semester", "status"]
+    search_fields = ["action__code", "achievements"]
+
+
+@admin.register(QualityNote)
+class QualityNoteAdmin(admin.ModelAdmin):
+    list_display = ["action", "field", "is_open"]
+    list_filter = ["is_open", "field"]
+    search_fields = ["action__code", "description"]

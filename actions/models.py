@@ -1,0 +1,297 @@
+"""Fiches action (AM.x, D.x, FA x…), their operations, milestones, indicators and semester progress."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from actions.managers import ActionQuerySet, share
+from acv.values import CostModel, PeriodModel, Precision, format_fuzzy_date, fuzzy_date_until
+
+
+class ActionKind(models.TextChoices):
+    MATURE = "mature", _("action mature")
+    DIAGNOSTIC = "diagnostic", _("étude de diagnostic")
+    FICHE = "fiche", _("fiche action")
+
+
+class ProjectType(models.TextChoices):
+    ETUDE = "etude", _("étude")
+    TRAVAUX = "travaux", _("travaux")
+    INGENIERIE = "ingenierie", _("ingénierie")
+    ANIMATION = "animation", _("animation")
+    ACQUISITION = "acquisition", _("acquisition")
+    ACTION = "action", _("action")
+
+
+class ActionStatus(models.TextChoices):
+    PLANNED = "planned", _("à lancer")
+    IN_PROGRESS = "in_progress", _("en cours")
+    DELIVERED = "delivered", _("réalisée")
+    SUSPENDED = "suspended", _("suspendue")
+    ABANDONED = "abandoned", _("abandonnée")
+    UNKNOWN = "unknown", _("non renseigné")
+
+
+# Fiches whose planned end has passed are late unless they reached one of these states.
+CLOSED_STATUSES = (ActionStatus.DELIVERED, ActionStatus.ABANDONED)
+
+
+class Action(PeriodModel, CostModel):
+    """A fiche action of a convention: what is done, by whom, where, for how much, and when."""
+
+    convention = models.ForeignKey(
+        "conventions.Convention", on_delete=models.PROTECT, related_name="actions", verbose_name=_("convention")
+    )
+    amendment = models.ForeignKey(
+        "conventions.Amendment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actions",
+        verbose_name=_("avenant"),
+        help_text=_("L'avenant qui a introduit ou modifié la fiche."),
+    )
+    code = models.CharField(_("code"), max_length=20, help_text=_("Par exemple AM.3, D.2, FA 41."))
+    title = models.CharField(_("intitulé"), max_length=400)
+    kind = models.CharField(_("catégorie"), max_length=12, choices=ActionKind.choices, default=ActionKind.FICHE)
+    project_type = models.CharField(
+        _("type de projet"), max_length=12, choices=ProjectType.choices, default=ProjectType.ACTION
+    )
+    territory = models.ForeignKey(
+        "conventions.Organisation",
+        on_delete=models.PROTECT,
+        related_name="actions_located",
+        verbose_name=_("territoire"),
+        help_text=_("La commune, ou l'agglomération pour une action intercommunale."),
+    )
+    project_owner = models.ForeignKey(
+        "conventions.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actions_owned",
+        verbose_name=_("maître d'ouvrage"),
+    )
+    axes = models.ManyToManyField("conventions.Axis", related_name="actions", verbose_name=_("axes"))
+    sub_axis = models.ForeignKey(
+        "conventions.SubAxis",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actions",
+        verbose_name=_("sous-axe"),
+    )
+    status = models.CharField(_("état"), max_length=12, choices=ActionStatus.choices, default=ActionStatus.UNKNOWN)
+    description = models.TextField(_("description générale"), blank=True)
+    objectives = models.TextField(_("objectifs"), blank=True)
+    stakeholders = models.TextField(_("intervenants"), blank=True)
+    partners = models.ManyToManyField(
+        "conventions.Organisation", blank=True, related_name="actions_partnered", verbose_name=_("partenaires")
+    )
+    funding_text = models.TextField(_("modalités de financement (texte)"), blank=True)
+    source_document = models.CharField(_("document source"), max_length=60, blank=True)
+    source_reference = models.CharField(_("référence dans la source"), max_length=250, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[axes, partners], verbose_name=_("historique de fiche"))
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("fiche action")
+        verbose_name_plural = _("fiches action")
+        ordering = ["convention", "kind", "code"]
+        constraints = [
+            *PeriodModel.Meta.constraints,
+            *CostModel.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["convention", "code"],
+                name="action_code_unique",
+                violation_error_message=_("Une fiche de cette convention porte déjà ce code."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} – {self.title}"
+
+    def clean(self):
+        self.code = " ".join(self.code.split())
+        self.clean_cost()
+        self.clean_period()
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("actions:action_detail", args=[self.pk])
+
+    # The properties below read the annotations of ActionQuerySet.with_totals().
+
+    @property
+    def comparable_cost(self):
+        """The cost funding can be measured against: a one-off amount, exact or estimated."""
+        if self.cost_kind in ("exact", "estimated") and not self.cost_per_year:
+            return self.cost_amount
+        return None
+
+    @property
+    def share_funded(self):
+        return share(self.funding_total, self.comparable_cost)
+
+    @property
+    def remaining_for_owner(self):
+        """What the maître d'ouvrage still has to find or carry: cost minus the partners' lines."""
+        if self.comparable_cost is None:
+            return None
+        return self.comparable_cost - self.funding_partners
+
+    @property
+    def is_overfunded(self):
+        return self.comparable_cost is not None and self.funding_total > self.comparable_cost
+
+
+class Operation(PeriodModel, CostModel):
+    """A line of the fiche's "contenu de l'action" table."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="operations", verbose_name=_("fiche"))
+    reference = models.CharField(_("référence"), max_length=40, blank=True)
+    name = models.CharField(_("nom"), max_length=400)
+    description = models.TextField(_("description"), blank=True)
+    funding_text = models.TextField(_("financement (texte)"), blank=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    history = HistoricalRecords(verbose_name=_("historique d'opération"))
+
+    class Meta:
+        verbose_name = _("opération")
+        verbose_name_plural = _("opérations")
+        ordering = ["action", "position", "pk"]
+        constraints = [*PeriodModel.Meta.constraints, *CostModel.Meta.constraints]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        self.clean_cost()
+        self.clean_period()
+
+
+class Milestone(models.Model):
+    """An indicateur d'avancement of a fiche, with the date planned (as written) and the date achieved."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("fiche"))
+    label = models.CharField(_("jalon"), max_length=400)
+    planned_on = models.DateField(_("prévu (premier jour)"), null=True, blank=True)
+    planned_until = models.DateField(_("prévu (dernier jour)"), null=True, blank=True)
+    planned_precision = models.CharField(
+        _("précision"), max_length=10, choices=Precision.choices, default=Precision.UNKNOWN
+    )
+    planned_text = models.CharField(_("prévu tel qu'écrit"), max_length=120, blank=True)
+    achieved_on = models.DateField(_("atteint le"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("jalon")
+        verbose_name_plural = _("jalons")
+        ordering = ["action", "position", "pk"]
+
+    def __str__(self):
+        return self.label
+
+    def clean(self):
+        self.planned_until = fuzzy_date_until(self.planned_on, self.planned_precision, self.planned_until)
+
+    @property
+    def planned_display(self):
+        return format_fuzzy_date(self.planned_on, self.planned_precision, self.planned_text, self.planned_until)
+
+
+class ResultIndicator(models.Model):
+    """An indicateur de résultat of a fiche, with its target and what was reached."""
+
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, related_name="result_indicators", verbose_name=_("fiche")
+    )
+    label = models.CharField(_("indicateur"), max_length=400)
+    target = models.CharField(_("cible"), max_length=250, blank=True)
+    achieved = models.CharField(_("résultat atteint"), max_length=250, blank=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("indicateur de résultat")
+        verbose_name_plural = _("indicateurs de résultat")
+        ordering = ["action", "position", "pk"]
+
+    def __str__(self):
+        return self.label
+
+
+class ProgressUpdate(models.Model):
+    """The état d'avancement of a fiche for one semester."""
+
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, related_name="progress_updates", verbose_name=_("fiche")
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    semester = models.PositiveSmallIntegerField(_("semestre"), choices=[(1, _("S1")), (2, _("S2"))])
+    status = models.CharField(_("état"), max_length=12, choices=ActionStatus.choices)
+    percent_done = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
+    achievements = models.TextField(_("réalisé ce semestre"), blank=True)
+    difficulties = models.TextField(_("difficultés"), blank=True)
+    next_steps = models.TextField(_("prochaines étapes"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("auteur")
+    )
+    created_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("état d'avancement")
+        verbose_name_plural = _("états d'avancement")
+        ordering = ["action", "-year", "-semester"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "year", "semester"],
+                name="progress_update_unique",
+                violation_error_message=_("Cette fiche a déjà un état d'avancement pour ce semestre."),
+            ),
+            models.CheckConstraint(
+                condition=Q(percent_done__lte=100),
+                name="progress_percent_range",
+                violation_error_message=_("L'avancement est compris entre 0 et 100 %."),
+            ),
+            models.CheckConstraint(
+                condition=Q(semester__in=[1, 2]),
+                name="progress_semester_valid",
+                violation_error_message=_("Le semestre vaut 1 ou 2."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.action.code} – S{self.semester} {self.year}"
+
+
+class QualityNote(models.Model):
+    """Where the source documents disagree or fall short about a fiche: every figure kept, with its source."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="quality_notes", verbose_name=_("fiche"))
+    field = models.CharField(_("élément concerné"), max_length=80)
+    description = models.TextField(_("constat"))
+    values = models.JSONField(
+        _("valeurs selon les sources"),
+        default=list,
+        blank=True,
+        help_text=_("Liste de {source, value} : chaque chiffre tel que l'écrit chaque document."),
+    )
+    is_open = models.BooleanField(_("à traiter"), default=True)
+    resolution = models.TextField(_("suite donnée"), blank=True)
+    created_at = models.DateTimeField(_("relevée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("note de qualité des données")
+        verbose_name_plural = _("notes de qualité des données")
+        ordering = ["action", "pk"]
+
+    def __str__(self):
+        return f"{self.action.code} – {self.field}"

@@ -1,0 +1,124 @@
+"""Loading the fiches of the fixture files (see conventions.reference_data for the rules)."""
+
+from decimal import Decimal, InvalidOperation
+
+from actions.models import Action, Milestone, Operation, QualityNote, ResultIndicator
+from conventions import reference_data as ref
+from financing.reference_data import load_funding_lines
+
+
+def money(ctx, value):
+    """Fixture amounts are quoted strings: a YAML float would already have lost the cents."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, float):
+        ctx.fail(f"montant {value!r} écrit comme un nombre : mettez-le entre guillemets")
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        ctx.fail(f"montant illisible {value!r}")
+
+
+def fuzzy_date(ctx, prefix, value):
+    value = value or {}
+    return {
+        f"{prefix}_on": value.get("date"),
+        f"{prefix}_until": value.get("until"),
+        f"{prefix}_precision": value.get("precision") or ("unknown" if not value.get("date") else "day"),
+        f"{prefix}_text": ref.text(value.get("text")),
+    }
+
+
+def cost(ctx, value):
+    value = value or {}
+    return {
+        "cost_kind": value.get("kind") or "unknown",
+        "cost_amount": money(ctx, value.get("amount")),
+        "cost_min": money(ctx, value.get("min")),
+        "cost_max": money(ctx, value.get("max")),
+        "cost_per_year": bool(value.get("per_year")),
+        "cost_basis": value.get("basis") or "",
+        "cost_text": ref.text(value.get("text")),
+    }
+
+
+def load_actions(ctx, rows):
+    where = ctx.where
+    for row in rows:
+        ctx.where = f"{where}, fiche {row.get('code')}"
+        conv = ref.convention(ctx, row["convention"])
+        prog = conv.programme
+        exists = Action.objects.filter(convention=conv, code=row["code"]).exists()
+        source = row.get("source") or {}
+        values = {
+            "amendment": ref.amendment(ctx, row.get("amendment")),
+            "title": row["title"],
+            "kind": row["kind"],
+            "project_type": row.get("project_type") or "action",
+            "territory": ref.organisation(ctx, row["territory"]),
+            "project_owner": ref.organisation(ctx, row.get("project_owner")),
+            "sub_axis": ref.sub_axis(ctx, prog, row.get("sub_axis")),
+            "status": row.get("status") or "unknown",
+            "description": ref.text(row.get("description")),
+            "objectives": ref.text(row.get("objectives")),
+            "stakeholders": ref.text(row.get("stakeholders")),
+            "funding_text": ref.text(row.get("funding_text")),
+            "source_document": ref.text(source.get("document")),
+            "source_reference": ref.text(source.get("reference")),
+            **cost(ctx, row.get("cost")),
+            **fuzzy_date(ctx, "start", row.get("start")),
+            **fuzzy_date(ctx, "end", row.get("end")),
+        }
+        m2m = {
+            "axes": [ref.axis(ctx, prog, number) for number in row.get("axes") or []],
+            "partners": [ref.organisation(ctx, key) for key in row.get("partners") or []],
+        }
+        action = ref.upsert(ctx, Action, {"convention": conv, "code": row["code"]}, values, m2m=m2m)
+        if exists and not ctx.update:
+            continue
+        operations = _load_children(ctx, action, Operation, row.get("operations"), _operation_values)
+        _load_children(ctx, action, Milestone, row.get("milestones"), _milestone_values)
+        _load_children(ctx, action, ResultIndicator, row.get("result_indicators"), _indicator_values)
+        _load_children(ctx, action, QualityNote, row.get("quality_notes"), _note_values)
+        load_funding_lines(ctx, action, row.get("funding_lines") or [], operations, money)
+    ctx.where = where
+
+
+def _load_children(ctx, action, model, rows, to_values):
+    children = []
+    for position, row in enumerate(rows or []):
+        lookup = {"action": action, "position": position} if hasattr(model, "position") else None
+        values = to_values(ctx, row)
+        if lookup is None:  # quality notes are matched on what they are about
+            lookup = {"action": action, "field": values.pop("field"), "description": values.pop("description")}
+        children.append(ref.upsert(ctx, model, lookup, values))
+    return children
+
+
+def _operation_values(ctx, row):
+    return {
+        "reference": ref.text(row.get("reference")),
+        "name": ref.text(row.get("name")) or ref.text(row.get("description"))[:400],
+        "description": ref.text(row.get("description")),
+        "funding_text": ref.text(row.get("funding_text")),
+        **cost(ctx, row.get("cost")),
+        **fuzzy_date(ctx, "start", row.get("start")),
+        **fuzzy_date(ctx, "end", row.get("end")),
+    }
+
+
+def _milestone_values(ctx, row):
+    planned = fuzzy_date(ctx, "planned", row.get("planned"))
+    return {"label": ref.text(row["label"]), **planned}
+
+
+def _indicator_values(ctx, row):
+    return {"label": ref.text(row["label"]), "target": ref.text(row.get("target"))}
+
+
+def _note_values(ctx, row):
+    return {
+        "field": ref.text(row.get("field")),
+        "description": ref.text(row["description"]),
+        "values": row.get("values") or [],
+    }

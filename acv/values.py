@@ -1,0 +1,256 @@
+"""Value types shared by every app: fuzzy dates and costs as the documents write them.
+
+The source documents give dates such as "T2 2024", "Eté 2023" or "2027-2029", and budgets such as
+"30 000 à 50 000 €" or "35 à 40 000 €/an". A model that holds one keeps the text as written plus a
+machine-readable reading of it (first day, last day, precision; or amount / range / unknown), so that
+the text is what people see and the reading is what queries use. The reading is derived in one place:
+``fuzzy_date_until`` here, called from each model's ``clean()``.
+"""
+
+import calendar
+import datetime
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+NON_NEGATIVE = [MinValueValidator(Decimal("0"), message=_("Le montant doit être positif ou nul."))]
+
+
+class Precision(models.TextChoices):
+    DAY = "day", _("jour")
+    MONTH = "month", _("mois")
+    QUARTER = "quarter", _("trimestre")
+    SEASON = "season", _("saison")
+    SEMESTER = "semester", _("semestre")
+    YEAR = "year", _("année")
+    RANGE = "range", _("période")
+    UNKNOWN = "unknown", _("non daté")
+
+
+class CostKind(models.TextChoices):
+    EXACT = "exact", _("montant")
+    ESTIMATED = "estimated", _("estimation")
+    RANGE = "range", _("fourchette")
+    UNKNOWN = "unknown", _("à déterminer")
+
+
+class Basis(models.TextChoices):
+    TTC = "TTC", _("TTC")
+    HT = "HT", _("HT")
+    UNSPECIFIED = "", _("non précisé")
+
+
+def _add_months(day, months):
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+_SPAN_MONTHS = {
+    Precision.MONTH: 1,
+    Precision.QUARTER: 3,
+    Precision.SEASON: 3,
+    Precision.SEMESTER: 6,
+    Precision.YEAR: 12,
+}
+
+
+def fuzzy_date_until(on, precision, until=None):
+    """Last day a fuzzy date covers: "T2 2024" read as 2024-04-01 with quarter precision → 2024-06-30."""
+    if on is None or precision == Precision.UNKNOWN:
+        return None
+    if precision == Precision.RANGE:
+        return until
+    if precision == Precision.DAY:
+        return on
+    return _add_months(on, _SPAN_MONTHS[precision]) - datetime.timedelta(days=1)
+
+
+_QUARTERS = {1: "T1", 4: "T2", 7: "T3", 10: "T4"}
+_SEASONS = {3: "Printemps", 6: "Été", 9: "Automne", 12: "Hiver"}
+
+
+def format_fuzzy_date(on, precision, text="", until=None):
+    """What a person reads: the text as written, else the reading at its precision ("T2 2024")."""
+    if text:
+        return text
+    if on is None:
+        return str(_("à déterminer"))
+    if precision == Precision.DAY:
+        return date_format(on, "j F Y")
+    if precision == Precision.MONTH:
+        return date_format(on, "F Y")
+    if precision == Precision.QUARTER and on.month in _QUARTERS:
+        return f"{_QUARTERS[on.month]} {on.year}"
+    if precision == Precision.SEASON and on.month in _SEASONS:
+        return f"{_SEASONS[on.month]} {on.year}"
+    if precision == Precision.SEMESTER:
+        return f"S{1 if on.month <= 6 else 2} {on.year}"
+    if precision == Precision.RANGE and until:
+        return f"{on.year}-{until.year}" if until.year != on.year else str(on.year)
+    return str(on.year)
+
+
+def format_euros(amount, decimals=None):
+    """French amount: 7 927 732,94 € (no decimals when the amount is whole)."""
+    if amount is None:
+        return str(_("à déterminer"))
+    amount = Decimal(amount)
+    if decimals is None:
+        decimals = 0 if amount == amount.to_integral_value() else 2
+    return f"{number_format(amount, decimals, use_l10n=True, force_grouping=True)}\u00a0€"
+
+
+def format_cost(kind, amount, low, high, per_year, basis, text=""):
+    """A cost as a person reads it; the text as written wins over the reading."""
+    if text:
+        return text
+    suffix = ("\u00a0" + basis) if basis else ""
+    per = "/an" if per_year else ""
+    if kind == CostKind.RANGE:
+        return f"{format_euros(low)} à {format_euros(high)}{per}{suffix}"
+    if kind == CostKind.UNKNOWN or amount is None:
+        return str(_("à déterminer"))
+    prefix = "environ " if kind == CostKind.ESTIMATED else ""
+    return f"{prefix}{format_euros(amount)}{per}{suffix}"
+
+
+class PeriodModel(models.Model):
+    """Start and end as written, with their reading: used by fiches and operations."""
+
+    start_on = models.DateField(_("début (premier jour)"), null=True, blank=True)
+    start_until = models.DateField(
+        _("début (dernier jour)"),
+        null=True,
+        blank=True,
+        help_text=_("Seulement pour une période (« 2027-2029 ») : dernier jour couvert."),
+    )
+    start_precision = models.CharField(
+        _("précision du début"), max_length=10, choices=Precision.choices, default=Precision.UNKNOWN
+    )
+    start_text = models.CharField(_("début tel qu'écrit"), max_length=120, blank=True)
+    end_on = models.DateField(_("fin (premier jour)"), null=True, blank=True)
+    end_until = models.DateField(
+        _("fin (dernier jour)"),
+        null=True,
+        blank=True,
+        help_text=_("Seulement pour une période (« 2027-2029 ») : dernier jour couvert."),
+    )
+    end_precision = models.CharField(
+        _("précision de la fin"), max_length=10, choices=Precision.choices, default=Precision.UNKNOWN
+    )
+    end_text = models.CharField(_("fin telle qu'écrite"), max_length=120, blank=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_until__isnull=True) | Q(start_on__isnull=True) | Q(end_until__gte=models.F("start_on")),
+                name="%(app_label)s_%(class)s_end_after_start",
+                violation_error_message=_("La fin ne peut pas précéder le début."),
+            ),
+        ]
+
+    def clean_period(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        for part in ("start", "end"):
+            on, precision = getattr(self, f"{part}_on"), getattr(self, f"{part}_precision")
+            if on is None and precision != Precision.UNKNOWN:
+                errors[f"{part}_on"] = _("Indiquez une date, ou choisissez « non daté ».")
+            if precision == Precision.RANGE and not getattr(self, f"{part}_until"):
+                errors[f"{part}_until"] = _("Une période demande son dernier jour.")
+        if errors:
+            raise ValidationError(errors)
+        self.start_until = fuzzy_date_until(self.start_on, self.start_precision, self.start_until)
+        self.end_until = fuzzy_date_until(self.end_on, self.end_precision, self.end_until)
+        if self.start_on and self.end_until and self.end_until < self.start_on:
+            raise ValidationError({"end_on": _("La fin ne peut pas précéder le début.")})
+
+    @property
+    def start_display(self):
+        return format_fuzzy_date(self.start_on, self.start_precision, self.start_text, self.start_until)
+
+    @property
+    def end_display(self):
+        return format_fuzzy_date(self.end_on, self.end_precision, self.end_text, self.end_until)
+
+
+class CostModel(models.Model):
+    """A cost as written: exact, estimated, a range, per year, or unknown — never forced into a number."""
+
+    cost_kind = models.CharField(_("nature du coût"), max_length=10, choices=CostKind.choices, default=CostKind.UNKNOWN)
+    cost_amount = models.DecimalField(_("montant (€)"), null=True, blank=True, validators=NON_NEGATIVE, **MONEY)
+    cost_min = models.DecimalField(_("fourchette basse (€)"), null=True, blank=True, validators=NON_NEGATIVE, **MONEY)
+    cost_max = models.DecimalField(_("fourchette haute (€)"), null=True, blank=True, validators=NON_NEGATIVE, **MONEY)
+    cost_per_year = models.BooleanField(_("coût annuel"), default=False)
+    cost_basis = models.CharField(_("HT / TTC"), max_length=3, choices=Basis.choices, blank=True, default="")
+    cost_text = models.CharField(_("coût tel qu'écrit"), max_length=250, blank=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cost_amount__isnull=True) | Q(cost_amount__gte=0),
+                name="%(app_label)s_%(class)s_cost_amount_positive",
+                violation_error_message=_("Le coût doit être positif ou nul."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(cost_min__isnull=True) | Q(cost_min__gte=0))
+                & (Q(cost_max__isnull=True) | Q(cost_min__isnull=True) | Q(cost_max__gte=models.F("cost_min"))),
+                name="%(app_label)s_%(class)s_cost_range_ordered",
+                violation_error_message=_("La fourchette doit aller d'un montant positif à un montant plus grand."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(cost_kind__in=["exact", "estimated"]) & Q(cost_amount__isnull=False))
+                | (Q(cost_kind="range") & Q(cost_min__isnull=False) & Q(cost_max__isnull=False))
+                | Q(cost_kind="unknown", cost_amount__isnull=True, cost_min__isnull=True, cost_max__isnull=True),
+                name="%(app_label)s_%(class)s_cost_kind_consistent",
+                violation_error_message=_(
+                    "Un montant ou une estimation demande un montant ; une fourchette, ses deux bornes ; "
+                    "« à déterminer », aucun montant."
+                ),
+            ),
+        ]
+
+    def clean_cost(self):
+        from django.core.exceptions import ValidationError
+
+        if self.cost_kind in (CostKind.EXACT, CostKind.ESTIMATED):
+            if self.cost_amount is None:
+                raise ValidationError({"cost_amount": _("Indiquez le montant, ou choisissez « à déterminer ».")})
+            self.cost_min = self.cost_max = None
+        elif self.cost_kind == CostKind.RANGE:
+            if self.cost_min is None or self.cost_max is None:
+                raise ValidationError({"cost_max": _("Une fourchette demande ses deux bornes.")})
+            if self.cost_max < self.cost_min:
+                raise ValidationError({"cost_max": _("La borne haute doit être supérieure à la borne basse.")})
+            self.cost_amount = None
+        else:
+            self.cost_amount = self.cost_min = self.cost_max = None
+
+    @property
+    def cost_low(self):
+        return self.cost_amount if self.cost_amount is not None else self.cost_min
+
+    @property
+    def cost_high(self):
+        return self.cost_amount if self.cost_amount is not None else self.cost_max
+
+    @property
+    def cost_display(self):
+        return format_cost(
+            self.cost_kind,
+            self.cost_amount,
+            self.cost_min,
+            self.cost_max,
+            self.cost_per_year,
+            self.cost_basis,
+            self.cost_text,
+        )

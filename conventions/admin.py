@@ -1,0 +1,139 @@
+from django.contrib import admin
+
+from conventions.models import (
+    Amendment,
+    Axis,
+    AxisWording,
+    CommitteeMeeting,
+    Convention,
+    Organisation,
+    OrganisationAlias,
+    Programme,
+    Sector,
+    Signatory,
+    SubAxis,
+    UserProfile,
+)
+
+
+class AxisInline(admin.TabularInline):
+    model = Axis
+    extra = 0
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+    inlines = [AxisInline]
+
+
+class AxisWordingInline(admin.TabularInline):
+    model = AxisWording
+    extra = 0
+
+
+class SubAxisInline(admin.TabularInline):
+    model = SubAxis
+    extra = 0
+
+
+@admin.register(Axis)
+class AxisAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "programme"]
+    list_filter = ["programme"]
+    search_fields = ["title", "wordings__title"]
+    inlines = [AxisWordingInline, SubAxisInline]
+
+
+@admin.register(AxisWording)
+class AxisWordingAdmin(admin.ModelAdmin):
+    list_display = ["axis", "version", "title"]
+    list_filter = ["version"]
+    search_fields = ["title"]
+
+
+@admin.register(SubAxis)
+class SubAxisAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "axis"]
+    list_filter = ["axis__programme", "axis"]
+    search_fields = ["code", "title"]
+
+
+class OrganisationAliasInline(admin.TabularInline):
+    model = OrganisationAlias
+    extra = 0
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "kind", "parent"]
+    list_filter = ["kind"]
+    search_fields = ["name", "short_name", "key", "aliases__name"]
+    autocomplete_fields = ["parent"]
+    inlines = [OrganisationAliasInline]
+
+
+@admin.register(OrganisationAlias)
+class OrganisationAliasAdmin(admin.ModelAdmin):
+    list_display = ["name", "organisation"]
+    search_fields = ["name", "organisation__name"]
+
+
+class AmendmentInline(admin.StackedInline):
+    model = Amendment
+    extra = 0
+
+
+class SignatoryInline(admin.TabularInline):
+    model = Signatory
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(Convention)
+class ConventionAdmin(admin.ModelAdmin):
+    list_display = ["title", "signed_on", "starts_on", "ends_on"]
+    list_filter = ["programme"]
+    search_fields = ["title"]
+    date_hierarchy = "signed_on"
+    inlines = [AmendmentInline, SignatoryInline]
+
+
+@admin.register(Amendment)
+class AmendmentAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "convention", "signed_on", "covers_from", "covers_to"]
+    list_filter = ["convention"]
+    search_fields = ["title"]
+
+
+@admin.register(Signatory)
+class SignatoryAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "representative", "role", "convention", "amendment"]
+    list_filter = ["role", "convention", "amendment"]
+    search_fields = ["organisation__name", "representative"]
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(Sector)
+class SectorAdmin(admin.ModelAdmin):
+    list_display = ["name", "commune", "kind", "amendment"]
+    list_filter = ["commune", "kind"]
+    search_fields = ["name", "description"]
+
+
+@admin.register(CommitteeMeeting)
+class CommitteeMeetingAdmin(admin.ModelAdmin):
+    list_display = ["held_on", "kind", "title", "convention"]
+    list_filter = ["kind", "convention"]
+    search_fields = ["title", "agenda", "decisions"]
+    date_hierarchy = "held_on"
+    filter_horizontal = ["attending_organisations"]
+
+
+@admin.register(UserProfile)
+class UserProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "organisation"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__last_name", "organisation__name"]
+    autocomplete_fields = ["organisation"]

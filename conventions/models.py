@@ -1,0 +1,375 @@
+"""Programmes, their nomenclature, organisations, conventions and their governance."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from conventions.managers import OrganisationQuerySet
+
+
+class Programme(models.Model):
+    """A territorial programme contract (Action Cœur de Ville, Contrat de Ville, PVD) with its own axes."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Axis(models.Model):
+    """An axe of a programme ("1" to "5", "T" for transversal); its title as of the latest wording."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="axes", verbose_name=_("programme"))
+    number = models.CharField(_("numéro"), max_length=5)
+    title = models.CharField(_("intitulé en vigueur"), max_length=300)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("axe")
+        verbose_name_plural = _("axes")
+        ordering = ["programme", "position", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "number"],
+                name="axis_number_unique",
+                violation_error_message=_("Ce numéro d'axe existe déjà dans ce programme."),
+            )
+        ]
+
+    def __str__(self):
+        label = _("Axe transversal") if self.number == "T" else _("Axe %(n)s") % {"n": self.number}
+        return f"{label} – {self.title}"
+
+    @property
+    def short_label(self):
+        return str(_("Axe transversal") if self.number == "T" else _("Axe %(n)s") % {"n": self.number})
+
+
+class AxisWording(models.Model):
+    """An axe's title as one document words it: the 2018 convention and the 2023 avenant differ."""
+
+    axis = models.ForeignKey(Axis, on_delete=models.CASCADE, related_name="wordings", verbose_name=_("axe"))
+    version = models.CharField(_("version"), max_length=20, help_text=_("Par exemple 2018 ou 2023."))
+    title = models.CharField(_("intitulé"), max_length=300)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    note = models.TextField(_("remarque"), blank=True)
+
+    class Meta:
+        verbose_name = _("intitulé d'axe")
+        verbose_name_plural = _("intitulés d'axe")
+        ordering = ["axis", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["axis", "version"],
+                name="axis_wording_unique",
+                violation_error_message=_("Cet axe a déjà un intitulé pour cette version."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.version} : {self.title}"
+
+
+class SubAxis(models.Model):
+    """A sous-axe such as 3.4 "Mobilités décarbonées"."""
+
+    axis = models.ForeignKey(Axis, on_delete=models.PROTECT, related_name="sub_axes", verbose_name=_("axe"))
+    code = models.CharField(_("code"), max_length=10)
+    title = models.CharField(_("intitulé"), max_length=300)
+
+    class Meta:
+        verbose_name = _("sous-axe")
+        verbose_name_plural = _("sous-axes")
+        ordering = ["axis__position", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["axis", "code"],
+                name="sub_axis_code_unique",
+                violation_error_message=_("Ce code de sous-axe existe déjà pour cet axe."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} – {self.title}"
+
+
+class OrganisationKind(models.TextChoices):
+    COMMUNE = "commune", _("commune")
+    EPCI = "epci", _("EPCI")
+    ETAT = "etat", _("État et ses services")
+    AGENCE = "agence", _("agence / opérateur")
+    REGION = "region", _("région")
+    DEPARTEMENT = "departement", _("département")
+    CHAMBRE = "chambre", _("chambre consulaire")
+    BAILLEUR = "bailleur", _("bailleur")
+    ENTREPRISE = "entreprise", _("entreprise")
+    ASSOCIATION = "association", _("association")
+    AUTRE = "autre", _("autre")
+
+
+class Organisation(models.Model):
+    """Any body the programme deals with: collectivité, partner, funder, maître d'ouvrage."""
+
+    key = models.SlugField(_("identifiant"), max_length=60, unique=True)
+    name = models.CharField(_("nom"), max_length=250, unique=True)
+    short_name = models.CharField(_("sigle"), max_length=80, blank=True)
+    kind = models.CharField(_("type"), max_length=20, choices=OrganisationKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("organisation de rattachement"),
+    )
+    note = models.TextField(_("remarque"), blank=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.short_name or self.name
+
+
+class OrganisationAlias(models.Model):
+    """Another name of an organisation as a document writes it (the EPF was renamed between documents)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("organisation")
+    )
+    name = models.CharField(_("nom"), max_length=250)
+
+    class Meta:
+        verbose_name = _("autre nom")
+        verbose_name_plural = _("autres noms")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"],
+                name="organisation_alias_unique",
+                violation_error_message=_("Ce nom est déjà enregistré pour cette organisation."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Convention(models.Model):
+    """A signed convention-cadre of a programme for a territory."""
+
+    key = models.SlugField(_("identifiant"), max_length=60, unique=True)
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="conventions", verbose_name=_("programme")
+    )
+    title = models.CharField(_("intitulé"), max_length=400)
+    signed_on = models.DateField(_("signée le"), null=True, blank=True)
+    starts_on = models.DateField(_("début"), null=True, blank=True)
+    ends_on = models.DateField(_("fin"), null=True, blank=True)
+    phases = models.TextField(_("phases"), blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    note = models.TextField(_("remarque"), blank=True)
+
+    class Meta:
+        verbose_name = _("convention")
+        verbose_name_plural = _("conventions")
+        ordering = ["signed_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(starts_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="convention_end_after_start",
+                violation_error_message=_("La fin ne peut pas précéder le début."),
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Amendment(models.Model):
+    """An avenant to a convention: the period it covers and the fiches it introduced or changed."""
+
+    key = models.SlugField(_("identifiant"), max_length=60, unique=True)
+    convention = models.ForeignKey(
+        Convention, on_delete=models.PROTECT, related_name="amendments", verbose_name=_("convention")
+    )
+    number = models.PositiveSmallIntegerField(_("numéro"))
+    title = models.CharField(_("intitulé"), max_length=400)
+    signed_on = models.DateField(_("signé le"), null=True, blank=True)
+    covers_from = models.DateField(_("période couverte : début"), null=True, blank=True)
+    covers_to = models.DateField(_("période couverte : fin"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    note = models.TextField(_("remarque"), blank=True)
+
+    class Meta:
+        verbose_name = _("avenant")
+        verbose_name_plural = _("avenants")
+        ordering = ["convention", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "number"],
+                name="amendment_number_unique",
+                violation_error_message=_("Cette convention a déjà un avenant de ce numéro."),
+            ),
+            models.CheckConstraint(
+                condition=Q(covers_to__isnull=True)
+                | Q(covers_from__isnull=True)
+                | Q(covers_to__gte=models.F("covers_from")),
+                name="amendment_end_after_start",
+                violation_error_message=_("La fin de la période ne peut pas précéder son début."),
+            ),
+        ]
+
+    def __str__(self):
+        return _("Avenant n°%(number)s") % {"number": self.number}
+
+
+class SignatoryRole(models.TextChoices):
+    BENEFICIARY = "beneficiary", _("collectivité bénéficiaire")
+    FUNDER = "funder", _("partenaire financeur")
+    LOCAL_PARTNER = "local_partner", _("partenaire local")
+
+
+class Signatory(models.Model):
+    """An organisation that signed a convention or an avenant, with its representative as signed."""
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="signatories", verbose_name=_("convention")
+    )
+    amendment = models.ForeignKey(
+        Amendment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="signatories",
+        verbose_name=_("avenant"),
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("organisation")
+    )
+    representative = models.CharField(_("représentant"), max_length=200, blank=True)
+    representative_title = models.CharField(_("qualité"), max_length=250, blank=True)
+    role = models.CharField(_("rôle"), max_length=20, choices=SignatoryRole.choices)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("signataire")
+        verbose_name_plural = _("signataires")
+        ordering = ["convention", "amendment", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "amendment", "organisation"],
+                name="signatory_unique",
+                nulls_distinct=False,
+                violation_error_message=_("Cette organisation est déjà signataire de ce document."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} ({self.get_role_display()})"
+
+
+class Sector(models.Model):
+    """A secteur d'intervention or périmètre ORT of a commune."""
+
+    key = models.SlugField(_("identifiant"), max_length=60, unique=True)
+    commune = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="sectors", verbose_name=_("commune")
+    )
+    name = models.CharField(_("nom"), max_length=250)
+    kind = models.CharField(_("nature"), max_length=100, blank=True)
+    amendment = models.ForeignKey(
+        Amendment, on_delete=models.SET_NULL, null=True, blank=True, related_name="sectors", verbose_name=_("avenant")
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("secteur d'intervention")
+        verbose_name_plural = _("secteurs d'intervention")
+        ordering = ["commune__name", "name"]
+
+    def __str__(self):
+        return f"{self.commune} – {self.name}"
+
+
+class CommitteeKind(models.TextChoices):
+    PROJECT = "project", _("comité de projet")
+    TECHNICAL = "technical", _("comité technique")
+    REGIONAL = "regional", _("comité régional d'engagement / des financeurs")
+
+
+class CommitteeMeeting(models.Model):
+    """A meeting of the comité de projet (at least twice a year) or of another committee."""
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("convention")
+    )
+    kind = models.CharField(_("instance"), max_length=20, choices=CommitteeKind.choices, default=CommitteeKind.PROJECT)
+    held_on = models.DateField(_("date"))
+    title = models.CharField(_("intitulé"), max_length=250, blank=True)
+    attending_organisations = models.ManyToManyField(
+        Organisation, blank=True, related_name="meetings_attended", verbose_name=_("organisations présentes")
+    )
+    attendees = models.TextField(_("participants"), blank=True, help_text=_("Une personne par ligne."))
+    agenda = models.TextField(_("ordre du jour"), blank=True)
+    decisions = models.TextField(_("décisions"), blank=True)
+    minutes = models.TextField(_("compte rendu"), blank=True)
+
+    class Meta:
+        verbose_name = _("réunion de comité")
+        verbose_name_plural = _("réunions de comité")
+        ordering = ["-held_on"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} du {self.held_on:%d/%m/%Y}"
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("administrateur")
+    COORDINATOR = "coordinator", _("coordinateur")
+    REFERENT = "referent", _("référent maître d'ouvrage")
+    PARTNER = "partner", _("partenaire financeur")
+    COMMITTEE = "committee", _("membre du comité")
+
+
+class UserProfile(models.Model):
+    """What a user is in the programme: a role and, for référents and partners, their organisation."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile", verbose_name=_("utilisateur")
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("organisation"),
+    )
+
+    class Meta:
+        verbose_name = _("profil")
+        verbose_name_plural = _("profils")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role__in=["referent", "partner"]) | Q(organisation__isnull=False),
+                name="profile_organisation_required",
+                violation_error_message=_("Un référent ou un partenaire est rattaché à une organisation."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.get_role_display()}"

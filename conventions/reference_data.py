@@ -1,0 +1,265 @@
+"""Reference data loading: the shared machinery and the conventions app's sections.
+
+Each app loads the sections of the fixture files it owns (`<app>/reference_data.py`); the command
+`load_reference_data` runs them in order inside one transaction. Rows are matched on their natural
+keys. A row that exists is left as it is — once loaded, the programme belongs to its coordinator —
+unless `update` is asked, in which case changed fields are written (and recorded in the history).
+Nothing is saved when nothing changed, so a second run writes nothing.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+
+from conventions.models import (
+    Amendment,
+    Axis,
+    AxisWording,
+    Convention,
+    Organisation,
+    OrganisationAlias,
+    Programme,
+    Sector,
+    Signatory,
+    SubAxis,
+)
+
+CHANGE_REASON = "Chargement des données de référence"
+
+
+class ReferenceDataError(Exception):
+    """A fixture row that cannot be loaded: says which file, which row and why."""
+
+
+@dataclass
+class LoadContext:
+    update: bool = False
+    created: dict = field(default_factory=dict)
+    updated: dict = field(default_factory=dict)
+    where: str = ""
+
+    def count(self, bucket, model):
+        name = model._meta.verbose_name_plural
+        getattr(self, bucket)[name] = getattr(self, bucket).get(name, 0) + 1
+
+    def fail(self, message):
+        raise ReferenceDataError(f"{self.where} : {message}")
+
+
+def upsert(ctx, model, lookup, values, m2m=None):
+    """Create the row matched by `lookup`, or (with ctx.update) write the fields that differ.
+
+    Validates with full_clean() so that fixtures obey the same rules as every other write.
+    Returns the instance.
+    """
+    instance = model._default_manager.filter(**lookup).first()
+    creating = instance is None
+    if creating:
+        instance = model(**lookup, **values)
+    elif ctx.update:
+        changed = [name for name, value in values.items() if getattr(instance, name) != value]
+        if not changed and not _m2m_differs(instance, m2m):
+            return instance
+        for name in changed:
+            setattr(instance, name, values[name])
+    else:
+        return instance
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        ctx.fail(f"{model._meta.verbose_name} {lookup} invalide : {error.message_dict}")
+    instance._change_reason = CHANGE_REASON
+    instance.save()
+    for name, related in (m2m or {}).items():
+        getattr(instance, name).set(related)
+    ctx.count("created" if creating else "updated", model)
+    return instance
+
+
+def _m2m_differs(instance, m2m):
+    return any(
+        {obj.pk for obj in getattr(instance, name).all()} != {obj.pk for obj in related}
+        for name, related in (m2m or {}).items()
+    )
+
+
+def organisation(ctx, key):
+    if key is None:
+        return None
+    found = Organisation.objects.filter(key=key).first()
+    if found is None:
+        ctx.fail(f"organisation inconnue « {key} »")
+    return found
+
+
+def programme(ctx, code):
+    found = Programme.objects.filter(code=code).first()
+    if found is None:
+        ctx.fail(f"programme inconnu « {code} »")
+    return found
+
+
+def axis(ctx, programme_obj, number):
+    found = Axis.objects.filter(programme=programme_obj, number=str(number)).first()
+    if found is None:
+        ctx.fail(f"axe inconnu « {number} »")
+    return found
+
+
+def sub_axis(ctx, programme_obj, code):
+    if not code:
+        return None
+    found = SubAxis.objects.filter(axis__programme=programme_obj, code=str(code)).first()
+    if found is None:
+        ctx.fail(f"sous-axe inconnu « {code} »")
+    return found
+
+
+def convention(ctx, key):
+    found = Convention.objects.filter(key=key).first()
+    if found is None:
+        ctx.fail(f"convention inconnue « {key} »")
+    return found
+
+
+def amendment(ctx, key):
+    if not key:
+        return None
+    found = Amendment.objects.filter(key=key).first()
+    if found is None:
+        ctx.fail(f"avenant inconnu « {key} »")
+    return found
+
+
+def text(value):
+    return (value or "").strip() if isinstance(value, str) or value is None else str(value)
+
+
+def load_programmes(ctx, rows):
+    for row in rows:
+        upsert(
+            ctx, Programme, {"code": row["code"]}, {"name": row["name"], "description": text(row.get("description"))}
+        )
+
+
+def load_axes(ctx, rows):
+    for position, row in enumerate(rows):
+        prog = programme(ctx, row["programme"])
+        wordings = {str(version): title for version, title in (row.get("wordings") or {}).items()}
+        if not wordings:
+            ctx.fail(f"l'axe {row['number']} n'a aucun intitulé")
+        latest = wordings[max(wordings)]
+        obj = upsert(
+            ctx, Axis, {"programme": prog, "number": str(row["number"])}, {"title": latest, "position": position}
+        )
+        for version, title in wordings.items():
+            upsert(
+                ctx,
+                AxisWording,
+                {"axis": obj, "version": version},
+                {"title": title, "source": text(row.get("source")), "note": text(row.get("note"))},
+            )
+
+
+def load_sub_axes(ctx, rows):
+    for row in rows:
+        prog = programme(ctx, row["programme"])
+        upsert(ctx, SubAxis, {"axis": axis(ctx, prog, row["axis"]), "code": str(row["code"])}, {"title": row["title"]})
+
+
+def load_organisations(ctx, rows):
+    # Parents may be listed after their children: create every row first, then link parents.
+    for row in rows:
+        upsert(
+            ctx,
+            Organisation,
+            {"key": row["key"]},
+            {
+                "name": row["name"],
+                "short_name": text(row.get("short_name")),
+                "kind": row["kind"],
+                "note": text(row.get("note")),
+            },
+        )
+    for row in rows:
+        org = Organisation.objects.get(key=row["key"])
+        parent = organisation(ctx, row.get("parent"))
+        if org.parent_id != (parent.pk if parent else None) and (org.parent_id is None or ctx.update):
+            org.parent = parent
+            org.save(update_fields=["parent"])
+        for alias in row.get("aliases") or []:
+            if alias != org.name:
+                upsert(ctx, OrganisationAlias, {"organisation": org, "name": alias}, {})
+
+
+def load_conventions(ctx, rows):
+    for row in rows:
+        upsert(
+            ctx,
+            Convention,
+            {"key": row["key"]},
+            {
+                "programme": programme(ctx, row["programme"]),
+                "title": row["title"],
+                "signed_on": row.get("signed_on"),
+                "starts_on": row.get("starts_on"),
+                "ends_on": row.get("ends_on"),
+                "phases": text(row.get("phases")),
+                "source": text(row.get("source")),
+                "note": text(row.get("note")),
+            },
+        )
+
+
+def load_amendments(ctx, rows):
+    for row in rows:
+        upsert(
+            ctx,
+            Amendment,
+            {"key": row["key"]},
+            {
+                "convention": convention(ctx, row["convention"]),
+                "number": row["number"],
+                "title": row["title"],
+                "signed_on": row.get("signed_on"),
+                "covers_from": row.get("covers_from"),
+                "covers_to": row.get("covers_to"),
+                "source": text(row.get("source")),
+                "note": text(row.get("note")),
+            },
+        )
+
+
+def load_signatories(ctx, rows):
+    for position, row in enumerate(rows):
+        upsert(
+            ctx,
+            Signatory,
+            {
+                "convention": convention(ctx, row["convention"]),
+                "amendment": amendment(ctx, row.get("amendment")),
+                "organisation": organisation(ctx, row["organisation"]),
+            },
+            {
+                "representative": text(row.get("representative")),
+                "representative_title": text(row.get("representative_title")),
+                "role": row["role"],
+                "position": row.get("position", position),
+            },
+        )
+
+
+def load_sectors(ctx, rows):
+    for row in rows:
+        upsert(
+            ctx,
+            Sector,
+            {"key": row["key"]},
+            {
+                "commune": organisation(ctx, row["commune"]),
+                "name": row["name"],
+                "kind": text(row.get("kind")),
+                "amendment": amendment(ctx, row.get("amendment")),
+                "description": text(row.get("description")),
+            },
+        )

@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from evaluation.models import Criterion, DataSource, Indicator, IndicatorValue
+
+
+class IndicatorInline(admin.StackedInline):
+    model = Indicator
+    extra = 0
+    filter_horizontal = ["sources"]
+
+
+@admin.register(Criterion)
+class CriterionAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "axis"]
+    list_filter = ["programme", "axis"]
+    search_fields = ["code", "title"]
+    inlines = [IndicatorInline]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ["name", "criterion", "unit", "perimeter", "direction"]
+    list_filter = ["criterion__axis", "direction"]
+    search_fields = ["name"]
+    filter_horizontal = ["sources"]
+
+
+@admin.register(DataSource)
+class DataSourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "producer"]
+    search_fields = ["name", "producer"]
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(admin.ModelAdmin):
+    list_display = ["indicator", "territory", "period", "value", "source"]
+    list_filter = ["territory", "period"]
+    search_fields = ["indicator__name"]

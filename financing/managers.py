@@ -1,0 +1,92 @@
+"""Funding roll-ups, written once as SQL aggregates and used by pages, API and reports."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from acv.values import MONEY
+
+ZERO = Value(Decimal("0"), output_field=models.DecimalField(**MONEY))
+STATUSES = ("planned", "requested", "granted", "paid", "refused")
+COUNTED = ("planned", "requested", "granted", "paid")
+
+
+def _sum_by_status():
+    """One Sum per status plus the counted total (refused lines fund nothing)."""
+    sums = {f"{status}": Coalesce(Sum("amount", filter=Q(status=status)), ZERO) for status in STATUSES}
+    sums["total"] = Coalesce(Sum("amount", filter=Q(status__in=COUNTED)), ZERO)
+    sums["unknown_lines"] = Count("pk", filter=Q(amount__isnull=True, status__in=COUNTED))
+    sums["lines"] = Count("pk")
+    return sums
+
+
+def funding_sum_for_action(*, statuses=COUNTED, exclude_owner=False):
+    """Subquery: the sum of a fiche's funding lines in these statuses (for annotating fiches).
+
+    A subquery rather than a join so that the fiche rows are not multiplied by their lines.
+    `exclude_owner` leaves out the maître d'ouvrage's own lines (autofinancement), which is what the
+    partners bring.
+    """
+    from financing.models import FundingLine
+
+    lines = FundingLine.objects.filter(action=OuterRef("pk"), status__in=statuses)
+    if exclude_owner:
+        lines = lines.exclude(funder=OuterRef("project_owner"))
+    total = lines.order_by().values("action").annotate(total=Sum("amount")).values("total")
+    return Coalesce(Subquery(total, output_field=models.DecimalField(**MONEY)), ZERO)
+
+
+def unknown_funding_lines_for_action():
+    from financing.models import FundingLine
+
+    lines = FundingLine.objects.filter(action=OuterRef("pk"), status__in=COUNTED, amount__isnull=True)
+    count = lines.order_by().values("action").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(count, output_field=models.IntegerField()), Value(0))
+
+
+class FundingLineQuerySet(models.QuerySet):
+    def for_actions(self, actions):
+        return self.filter(action__in=actions.values("pk"))
+
+    def counted(self):
+        return self.filter(status__in=COUNTED)
+
+    def by_status(self):
+        """Amount and number of lines per status, unknown amounts counted apart (they are not zero)."""
+        return self.aggregate(**_sum_by_status())
+
+    def by_funder(self):
+        """Per funder: amount per status, counted total, lines with unknown amounts."""
+        return (
+            self.order_by()
+            .values("funder_id", "funder__name", "funder__short_name", "funder__key")
+            .annotate(**_sum_by_status())
+            .order_by("-total", "funder__name")
+        )
+
+    def by_axis(self):
+        """Per axe of the fiche (a fiche under two axes counts in both)."""
+        return (
+            self.order_by()
+            .values("action__axes__id", "action__axes__number", "action__axes__title")
+            .annotate(**_sum_by_status())
+            .order_by("action__axes__number")
+        )
+
+    def by_territory(self):
+        return (
+            self.order_by()
+            .values("action__territory_id", "action__territory__name", "action__territory__short_name")
+            .annotate(**_sum_by_status())
+            .order_by("action__territory__name")
+        )
+
+
+class FundingLineYearQuerySet(models.QuerySet):
+    def by_year(self):
+        """Amount per year and per status of the line, from the lines' yearly splits."""
+        sums = {status: Coalesce(Sum("amount", filter=Q(funding_line__status=status)), ZERO) for status in STATUSES}
+        sums["total"] = Coalesce(Sum("amount", filter=Q(funding_line__status__in=COUNTED)), ZERO)
+        return self.order_by().values("year").annotate(**sums).order_by("year")

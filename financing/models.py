@@ -1,0 +1,235 @@
+"""Funding lines of each fiche, the schemes they draw on, and partner envelopes with their caps."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from acv.values import MONEY, NON_NEGATIVE, Basis
+from financing.managers import FundingLineQuerySet, FundingLineYearQuerySet
+
+SHARE = {"max_digits": 5, "decimal_places": 2}
+
+
+class FundingScheme(models.Model):
+    """A dispositif (DSIL, DRAC, fonds de concours…) with its rate and amount caps."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("nom"), max_length=250)
+    funder = models.ForeignKey(
+        "conventions.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="schemes",
+        verbose_name=_("financeur"),
+    )
+    max_rate = models.DecimalField(_("taux maximal (%)"), null=True, blank=True, **SHARE)
+    max_amount = models.DecimalField(_("plafond (€)"), null=True, blank=True, validators=NON_NEGATIVE, **MONEY)
+    description = models.TextField(_("description"), blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("dispositif de financement")
+        verbose_name_plural = _("dispositifs de financement")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_rate__isnull=True) | Q(max_rate__gte=0, max_rate__lte=100),
+                name="scheme_rate_range",
+                violation_error_message=_("Le taux est compris entre 0 et 100 %."),
+            ),
+            models.CheckConstraint(
+                condition=Q(max_amount__isnull=True) | Q(max_amount__gte=0),
+                name="scheme_amount_positive",
+                violation_error_message=_("Le plafond doit être positif ou nul."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Envelope(models.Model):
+    """What a funder set aside for a territory over a period, with its ceiling."""
+
+    key = models.SlugField(_("identifiant"), max_length=60, unique=True)
+    funder = models.ForeignKey(
+        "conventions.Organisation", on_delete=models.PROTECT, related_name="envelopes", verbose_name=_("financeur")
+    )
+    territory = models.ForeignKey(
+        "conventions.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="envelopes_for",
+        verbose_name=_("territoire"),
+    )
+    scheme = models.ForeignKey(
+        FundingScheme,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="envelopes",
+        verbose_name=_("dispositif"),
+    )
+    period_start = models.PositiveSmallIntegerField(_("de l'année"))
+    period_end = models.PositiveSmallIntegerField(_("à l'année"))
+    ceiling = models.DecimalField(_("plafond (€)"), validators=NON_NEGATIVE, **MONEY)
+    description = models.TextField(_("description"), blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("enveloppe")
+        verbose_name_plural = _("enveloppes")
+        ordering = ["funder__name", "period_start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ceiling__gte=0),
+                name="envelope_ceiling_positive",
+                violation_error_message=_("Le plafond doit être positif ou nul."),
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="envelope_period_ordered",
+                violation_error_message=_("La dernière année ne peut pas précéder la première."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.funder} {self.period_start}-{self.period_end}"
+
+
+class Nature(models.TextChoices):
+    SUBVENTION = "subvention", _("subvention")
+    PRET = "pret", _("prêt")
+    INGENIERIE = "ingenierie", _("ingénierie")
+    AUTOFINANCEMENT = "autofinancement", _("autofinancement")
+    FONDS_CONCOURS = "fonds_concours", _("fonds de concours")
+    AUTRE = "autre", _("autre")
+    UNSPECIFIED = "", _("non précisée")
+
+
+class FundingStatus(models.TextChoices):
+    PLANNED = "planned", _("prévu")
+    REQUESTED = "requested", _("sollicité")
+    GRANTED = "granted", _("accordé")
+    REFUSED = "refused", _("refusé")
+    PAID = "paid", _("versé")
+
+
+# A refused line funds nothing; every other status counts towards what a fiche expects to receive.
+COUNTED_STATUSES = (FundingStatus.PLANNED, FundingStatus.REQUESTED, FundingStatus.GRANTED, FundingStatus.PAID)
+
+
+class FundingLine(models.Model):
+    """What one funder puts into one fiche (or one of its operations), under which scheme, in which state."""
+
+    action = models.ForeignKey(
+        "actions.Action", on_delete=models.CASCADE, related_name="funding_lines", verbose_name=_("fiche")
+    )
+    operation = models.ForeignKey(
+        "actions.Operation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="funding_lines",
+        verbose_name=_("opération"),
+    )
+    funder = models.ForeignKey(
+        "conventions.Organisation", on_delete=models.PROTECT, related_name="funding_lines", verbose_name=_("financeur")
+    )
+    scheme = models.ForeignKey(
+        FundingScheme,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="funding_lines",
+        verbose_name=_("dispositif"),
+    )
+    nature = models.CharField(_("nature"), max_length=20, choices=Nature.choices, blank=True, default="")
+    amount = models.DecimalField(
+        _("montant (€)"),
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
+        help_text=_("Laisser vide si le montant n'est pas connu : ce n'est pas zéro."),
+        **MONEY,
+    )
+    share = models.DecimalField(_("part (%)"), null=True, blank=True, **SHARE)
+    basis = models.CharField(_("HT / TTC"), max_length=3, choices=Basis.choices, blank=True, default="")
+    status = models.CharField(_("état"), max_length=10, choices=FundingStatus.choices, default=FundingStatus.PLANNED)
+    decision_reference = models.CharField(_("référence de la décision"), max_length=200, blank=True)
+    decision_date = models.DateField(_("date de la décision"), null=True, blank=True)
+    source_text = models.CharField(_("tel qu'écrit"), max_length=500, blank=True)
+    note = models.TextField(_("remarque"), blank=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    history = HistoricalRecords(verbose_name=_("historique de ligne de financement"))
+    objects = FundingLineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ligne de financement")
+        verbose_name_plural = _("lignes de financement")
+        ordering = ["action", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                name="funding_amount_positive",
+                violation_error_message=_("Le montant doit être positif ou nul."),
+            ),
+            models.CheckConstraint(
+                condition=Q(share__isnull=True) | Q(share__gte=0, share__lte=100),
+                name="funding_share_range",
+                violation_error_message=_("La part est comprise entre 0 et 100 %."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.funder} – {self.action.code}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.operation_id and self.action_id and self.operation.action_id != self.action_id:
+            raise ValidationError({"operation": _("Cette opération appartient à une autre fiche.")})
+
+    @property
+    def is_amount_unknown(self):
+        return self.amount is None
+
+
+class FundingLineYear(models.Model):
+    """The part of a funding line expected (or paid) in one year."""
+
+    funding_line = models.ForeignKey(
+        FundingLine, on_delete=models.CASCADE, related_name="years", verbose_name=_("ligne de financement")
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    amount = models.DecimalField(_("montant (€)"), validators=NON_NEGATIVE, **MONEY)
+
+    objects = FundingLineYearQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("échéance annuelle")
+        verbose_name_plural = _("échéances annuelles")
+        ordering = ["funding_line", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["funding_line", "year"],
+                name="funding_year_unique",
+                violation_error_message=_("Cette année figure déjà dans l'échéancier de la ligne."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=Decimal("0")),
+                name="funding_year_amount_positive",
+                violation_error_message=_("Le montant doit être positif ou nul."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year} : {self.amount}"

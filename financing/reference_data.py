@@ -1,0 +1,75 @@
+"""Loading funding schemes, envelopes and the funding lines of fiches (see conventions.reference_data)."""
+
+from conventions import reference_data as ref
+from financing.models import Envelope, FundingLine, FundingScheme
+
+
+def scheme(ctx, code):
+    if not code:
+        return None
+    found = FundingScheme.objects.filter(code=code).first()
+    if found is None:
+        ctx.fail(f"dispositif inconnu « {code} »")
+    return found
+
+
+def load_schemes(ctx, rows, money):
+    for row in rows:
+        ref.upsert(
+            ctx,
+            FundingScheme,
+            {"code": row["code"]},
+            {
+                "name": row["name"],
+                "funder": ref.organisation(ctx, row.get("funder")),
+                "max_rate": money(ctx, row.get("max_rate")),
+                "max_amount": money(ctx, row.get("max_amount")),
+                "description": ref.text(row.get("description")),
+                "source": ref.text(row.get("source")),
+            },
+        )
+
+
+def load_envelopes(ctx, rows, money):
+    for row in rows:
+        ref.upsert(
+            ctx,
+            Envelope,
+            {"key": row["key"]},
+            {
+                "funder": ref.organisation(ctx, row["funder"]),
+                "territory": ref.organisation(ctx, row.get("territory")),
+                "scheme": scheme(ctx, row.get("scheme")),
+                "period_start": row["period_start"],
+                "period_end": row["period_end"],
+                "ceiling": money(ctx, row["ceiling"]),
+                "description": ref.text(row.get("description")),
+                "source": ref.text(row.get("source")),
+            },
+        )
+
+
+def load_funding_lines(ctx, action, rows, operations, money):
+    for position, row in enumerate(rows):
+        operation = row.get("operation")
+        if operation is not None:
+            if not isinstance(operation, int) or not 0 <= operation < len(operations):
+                ctx.fail(f"ligne de financement {position + 1} : opération {operation!r} inconnue (indice attendu)")
+            operation = operations[operation]
+        ref.upsert(
+            ctx,
+            FundingLine,
+            {"action": action, "position": position},
+            {
+                "operation": operation,
+                "funder": ref.organisation(ctx, row["funder"]),
+                "scheme": scheme(ctx, row.get("scheme")),
+                "nature": row.get("nature") or "",
+                "amount": money(ctx, row.get("amount")),
+                "share": money(ctx, row.get("share")),
+                "basis": row.get("basis") or "",
+                "status": row.get("status") or "planned",
+                "source_text": ref.text(row.get("text"))[:500],
+                "note": ref.text(row.get("note")),
+            },
+        )

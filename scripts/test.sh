@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite: static checks, then every test on SQLite and on PostgreSQL.
+# Both engines must run: a missing PostgreSQL is a failure, not a skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+export DEBUG=1
+PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/acv}
+
+echo "== ruff"
+$BIN/ruff check .
+$BIN/ruff format --check .
+echo "== manage.py check / makemigrations --check"
+$BIN/python manage.py check
+$BIN/python manage.py makemigrations --check --dry-run
+echo "== check --deploy (production settings)"
+DEBUG=0 SECRET_KEY="$(head -c 48 /dev/urandom | base64)" ALLOWED_HOSTS=acv.example.org \
+  $BIN/python manage.py check --deploy --fail-level WARNING
+
+echo "== tests on SQLite"
+DATABASE_URL= $BIN/pytest "$@"
+
+echo "== tests on PostgreSQL ($PG_URL)"
+if ! $BIN/python -c "import psycopg2,sys; psycopg2.connect(sys.argv[1].replace('/acv','/postgres')).close()" "$PG_URL"; then
+  echo "PostgreSQL ne répond pas sur $PG_URL : la suite doit tourner sur les deux moteurs." >&2
+  exit 1
+fi
+DATABASE_URL=$PG_URL $BIN/pytest "$@"
