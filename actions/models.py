@@ -259,7 +259,7 @@ class ProgressUpdate(models.Model):
             models.CheckConstraint(
                 condition=Q(percent_done__lte=100),
                 name="progress_percent_range",
-                violation_error_message=_("L'avancement est compris entre 0 et 100 %."),
+                violation_error_message=_("L'avancement est compris entre 0 et 100 %%."),
             ),
             models.CheckConstraint(
                 condition=Q(semester__in=[1, 2]),

@@ -236,14 +236,6 @@ class CostModel(models.Model):
             self.cost_amount = self.cost_min = self.cost_max = None
 
     @property
-    def cost_low(self):
-        return self.cost_amount if self.cost_amount is not None else self.cost_min
-
-    @property
-    def cost_high(self):
-        return self.cost_amount if self.cost_amount is not None else self.cost_max
-
-    @property
     def cost_display(self):
         return format_cost(
             self.cost_kind,

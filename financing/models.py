@@ -39,7 +39,7 @@ class FundingScheme(models.Model):
             models.CheckConstraint(
                 condition=Q(max_rate__isnull=True) | Q(max_rate__gte=0, max_rate__lte=100),
                 name="scheme_rate_range",
-                violation_error_message=_("Le taux est compris entre 0 et 100 %."),
+                violation_error_message=_("Le taux est compris entre 0 et 100 %%."),
             ),
             models.CheckConstraint(
                 condition=Q(max_amount__isnull=True) | Q(max_amount__gte=0),
@@ -185,7 +185,7 @@ class FundingLine(models.Model):
             models.CheckConstraint(
                 condition=Q(share__isnull=True) | Q(share__gte=0, share__lte=100),
                 name="funding_share_range",
-                violation_error_message=_("La part est comprise entre 0 et 100 %."),
+                violation_error_message=_("La part est comprise entre 0 et 100 %%."),
             ),
         ]
 

@@ -1,0 +1,84 @@
+"""Shared fixtures: the named personae the tests speak about, and the reference programme."""
+
+import pytest
+from django.core.management import call_command
+
+from tests.factories import OrganisationFactory, UserFactory, UserProfileFactory
+
+
+@pytest.fixture
+def agglomeration(db):
+    return OrganisationFactory(key="cabbalr", name="Communauté d'agglomération de Béthune-Bruay", kind="epci")
+
+
+@pytest.fixture
+def bethune(db):
+    return OrganisationFactory(key="bethune", name="Ville de Béthune", kind="commune")
+
+
+@pytest.fixture
+def bruay(db):
+    return OrganisationFactory(key="bruay", name="Ville de Bruay-La-Buissière", kind="commune")
+
+
+@pytest.fixture
+def bdt(db):
+    return OrganisationFactory(key="bdt", name="Banque des Territoires", kind="agence")
+
+
+@pytest.fixture
+def region(db):
+    return OrganisationFactory(key="region", name="Région Hauts-de-France", kind="region")
+
+
+def _persona(username, role, organisation=None, **extra):
+    user = UserFactory(username=username, **extra)
+    UserProfileFactory(user=user, role=role, organisation=organisation)
+    return user
+
+
+@pytest.fixture
+def admin_user(db):
+    return _persona("admin", "admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def coordinator(agglomeration):
+    return _persona("coordinateur", "coordinator", agglomeration, is_staff=True)
+
+
+@pytest.fixture
+def referent_bethune(bethune):
+    return _persona("referent.bethune", "referent", bethune)
+
+
+@pytest.fixture
+def partner_bdt(bdt):
+    return _persona("partenaire.bdt", "partner", bdt)
+
+
+@pytest.fixture
+def partner_region(region):
+    return _persona("partenaire.region", "partner", region)
+
+
+@pytest.fixture
+def committee_member(db):
+    return _persona("comite", "committee")
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="inconnu")
+
+
+@pytest.fixture(scope="session")
+def reference_db(django_db_setup, django_db_blocker):
+    """The whole reference programme, loaded once per test session (tests must not change it)."""
+    with django_db_blocker.unblock():
+        call_command("load_reference_data", verbosity=0)
+
+
+@pytest.fixture
+def reference_data(reference_db, db):
+    """Use in a test that reads the reference programme."""

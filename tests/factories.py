@@ -1,0 +1,289 @@
+"""factory_boy factories for every model (test data; reference data lives in fixtures/)."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from actions.models import Action, Milestone, Operation, ProgressUpdate, QualityNote, ResultIndicator
+from conventions.models import (
+    Amendment,
+    Axis,
+    AxisWording,
+    CommitteeMeeting,
+    Convention,
+    Organisation,
+    OrganisationAlias,
+    Programme,
+    Sector,
+    Signatory,
+    SubAxis,
+    UserProfile,
+)
+from evaluation.models import Criterion, DataSource, Indicator, IndicatorValue
+from financing.models import Envelope, FundingLine, FundingLineYear, FundingScheme
+
+factory.Faker._DEFAULT_LOCALE = "fr_FR"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"utilisateur{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.PostGenerationMethodCall("set_password", "mot-de-passe-de-test")
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Programme
+        django_get_or_create = ["code"]
+
+    code = "acv"
+    name = "Action Cœur de Ville"
+
+
+class AxisFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Axis
+        django_get_or_create = ["programme", "number"]
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    number = factory.Sequence(lambda n: str(n % 5 + 1))
+    title = factory.Faker("sentence", nb_words=6)
+
+
+class AxisWordingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AxisWording
+
+    axis = factory.SubFactory(AxisFactory)
+    version = "2023"
+    title = factory.Faker("sentence", nb_words=6)
+
+
+class SubAxisFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SubAxis
+
+    axis = factory.SubFactory(AxisFactory)
+    code = factory.Sequence(lambda n: f"9.{n}")
+    title = factory.Faker("sentence", nb_words=5)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ["key"]
+
+    key = factory.Sequence(lambda n: f"org-{n}")
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    kind = "commune"
+
+
+class OrganisationAliasFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrganisationAlias
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Autre nom {n}")
+
+
+class ConventionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Convention
+        django_get_or_create = ["key"]
+
+    key = "acv-test"
+    programme = factory.SubFactory(ProgrammeFactory)
+    title = "Convention-cadre Action Cœur de Ville"
+    signed_on = datetime.date(2018, 9, 24)
+    starts_on = datetime.date(2018, 9, 24)
+    ends_on = datetime.date(2024, 12, 31)
+
+
+class AmendmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Amendment
+
+    key = factory.Sequence(lambda n: f"avenant-{n}")
+    convention = factory.SubFactory(ConventionFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title = "Avenant"
+
+
+class SignatoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Signatory
+
+    convention = factory.SubFactory(ConventionFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = "funder"
+
+
+class SectorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Sector
+
+    key = factory.Sequence(lambda n: f"secteur-{n}")
+    commune = factory.SubFactory(OrganisationFactory)
+    name = factory.Faker("street_name")
+
+
+class CommitteeMeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CommitteeMeeting
+
+    convention = factory.SubFactory(ConventionFactory)
+    held_on = datetime.date(2026, 6, 15)
+
+
+class UserProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UserProfile
+
+    user = factory.SubFactory(UserFactory)
+    role = "coordinator"
+
+
+class ActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Action
+        skip_postgeneration_save = True
+
+    convention = factory.SubFactory(ConventionFactory)
+    code = factory.Sequence(lambda n: f"FA {n + 100}")
+    title = factory.Faker("sentence", nb_words=8)
+    territory = factory.SubFactory(OrganisationFactory)
+    project_owner = factory.SelfAttribute("territory")
+    cost_kind = "exact"
+    cost_amount = Decimal("100000.00")
+    cost_basis = "TTC"
+
+    @factory.post_generation
+    def axes(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.axes.set(extracted)
+
+
+class OperationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Operation
+
+    action = factory.SubFactory(ActionFactory)
+    name = factory.Faker("sentence", nb_words=4)
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Milestone
+
+    action = factory.SubFactory(ActionFactory)
+    label = factory.Faker("sentence", nb_words=4)
+
+
+class ResultIndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ResultIndicator
+
+    action = factory.SubFactory(ActionFactory)
+    label = factory.Faker("sentence", nb_words=4)
+
+
+class ProgressUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgressUpdate
+
+    action = factory.SubFactory(ActionFactory)
+    year = 2026
+    semester = 2
+    status = "in_progress"
+    percent_done = 50
+
+
+class QualityNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = QualityNote
+
+    action = factory.SubFactory(ActionFactory)
+    field = "budget"
+    description = "Le budget diffère entre le tableau et la fiche."
+
+
+class FundingSchemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FundingScheme
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"dispositif-{n}")
+    name = factory.Sequence(lambda n: f"Dispositif {n}")
+
+
+class EnvelopeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Envelope
+
+    key = factory.Sequence(lambda n: f"enveloppe-{n}")
+    funder = factory.SubFactory(OrganisationFactory, kind="region")
+    period_start = 2023
+    period_end = 2026
+    ceiling = Decimal("500000.00")
+
+
+class FundingLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FundingLine
+
+    action = factory.SubFactory(ActionFactory)
+    funder = factory.SubFactory(OrganisationFactory, kind="etat")
+    amount = Decimal("10000.00")
+    status = "planned"
+
+
+class FundingLineYearFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FundingLineYear
+
+    funding_line = factory.SubFactory(FundingLineFactory)
+    year = 2025
+    amount = Decimal("5000.00")
+
+
+class DataSourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DataSource
+
+    key = factory.Sequence(lambda n: f"source-{n}")
+    name = factory.Sequence(lambda n: f"Source {n}")
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Criterion
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    code = factory.Sequence(lambda n: f"C{n}")
+    title = factory.Faker("sentence", nb_words=6)
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Indicator
+
+    criterion = factory.SubFactory(CriterionFactory)
+    name = factory.Faker("sentence", nb_words=5)
+
+
+class IndicatorValueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IndicatorValue
+
+    indicator = factory.SubFactory(IndicatorFactory)
+    territory = factory.SubFactory(OrganisationFactory)
+    period = "2024"
+    value = Decimal("12.5")

@@ -1,0 +1,153 @@
+"""Roll-ups on a small plan whose totals were worked out by hand.
+
+The plan (convention of its own, so the reference programme never interferes):
+  A1 Béthune, axe 4, 100 000 € TTC — État 40 000 accordé (20 000 in 2025, 20 000 in 2026), Région 20 000
+     sollicité, Béthune itself 10 000 prévu, BdT amount unknown, ANAH 5 000 refusé
+  A2 Bruay, axes 3 and 4, 30 000 à 50 000 € TTC — Région 10 000 versé (2024)
+  A3 Bruay, axe 3, 20 000 € HT — État 25 000 accordé (more than the cost)
+  A4 Béthune, axe 3, à déterminer — no line
+  A5 agglomération, no axe, 35 000 à 40 000 €/an TTC — no line
+"""
+
+from decimal import Decimal
+
+import pytest
+
+from actions.models import Action
+from financing.models import FundingLine, FundingLineYear
+from tests import factories as f
+
+D = Decimal
+
+
+@pytest.fixture
+def plan(db):
+    convention = f.ConventionFactory(key="plan-a-la-main")
+    org = {
+        key: f.OrganisationFactory(key=f"t-{key}", name=f"Test {key}", kind=kind)
+        for key, kind in [
+            ("bethune", "commune"), ("bruay", "commune"), ("agglo", "epci"), ("etat", "etat"),
+            ("region", "region"), ("bdt", "agence"), ("anah", "agence"),
+        ]
+    }
+    axis3 = f.AxisFactory(number="3")
+    axis4 = f.AxisFactory(number="4")
+
+    def action(code, territory, axes, **cost):
+        return f.ActionFactory(convention=convention, code=code, territory=org[territory], axes=axes, **cost)
+
+    a1 = action("A1", "bethune", [axis4], cost_kind="exact", cost_amount=D("100000"), cost_basis="TTC")
+    a2 = action("A2", "bruay", [axis3, axis4], cost_kind="range", cost_amount=None, cost_min=D("30000"),
+                cost_max=D("50000"), cost_basis="TTC")
+    a3 = action("A3", "bruay", [axis3], cost_kind="exact", cost_amount=D("20000"), cost_basis="HT")
+    a4 = action("A4", "bethune", [axis3], cost_kind="unknown", cost_amount=None, cost_basis="")
+    a5 = action("A5", "agglo", [], cost_kind="range", cost_amount=None, cost_min=D("35000"), cost_max=D("40000"),
+                cost_per_year=True, cost_basis="TTC")
+
+    def line(act, funder, amount, status):
+        return f.FundingLineFactory(action=act, funder=org[funder], amount=amount, status=status)
+
+    etat_a1 = line(a1, "etat", D("40000"), "granted")
+    f.FundingLineYearFactory(funding_line=etat_a1, year=2025, amount=D("20000"))
+    f.FundingLineYearFactory(funding_line=etat_a1, year=2026, amount=D("20000"))
+    line(a1, "region", D("20000"), "requested")
+    line(a1, "bethune", D("10000"), "planned")
+    line(a1, "bdt", None, "planned")
+    line(a1, "anah", D("5000"), "refused")
+    region_a2 = line(a2, "region", D("10000"), "paid")
+    f.FundingLineYearFactory(funding_line=region_a2, year=2024, amount=D("10000"))
+    line(a3, "etat", D("25000"), "granted")
+    return {"convention": convention, "org": org, "actions": {a.code: a for a in (a1, a2, a3, a4, a5)}}
+
+
+def _actions(plan):
+    return Action.objects.filter(convention=plan["convention"])
+
+
+def test_each_fiche_knows_its_funding_by_status(plan):
+    a1 = _actions(plan).with_totals().get(code="A1")
+    assert (a1.funding_granted, a1.funding_requested, a1.funding_planned, a1.funding_paid, a1.funding_refused) == (
+        D("40000"), D("20000"), D("10000"), D("0"), D("5000"),
+    )
+    assert a1.funding_total == D("70000")  # refused lines fund nothing; the unknown one is not zero...
+    assert a1.funding_unknown_lines == 1  # ...it is counted apart
+    assert a1.share_funded == D("70.0")
+    assert a1.remaining_for_owner == D("40000")  # 100 000 − partners' 60 000 (Béthune's own 10 000 is its share)
+    assert not a1.is_overfunded
+
+
+def test_range_and_unknown_costs_have_no_share(plan):
+    totals = {a.code: a for a in _actions(plan).with_totals()}
+    assert (totals["A2"].cost_low, totals["A2"].cost_high) == (D("30000"), D("50000"))
+    assert totals["A2"].share_funded is None
+    assert totals["A2"].remaining_for_owner is None
+    assert totals["A4"].cost_low is None
+    assert totals["A4"].share_funded is None
+    assert totals["A3"].is_overfunded
+    assert totals["A3"].share_funded == D("125.0")
+
+
+def test_cost_totals_keep_ht_ttc_and_yearly_costs_apart(plan):
+    totals = _actions(plan).cost_totals()
+    by_basis = {row["basis"]: row for row in totals["by_basis"]}
+    assert (by_basis["TTC"]["low"], by_basis["TTC"]["high"], by_basis["TTC"]["count"]) == (D("130000"), D("150000"), 2)
+    assert (by_basis["HT"]["low"], by_basis["HT"]["high"]) == (D("20000"), D("20000"))
+    assert (by_basis[""]["count"], by_basis[""]["unknown"], by_basis[""]["low"]) == (1, 1, D("0"))
+    assert totals["per_year"] == [{"basis": "TTC", "low": D("35000"), "high": D("40000"), "count": 1, "unknown": 0}]
+
+
+def test_funding_by_status_over_the_plan(plan):
+    totals = FundingLine.objects.for_actions(_actions(plan)).by_status()
+    assert totals["granted"] == D("65000")
+    assert totals["requested"] == D("20000")
+    assert totals["planned"] == D("10000")
+    assert totals["paid"] == D("10000")
+    assert totals["refused"] == D("5000")
+    assert totals["total"] == D("105000")
+    assert totals["unknown_lines"] == 1
+
+
+def test_funding_per_partner(plan):
+    rows = {row["funder__key"]: row for row in FundingLine.objects.for_actions(_actions(plan)).by_funder()}
+    assert rows["t-etat"]["total"] == D("65000")
+    assert (rows["t-region"]["requested"], rows["t-region"]["paid"], rows["t-region"]["total"]) == (
+        D("20000"), D("10000"), D("30000"),
+    )
+    assert (rows["t-bdt"]["total"], rows["t-bdt"]["unknown_lines"]) == (D("0"), 1)
+    assert (rows["t-anah"]["total"], rows["t-anah"]["refused"]) == (D("0"), D("5000"))
+    assert list(rows)[0] == "t-etat"  # biggest funder first
+
+
+def test_fiches_and_cost_per_axe(plan):
+    rows = {row["axes__number"]: row for row in _actions(plan).by_axis()}
+    assert (rows["3"]["count"], rows["3"]["cost_low"], rows["3"]["cost_high"]) == (3, D("50000"), D("70000"))
+    assert (rows["4"]["count"], rows["4"]["cost_low"], rows["4"]["cost_high"]) == (2, D("130000"), D("150000"))
+    assert rows[None]["count"] == 1  # A5 has no axe
+
+
+def test_funding_per_axe_and_per_commune(plan):
+    lines = FundingLine.objects.for_actions(_actions(plan))
+    by_axis = {row["action__axes__number"]: row["total"] for row in lines.by_axis()}
+    assert by_axis == {"3": D("35000"), "4": D("80000")}
+    by_territory = {row["action__territory__name"]: row["total"] for row in lines.by_territory()}
+    assert by_territory == {"Test bethune": D("70000"), "Test bruay": D("35000")}
+
+
+def test_fiches_per_commune_and_status(plan):
+    by_territory = {row["territory__name"]: row["count"] for row in _actions(plan).by_territory()}
+    assert by_territory == {"Test agglo": 1, "Test bethune": 2, "Test bruay": 2}
+    assert {row["status"]: row["count"] for row in _actions(plan).by_status()} == {"unknown": 5}
+
+
+def test_funding_per_year(plan):
+    lines = FundingLine.objects.for_actions(_actions(plan))
+    rows = {row["year"]: row for row in FundingLineYear.objects.filter(funding_line__in=lines).by_year()}
+    assert rows[2024]["paid"] == D("10000")
+    assert rows[2025]["granted"] == rows[2026]["granted"] == D("20000")
+    assert [rows[y]["total"] for y in (2024, 2025, 2026)] == [D("10000"), D("20000"), D("20000")]
+
+
+def test_fiche_rollups_do_not_multiply_rows(plan, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        fiches = list(_actions(plan).with_totals())
+    assert len(fiches) == 5

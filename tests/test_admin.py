@@ -1,0 +1,49 @@
+"""The admin of every model loads for a superuser, in French (generated over the admin registry)."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+MODELS = sorted(
+    (model for model in admin.site._registry if model._meta.app_label in {"conventions", "actions", "financing",
+                                                                          "evaluation"}),
+    key=lambda model: model._meta.label,
+)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.label)
+@pytest.mark.parametrize("page", ["changelist", "add"])
+def test_admin_page_loads_in_french(client, admin_user, reference_data, model, page):
+    client.force_login(admin_user)
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{page}")
+    response = client.get(url)
+    assert response.status_code == 200
+    assert 'lang="fr"' in response.content.decode()
+    assert str(model._meta.verbose_name_plural if page == "changelist" else model._meta.verbose_name) in (
+        response.content.decode()
+    )
+
+
+def test_fiche_change_page_shows_its_inlines(client, admin_user, reference_data):
+    from actions.models import Action
+
+    client.force_login(admin_user)
+    fiche = Action.objects.get(code="AM.3")
+    response = client.get(reverse("admin:actions_action_change", args=[fiche.pk]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Opérations" in body
+    assert "Lignes de financement" in body
+    assert "Jalons" in body
+
+
+def test_every_app_model_is_in_the_admin():
+    from django.apps import apps
+
+    missing = [
+        model._meta.label
+        for app in ("conventions", "actions", "financing", "evaluation")
+        for model in apps.get_app_config(app).get_models()
+        if model not in admin.site._registry and not model.__name__.startswith("Historical")
+    ]
+    assert missing == []
