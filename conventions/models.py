@@ -269,12 +269,19 @@ class Signatory(models.Model):
         verbose_name_plural = _("signataires")
         ordering = ["convention", "amendment", "position"]
         constraints = [
+            # Two partial indexes rather than nulls_distinct, which SQLite does not enforce.
             models.UniqueConstraint(
-                fields=["convention", "amendment", "organisation"],
-                name="signatory_unique",
-                nulls_distinct=False,
+                fields=["convention", "organisation"],
+                condition=Q(amendment__isnull=True),
+                name="signatory_unique_convention",
                 violation_error_message=_("Cette organisation est déjà signataire de ce document."),
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["amendment", "organisation"],
+                condition=Q(amendment__isnull=False),
+                name="signatory_unique_amendment",
+                violation_error_message=_("Cette organisation est déjà signataire de ce document."),
+            ),
         ]
 
     def __str__(self):

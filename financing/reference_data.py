@@ -50,12 +50,13 @@ def load_envelopes(ctx, rows, money):
 
 
 def load_funding_lines(ctx, action, rows, operations, money):
+    by_name = {operation.name: operation for operation in operations}
     for position, row in enumerate(rows):
         operation = row.get("operation")
         if operation is not None:
-            if not isinstance(operation, int) or not 0 <= operation < len(operations):
-                ctx.fail(f"ligne de financement {position + 1} : opération {operation!r} inconnue (indice attendu)")
-            operation = operations[operation]
+            if operation not in by_name:
+                ctx.fail(f"ligne de financement {position + 1} : la fiche n'a pas d'opération « {operation} »")
+            operation = by_name[operation]
         ref.upsert(
             ctx,
             FundingLine,

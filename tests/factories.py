@@ -31,12 +31,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"utilisateur{n}")
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
-    password = factory.PostGenerationMethodCall("set_password", "mot-de-passe-de-test")
+    password = factory.django.Password("mot-de-passe-de-test")
 
 
 class ProgrammeFactory(factory.django.DjangoModelFactory):
@@ -81,7 +80,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
         model = Organisation
         django_get_or_create = ["key"]
 
-    key = factory.Sequence(lambda n: f"org-{n}")
+    key = factory.Sequence(lambda n: f"test-org-{n}")
     name = factory.Sequence(lambda n: f"Organisation {n}")
     kind = "commune"
 
@@ -111,7 +110,7 @@ class AmendmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Amendment
 
-    key = factory.Sequence(lambda n: f"avenant-{n}")
+    key = factory.Sequence(lambda n: f"test-avenant-{n}")
     convention = factory.SubFactory(ConventionFactory)
     number = factory.Sequence(lambda n: n + 1)
     title = "Avenant"
@@ -130,7 +129,7 @@ class SectorFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Sector
 
-    key = factory.Sequence(lambda n: f"secteur-{n}")
+    key = factory.Sequence(lambda n: f"test-secteur-{n}")
     commune = factory.SubFactory(OrganisationFactory)
     name = factory.Faker("street_name")
 
@@ -220,7 +219,7 @@ class FundingSchemeFactory(factory.django.DjangoModelFactory):
         model = FundingScheme
         django_get_or_create = ["code"]
 
-    code = factory.Sequence(lambda n: f"dispositif-{n}")
+    code = factory.Sequence(lambda n: f"test-dispositif-{n}")
     name = factory.Sequence(lambda n: f"Dispositif {n}")
 
 
@@ -228,7 +227,7 @@ class EnvelopeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Envelope
 
-    key = factory.Sequence(lambda n: f"enveloppe-{n}")
+    key = factory.Sequence(lambda n: f"test-enveloppe-{n}")
     funder = factory.SubFactory(OrganisationFactory, kind="region")
     period_start = 2023
     period_end = 2026
@@ -258,7 +257,7 @@ class DataSourceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = DataSource
 
-    key = factory.Sequence(lambda n: f"source-{n}")
+    key = factory.Sequence(lambda n: f"test-source-{n}")
     name = factory.Sequence(lambda n: f"Source {n}")
 
 
@@ -267,7 +266,7 @@ class CriterionFactory(factory.django.DjangoModelFactory):
         model = Criterion
 
     programme = factory.SubFactory(ProgrammeFactory)
-    code = factory.Sequence(lambda n: f"C{n}")
+    code = factory.Sequence(lambda n: f"test-C{n}")
     title = factory.Faker("sentence", nb_words=6)
 
 

@@ -35,8 +35,12 @@ class TestAction:
 
     def test_range_upside_down_is_refused(self):
         action = f.ActionFactory.build(
-            territory=f.OrganisationFactory(), convention=f.ConventionFactory(),
-            cost_kind="range", cost_amount=None, cost_min=Decimal("50000"), cost_max=Decimal("30000"),
+            territory=f.OrganisationFactory(),
+            convention=f.ConventionFactory(),
+            cost_kind="range",
+            cost_amount=None,
+            cost_min=Decimal("50000"),
+            cost_max=Decimal("30000"),
         )
         with pytest.raises(ValidationError) as error:
             action.full_clean()
@@ -61,9 +65,12 @@ class TestAction:
 
     def test_end_before_start_is_refused(self):
         action = f.ActionFactory.build(
-            territory=f.OrganisationFactory(), convention=f.ConventionFactory(),
-            start_on=datetime.date(2024, 4, 1), start_precision="quarter",
-            end_on=datetime.date(2023, 6, 1), end_precision="season",
+            territory=f.OrganisationFactory(),
+            convention=f.ConventionFactory(),
+            start_on=datetime.date(2024, 4, 1),
+            start_precision="quarter",
+            end_on=datetime.date(2023, 6, 1),
+            end_precision="season",
         )
         with pytest.raises(ValidationError) as error:
             action.full_clean()
@@ -84,8 +91,9 @@ class TestAction:
 
     def test_same_code_allowed_in_another_convention(self):
         f.ActionFactory(code="FA 54")
-        other = f.ActionFactory.build(code="FA 54", convention=f.ConventionFactory(key="autre-ville"),
-                                      territory=f.OrganisationFactory())
+        other = f.ActionFactory.build(
+            code="FA 54", convention=f.ConventionFactory(key="autre-ville"), territory=f.OrganisationFactory()
+        )
         other.full_clean()
         other.save()
 
@@ -93,8 +101,9 @@ class TestAction:
 @pytest.mark.django_db
 class TestFundingLine:
     def test_negative_amount_is_refused(self):
-        line = f.FundingLineFactory.build(action=f.ActionFactory(), funder=f.OrganisationFactory(),
-                                          amount=Decimal("-5"))
+        line = f.FundingLineFactory.build(
+            action=f.ActionFactory(), funder=f.OrganisationFactory(), amount=Decimal("-5")
+        )
         _rejected(line, "Le montant doit être positif ou nul.")
 
     @pytest.mark.parametrize("share", [Decimal("-1"), Decimal("100.01")])
@@ -108,8 +117,9 @@ class TestFundingLine:
         assert line.is_amount_unknown
 
     def test_operation_of_another_fiche_is_refused(self):
-        line = f.FundingLineFactory.build(action=f.ActionFactory(), funder=f.OrganisationFactory(),
-                                          operation=f.OperationFactory())
+        line = f.FundingLineFactory.build(
+            action=f.ActionFactory(), funder=f.OrganisationFactory(), operation=f.OperationFactory()
+        )
         with pytest.raises(ValidationError) as error:
             line.full_clean()
         assert "Cette opération appartient à une autre fiche." in str(error.value)
@@ -145,14 +155,18 @@ class TestOtherConstraints:
 
     def test_convention_end_after_start(self):
         convention = f.ConventionFactory.build(
-            key="mauvaise", programme=f.ProgrammeFactory(),
-            starts_on=datetime.date(2024, 1, 1), ends_on=datetime.date(2023, 1, 1),
+            key="mauvaise",
+            programme=f.ProgrammeFactory(),
+            starts_on=datetime.date(2024, 1, 1),
+            ends_on=datetime.date(2023, 1, 1),
         )
         _rejected(convention, "La fin ne peut pas précéder le début.")
 
     def test_amendment_period_ordered(self):
         amendment = f.AmendmentFactory.build(
-            convention=f.ConventionFactory(), covers_from=datetime.date(2026, 12, 31), covers_to=datetime.date(2024, 1, 1)
+            convention=f.ConventionFactory(),
+            covers_from=datetime.date(2026, 12, 31),
+            covers_to=datetime.date(2024, 1, 1),
         )
         _rejected(amendment, "La fin de la période ne peut pas précéder son début.")
 
@@ -166,3 +180,16 @@ class TestOtherConstraints:
             indicator=value.indicator, territory=value.territory, period=value.period
         )
         _rejected(duplicate, "Une valeur existe déjà pour cet indicateur, ce territoire et cette période.")
+
+
+@pytest.mark.django_db
+def test_an_organisation_signs_a_document_once():
+    signatory = f.SignatoryFactory()
+    duplicate = f.SignatoryFactory.build(convention=signatory.convention, organisation=signatory.organisation)
+    _rejected(duplicate, "Cette organisation est déjà signataire de ce document.")
+    amendment = f.AmendmentFactory(convention=signatory.convention)
+    f.SignatoryFactory(convention=signatory.convention, amendment=amendment, organisation=signatory.organisation)
+    again = f.SignatoryFactory.build(
+        convention=signatory.convention, amendment=amendment, organisation=signatory.organisation
+    )
+    _rejected(again, "Cette organisation est déjà signataire de ce document.")

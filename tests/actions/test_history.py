@@ -16,7 +16,9 @@ def test_changing_a_fiche_records_who_and_what(coordinator):
     latest, previous = fiche.history.all()[:2]
     assert latest.history_user == coordinator
     delta = latest.diff_against(previous)
-    assert [(c.field, c.old, c.new) for c in delta.changes] == [("cost_amount", Decimal("100000.00"), Decimal("120000"))]
+    assert [(c.field, c.old, c.new) for c in delta.changes] == [
+        ("cost_amount", Decimal("100000.00"), Decimal("120000"))
+    ]
 
 
 @pytest.mark.django_db

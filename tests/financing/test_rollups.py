@@ -26,8 +26,13 @@ def plan(db):
     org = {
         key: f.OrganisationFactory(key=f"t-{key}", name=f"Test {key}", kind=kind)
         for key, kind in [
-            ("bethune", "commune"), ("bruay", "commune"), ("agglo", "epci"), ("etat", "etat"),
-            ("region", "region"), ("bdt", "agence"), ("anah", "agence"),
+            ("bethune", "commune"),
+            ("bruay", "commune"),
+            ("agglo", "epci"),
+            ("etat", "etat"),
+            ("region", "region"),
+            ("bdt", "agence"),
+            ("anah", "agence"),
         ]
     }
     axis3 = f.AxisFactory(number="3")
@@ -37,12 +42,29 @@ def plan(db):
         return f.ActionFactory(convention=convention, code=code, territory=org[territory], axes=axes, **cost)
 
     a1 = action("A1", "bethune", [axis4], cost_kind="exact", cost_amount=D("100000"), cost_basis="TTC")
-    a2 = action("A2", "bruay", [axis3, axis4], cost_kind="range", cost_amount=None, cost_min=D("30000"),
-                cost_max=D("50000"), cost_basis="TTC")
+    a2 = action(
+        "A2",
+        "bruay",
+        [axis3, axis4],
+        cost_kind="range",
+        cost_amount=None,
+        cost_min=D("30000"),
+        cost_max=D("50000"),
+        cost_basis="TTC",
+    )
     a3 = action("A3", "bruay", [axis3], cost_kind="exact", cost_amount=D("20000"), cost_basis="HT")
     a4 = action("A4", "bethune", [axis3], cost_kind="unknown", cost_amount=None, cost_basis="")
-    a5 = action("A5", "agglo", [], cost_kind="range", cost_amount=None, cost_min=D("35000"), cost_max=D("40000"),
-                cost_per_year=True, cost_basis="TTC")
+    a5 = action(
+        "A5",
+        "agglo",
+        [],
+        cost_kind="range",
+        cost_amount=None,
+        cost_min=D("35000"),
+        cost_max=D("40000"),
+        cost_per_year=True,
+        cost_basis="TTC",
+    )
 
     def line(act, funder, amount, status):
         return f.FundingLineFactory(action=act, funder=org[funder], amount=amount, status=status)
@@ -67,7 +89,11 @@ def _actions(plan):
 def test_each_fiche_knows_its_funding_by_status(plan):
     a1 = _actions(plan).with_totals().get(code="A1")
     assert (a1.funding_granted, a1.funding_requested, a1.funding_planned, a1.funding_paid, a1.funding_refused) == (
-        D("40000"), D("20000"), D("10000"), D("0"), D("5000"),
+        D("40000"),
+        D("20000"),
+        D("10000"),
+        D("0"),
+        D("5000"),
     )
     assert a1.funding_total == D("70000")  # refused lines fund nothing; the unknown one is not zero...
     assert a1.funding_unknown_lines == 1  # ...it is counted apart
@@ -111,11 +137,13 @@ def test_funding_per_partner(plan):
     rows = {row["funder__key"]: row for row in FundingLine.objects.for_actions(_actions(plan)).by_funder()}
     assert rows["t-etat"]["total"] == D("65000")
     assert (rows["t-region"]["requested"], rows["t-region"]["paid"], rows["t-region"]["total"]) == (
-        D("20000"), D("10000"), D("30000"),
+        D("20000"),
+        D("10000"),
+        D("30000"),
     )
     assert (rows["t-bdt"]["total"], rows["t-bdt"]["unknown_lines"]) == (D("0"), 1)
     assert (rows["t-anah"]["total"], rows["t-anah"]["refused"]) == (D("0"), D("5000"))
-    assert list(rows)[0] == "t-etat"  # biggest funder first
+    assert next(iter(rows)) == "t-etat"  # biggest funder first
 
 
 def test_fiches_and_cost_per_axe(plan):

@@ -77,6 +77,6 @@ class Command(BaseCommand):
             raise CommandError(f"Rien n'a été chargé. {error}") from error
         if not ctx.created and not ctx.updated:
             self.stdout.write("Données de référence déjà à jour : rien à changer.")
-        for bucket, label in (("created", "créés"), ("updated", "mis à jour")):
+        for bucket, label in (("created", "ajout(s)"), ("updated", "mise(s) à jour")):
             for model_name, count in sorted(getattr(ctx, bucket).items()):
                 self.stdout.write(f"{model_name} : {count} {label}")

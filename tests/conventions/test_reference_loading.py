@@ -1,0 +1,99 @@
+"""load_reference_data: idempotent, all-or-nothing, and it says which file and row are wrong."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from actions.models import Action
+from conventions.models import Organisation
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+
+
+def _counts():
+    return {
+        model._meta.label: model._default_manager.count()
+        for app in ("conventions", "actions", "financing", "evaluation")
+        for model in apps.get_app_config(app).get_models()
+    }
+
+
+def test_loading_twice_changes_nothing(reference_data, capsys):
+    before = _counts()
+    fiche = Action.objects.get(code="FA 54")
+    call_command("load_reference_data")
+    assert "rien à changer" in capsys.readouterr().out
+    assert _counts() == before  # history tables included: nothing was re-saved
+    assert Action.objects.get(code="FA 54").updated_at == fiche.updated_at
+
+
+def test_the_whole_programme_is_there(reference_data):
+    assert Action.objects.filter(kind="diagnostic").count() == 6
+    assert Action.objects.filter(kind="mature").count() == 25
+    assert Action.objects.filter(kind="fiche").count() == 22
+
+
+def test_a_fiche_edited_by_the_coordinator_is_not_overwritten(reference_data):
+    fiche = Action.objects.get(code="FA 54")
+    fiche.title = "Place Nature (titre revu en comité)"
+    fiche.save()
+    call_command("load_reference_data")
+    assert Action.objects.get(code="FA 54").title == "Place Nature (titre revu en comité)"
+
+
+def test_update_rewrites_what_differs_and_records_it(reference_data):
+    fiche = Action.objects.get(code="FA 54")
+    original = fiche.title
+    fiche.title = "Titre modifié"
+    fiche.save()
+    call_command("load_reference_data", "--update")
+    fiche.refresh_from_db()
+    assert fiche.title == original
+    assert fiche.history.first().history_change_reason == "Chargement des données de référence"
+
+
+@pytest.fixture
+def broken_fixtures(tmp_path):
+    target = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES, target)
+    path = target / "21_actions_2023_bruay_cabbalr.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("project_owner: cabbalr", "project_owner: inconnu-au-bataillon"), encoding="utf-8")
+    # A new organisation in an earlier file: it is written before the bad row is reached.
+    (target / "01_organisations.yaml").write_text(
+        (target / "01_organisations.yaml").read_text(encoding="utf-8")
+        + "\n- {key: org-temoin, name: Organisation témoin, kind: autre}\n",
+        encoding="utf-8",
+    )
+    return target
+
+
+@pytest.mark.django_db
+def test_one_bad_row_loads_nothing_and_says_where(broken_fixtures):
+    before = _counts()
+    with pytest.raises(CommandError) as error:
+        call_command("load_reference_data", "--directory", str(broken_fixtures))
+    message = str(error.value)
+    assert "Rien n'a été chargé" in message
+    assert "21_actions_2023_bruay_cabbalr.yaml" in message
+    assert "organisation inconnue « inconnu-au-bataillon »" in message
+    assert _counts() == before
+    assert not Organisation.objects.filter(key="org-temoin").exists()
+
+
+@pytest.mark.django_db
+def test_an_amount_written_as_a_number_is_refused(tmp_path):
+    (tmp_path / "00.yaml").write_text(
+        "programmes:\n- {code: acv, name: ACV}\norganisations:\n- {key: v, name: Ville, kind: commune}\n"
+        "axes:\n- {programme: acv, number: '1', wordings: {'2023': Habitat}}\n"
+        "conventions:\n- {key: c, programme: acv, title: Convention}\n"
+        "actions:\n- {code: X.1, convention: c, title: T, kind: fiche, territory: v,"
+        " cost: {kind: exact, amount: 12.5}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError, match="mettez-le entre guillemets"):
+        call_command("load_reference_data", "--directory", str(tmp_path))
