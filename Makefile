@@ -11,6 +11,7 @@ $(BIN)/.installed: pyproject.toml requirements.lock scripts/system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c requirements.lock -e ".[dev]"
+	mkdir -p var
 	touch $@
 
 install: $(BIN)/.installed

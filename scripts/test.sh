@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export DEBUG=1
+mkdir -p var
 PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/acv}
 
 echo "== ruff"
