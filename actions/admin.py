@@ -46,7 +46,17 @@ class QualityNoteInline(admin.StackedInline):
 @admin.register(Action)
 class ActionAdmin(SimpleHistoryAdmin):
     list_display = ["code", "title", "territory", "project_owner", "status", "cost_display"]
-    list_filter = ["convention", "amendment", "kind", "project_type", "status", "territory", "axes", "sub_axis"]
+    list_filter = [
+        "convention",
+        "amendment",
+        "kind",
+        "project_type",
+        "status",
+        ("territory", admin.RelatedOnlyFieldListFilter),
+        ("project_owner", admin.RelatedOnlyFieldListFilter),
+        "axes",
+        "sub_axis",
+    ]
     search_fields = ["code", "title", "description"]
     autocomplete_fields = ["territory", "project_owner", "partners"]
     filter_horizontal = ["axes"]

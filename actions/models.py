@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -103,7 +104,15 @@ class Action(PeriodModel, CostModel):
     class Meta:
         verbose_name = _("fiche action")
         verbose_name_plural = _("fiches action")
-        ordering = ["convention", "kind", "code"]
+        # Plan order: diagnostic studies and actions matures of the convention, then the avenants' fiches;
+        # codes by length first so that AM.2 comes before AM.10.
+        ordering = [
+            "convention",
+            models.F("amendment").asc(nulls_first=True),
+            "kind",
+            Length("code"),
+            "code",
+        ]
         constraints = [
             *PeriodModel.Meta.constraints,
             *CostModel.Meta.constraints,

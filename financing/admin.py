@@ -26,7 +26,13 @@ class FundingLineYearInline(admin.TabularInline):
 @admin.register(FundingLine)
 class FundingLineAdmin(SimpleHistoryAdmin):
     list_display = ["action", "funder", "scheme", "nature", "amount", "status"]
-    list_filter = ["status", "nature", "funder", "scheme", "action__territory"]
+    list_filter = [
+        "status",
+        "nature",
+        ("funder", admin.RelatedOnlyFieldListFilter),
+        ("scheme", admin.RelatedOnlyFieldListFilter),
+        "action__territory",
+    ]
     search_fields = ["action__code", "action__title", "funder__name", "decision_reference"]
     autocomplete_fields = ["funder", "action"]
     inlines = [FundingLineYearInline]

@@ -50,3 +50,22 @@ def test_every_app_model_is_in_the_admin():
         if model not in admin.site._registry and not model.__name__.startswith("Historical")
     ]
     assert missing == []
+
+
+def test_the_coordinator_demo_account_can_work_in_the_admin(client, reference_data, settings):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    settings.DEBUG = True  # demo accounts exist only in development
+    call_command("create_demo_accounts", verbosity=0)
+    client.force_login(get_user_model().objects.get(username="coordinateur"))
+    assert client.get(reverse("admin:actions_action_changelist")).status_code == 200
+    assert client.get(reverse("admin:financing_fundingline_add")).status_code == 200
+
+
+def test_demo_accounts_are_refused_outside_development(db, settings):
+    from django.core.management import CommandError, call_command
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="développement"):
+        call_command("create_demo_accounts")

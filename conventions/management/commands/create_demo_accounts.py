@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -25,6 +26,13 @@ class Command(BaseCommand):
             raise CommandError("Les comptes de démonstration ne sont créés qu'en développement (DEBUG=1).")
         users = get_user_model()
         with transaction.atomic():
+            # The coordinator keeps the programme's data, reference lists included, in the admin too.
+            coordination, _ = Group.objects.get_or_create(name="Coordination")
+            coordination.permissions.set(
+                Permission.objects.filter(
+                    content_type__app_label__in=["conventions", "actions", "financing", "evaluation"]
+                )
+            )
             for username, role, org_key, first_name, last_name in DEMO_ACCOUNTS:
                 organisation = Organisation.objects.get(key=org_key) if org_key else None
                 user, created = users.objects.get_or_create(
@@ -37,4 +45,6 @@ class Command(BaseCommand):
                 user.is_superuser = role == Role.ADMIN
                 user.save()
                 UserProfile.objects.update_or_create(user=user, defaults={"role": role, "organisation": organisation})
+                if role == Role.COORDINATOR:
+                    user.groups.add(coordination)
                 self.stdout.write(f"{username} ({role.label}) {'créé' if created else 'déjà présent'}")
