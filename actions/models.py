@@ -136,6 +136,10 @@ class Action(PeriodModel, CostModel):
 
         return reverse("actions:action_detail", args=[self.pk])
 
+    @property
+    def source_label(self):
+        return SOURCE_DOCUMENTS.get(self.source_document, self.source_document)
+
     # The properties below read the annotations of ActionQuerySet.with_totals().
 
     @property
@@ -281,6 +285,40 @@ class ProgressUpdate(models.Model):
         return f"{self.action.code} – S{self.semester} {self.year}"
 
 
+# What a quality note is about, as the fixtures name it, in the words of the fiche.
+QUALITY_NOTE_FIELDS = {
+    "axes": _("axes"),
+    "beneficiaries": _("bénéficiaires"),
+    "budget": _("budget"),
+    "code": _("code"),
+    "cost": _("coût"),
+    "description": _("description"),
+    "duration": _("durée"),
+    "end": _("fin"),
+    "funding": _("financement"),
+    "milestones": _("indicateurs d'avancement"),
+    "objectives": _("objectifs"),
+    "operations": _("opérations"),
+    "period": _("période"),
+    "project_owner": _("maître d'ouvrage"),
+    "project_type": _("type de projet"),
+    "result_indicators": _("indicateurs de résultat"),
+    "schedule": _("calendrier"),
+    "stakeholders": _("intervenants"),
+    "start": _("début"),
+    "status": _("état"),
+    "sub_axis": _("sous-axe"),
+    "title": _("intitulé"),
+}
+
+# Source documents of the reference programme, as people name them.
+SOURCE_DOCUMENTS = {
+    "convention-2018": _("Convention-cadre du 24 septembre 2018"),
+    "avenant-2": _("Avenant n°2 (2023-2026)"),
+    "rapport-pv-2019": _("Rapport Politique de la Ville 2019"),
+}
+
+
 class QualityNote(models.Model):
     """Where the source documents disagree or fall short about a fiche: every figure kept, with its source."""
 
@@ -303,4 +341,8 @@ class QualityNote(models.Model):
         ordering = ["action", "pk"]
 
     def __str__(self):
-        return f"{self.action.code} – {self.field}"
+        return f"{self.action.code} – {self.field_label}"
+
+    @property
+    def field_label(self):
+        return QUALITY_NOTE_FIELDS.get(self.field, self.field)

@@ -5,6 +5,7 @@ with DEBUG off the process refuses to start without a real SECRET_KEY, and the s
 `manage.py check --deploy` asks for are on.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -47,8 +48,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "simple_history",
+    "axes",
+    "csp",
     "conventions",
     "actions",
     "financing",
@@ -67,6 +74,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "acv.urls"
@@ -101,6 +111,39 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out username/IP is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0")) or None
+# Login attempts per client address and minute, whatever the username (see acv.views.LoginView).
+LOGIN_ATTEMPTS_PER_MINUTE = int(os.environ.get("LOGIN_ATTEMPTS_PER_MINUTE", "20"))
+
+# Shared by every worker (login throttle counters): the database, which they all reach.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "acv_cache"}}
+
+# Every page runs with no inline script or style and loads nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -130,6 +173,53 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
+
+REST_FRAMEWORK = {
+    # Token first: an anonymous call gets 401 with "WWW-Authenticate: Token"; the browser's session works too.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "acv.pagination.StandardPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "acv.api.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "acv.api.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Money travels as strings ("7927732.94"), never as floats.
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ACV Suivi — API",
+    "DESCRIPTION": (
+        "Fiches action, lignes de financement, conventions, organisations, axes, comités et grille "
+        "d'évaluation d'un programme Action Cœur de Ville. Authentification par session (navigateur) ou par "
+        "jeton (« Authorization: Token <clé> », créé par POST /api/v1/auth/token/). Montants en chaînes "
+        "décimales. Fiches et lignes de financement portent un ETag ; If-Match refuse (412) une "
+        "modification faite sur une version dépassée."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Served from the sidecar package: the docs work without the Internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ActionStatusEnum": "actions.models.ActionStatus",
+        "ActionKindEnum": "actions.models.ActionKind",
+        "FundingStatusEnum": "financing.models.FundingStatus",
+        "OrganisationKindEnum": "conventions.models.OrganisationKind",
+        "CommitteeKindEnum": "conventions.models.CommitteeKind",
+        "CostKindEnum": "acv.values.CostKind",
+        "PrecisionEnum": "acv.values.Precision",
+        "BasisEnum": "acv.values.Basis",
+    },
+}
 
 # Programme being steered when a page needs one (the engine serves any ACV city).
 ACV_DEFAULT_PROGRAMME = os.environ.get("ACV_DEFAULT_PROGRAMME", "acv")

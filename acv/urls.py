@@ -1,5 +1,8 @@
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from acv.views import LoginView
 
 admin.site.site_header = "ACV Suivi — administration"
 admin.site.site_title = "ACV Suivi"
@@ -7,4 +10,16 @@ admin.site.index_title = "Données du programme"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("acv.api_urls")),
+    path("connexion/", LoginView.as_view(), name="login"),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    # Changing the password logs out the user's other sessions (Django checks the session's password hash).
+    path("mot-de-passe/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("mot-de-passe/fait/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("", include("actions.urls")),
+    path("comites/", include("conventions.urls")),
+    path("", include("evaluation.urls")),
+    path("", include("financing.urls")),
 ]
+
+handler500 = "acv.views.server_error"

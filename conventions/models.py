@@ -342,6 +342,24 @@ class CommitteeMeeting(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} du {self.held_on:%d/%m/%Y}"
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("conventions:meeting_detail", args=[self.pk])
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        # A comité steers a signed convention: a date before the signature is a typing error.
+        signed_on = self.convention.signed_on if self.convention_id else None
+        if self.held_on and signed_on and self.held_on < signed_on:
+            raise ValidationError(
+                {
+                    "held_on": _("La réunion ne peut pas précéder la signature de la convention (%(date)s).")
+                    % {"date": signed_on.strftime("%d/%m/%Y")}
+                }
+            )
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", _("administrateur")
@@ -366,6 +384,7 @@ class UserProfile(models.Model):
         related_name="members",
         verbose_name=_("organisation"),
     )
+    last_portal_visit = models.DateTimeField(_("dernière visite de « Mes engagements »"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("profil")

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from evaluation.models import Criterion, DataSource, Indicator, IndicatorValue
+from evaluation.models import Criterion, DataSource, EndOfActionReport, Indicator, IndicatorValue, SemesterReport
 
 
 class IndicatorInline(admin.StackedInline):
@@ -36,3 +36,21 @@ class IndicatorValueAdmin(admin.ModelAdmin):
     list_display = ["indicator", "territory", "period", "value", "source"]
     list_filter = ["territory", "period"]
     search_fields = ["indicator__name"]
+
+
+@admin.register(SemesterReport)
+class SemesterReportAdmin(admin.ModelAdmin):
+    """Kept as presented: the PDF of a report is never edited, only consulted or removed by an administrator."""
+
+    list_display = ["__str__", "meeting", "generated_at", "generated_by"]
+    list_filter = ["year", "semester", "convention"]
+    readonly_fields = ["convention", "meeting", "year", "semester", "pdf", "generated_at", "generated_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(EndOfActionReport)
+class EndOfActionReportAdmin(admin.ModelAdmin):
+    list_display = ["action", "author", "updated_at"]
+    search_fields = ["action__code", "action__title", "results"]

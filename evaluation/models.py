@@ -1,7 +1,10 @@
-"""The evaluation grid of Article 8 (criteria, indicators, sources) and the values measured."""
+"""The evaluation grid of Article 8 (criteria, indicators, sources), the values measured, and the reports."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from acv.values import MONEY, NON_NEGATIVE
 
 
 class DataSource(models.Model):
@@ -120,3 +123,99 @@ class IndicatorValue(models.Model):
 
     def __str__(self):
         return f"{self.indicator} – {self.territory} – {self.period}"
+
+
+def semester_report_path(report, filename):
+    return f"rapports/{report.year}-S{report.semester}/{filename}"
+
+
+class SemesterReport(models.Model):
+    """A semester report as it was presented: the exact PDF bytes, kept with the meeting they were shown at.
+
+    Stored rather than rebuilt on download, so what the comité saw stays what it saw whatever the fiches
+    became afterwards.
+    """
+
+    convention = models.ForeignKey(
+        "conventions.Convention",
+        on_delete=models.PROTECT,
+        related_name="semester_reports",
+        verbose_name=_("convention"),
+    )
+    meeting = models.ForeignKey(
+        "conventions.CommitteeMeeting",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="semester_reports",
+        verbose_name=_("réunion de comité"),
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    semester = models.PositiveSmallIntegerField(_("semestre"), choices=[(1, _("S1")), (2, _("S2"))])
+    pdf = models.FileField(_("rapport PDF"), upload_to=semester_report_path)
+    generated_at = models.DateTimeField(_("produit le"), auto_now_add=True)
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("produit par")
+    )
+
+    class Meta:
+        verbose_name = _("rapport semestriel")
+        verbose_name_plural = _("rapports semestriels")
+        ordering = ["-year", "-semester", "-generated_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(semester__in=[1, 2]),
+                name="semester_report_semester_valid",
+                violation_error_message=_("Le semestre vaut 1 ou 2."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Rapport semestriel S{self.semester} {self.year}"
+
+    @property
+    def filename(self):
+        return f"rapport-semestriel-{self.year}-S{self.semester}.pdf"
+
+
+class EndOfActionReport(models.Model):
+    """The bilan of a delivered fiche asked by Article 8: how it was carried out, what it reached, how it lasts."""
+
+    action = models.OneToOneField(
+        "actions.Action", on_delete=models.CASCADE, related_name="end_of_action_report", verbose_name=_("fiche")
+    )
+    implementation = models.TextField(
+        _("déroulement de l'action"), help_text=_("Comment l'action a été menée : étapes, délais, écarts au projet.")
+    )
+    results = models.TextField(
+        _("résultats obtenus"), help_text=_("Les résultats atteints, au regard des objectifs et des indicateurs.")
+    )
+    sustainability = models.TextField(
+        _("pérennité"), help_text=_("Comment les effets de l'action vont durer : gestion, entretien, suites prévues.")
+    )
+    final_cost = models.DecimalField(
+        _("coût final (€)"),
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
+        help_text=_("Laisser vide si inconnu."),
+        **MONEY,
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("rédigé par")
+    )
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("bilan de fin d'action")
+        verbose_name_plural = _("bilans de fin d'action")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(final_cost__isnull=True) | models.Q(final_cost__gte=0),
+                name="end_of_action_cost_positive",
+                violation_error_message=_("Le coût final doit être positif ou nul."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Bilan de fin d'action – {self.action}"

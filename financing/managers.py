@@ -7,6 +7,7 @@ from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from acv.values import MONEY
+from conventions import roles
 
 ZERO = Value(Decimal("0"), output_field=models.DecimalField(**MONEY))
 STATUSES = ("planned", "requested", "granted", "paid", "refused")
@@ -22,31 +23,69 @@ def _sum_by_status():
     return sums
 
 
-def funding_sum_for_action(*, statuses=COUNTED, exclude_owner=False):
+def funding_sum_for_action(*, statuses=COUNTED, exclude_owner=False, lines=None):
     """Subquery: the sum of a fiche's funding lines in these statuses (for annotating fiches).
 
     A subquery rather than a join so that the fiche rows are not multiplied by their lines.
     `exclude_owner` leaves out the maître d'ouvrage's own lines (autofinancement), which is what the
-    partners bring.
+    partners bring. `lines` restricts the sum to the lines a viewer may see (default: all).
     """
     from financing.models import FundingLine
 
-    lines = FundingLine.objects.filter(action=OuterRef("pk"), status__in=statuses)
+    lines = (FundingLine.objects.all() if lines is None else lines).filter(action=OuterRef("pk"), status__in=statuses)
     if exclude_owner:
         lines = lines.exclude(funder=OuterRef("project_owner"))
     total = lines.order_by().values("action").annotate(total=Sum("amount")).values("total")
     return Coalesce(Subquery(total, output_field=models.DecimalField(**MONEY)), ZERO)
 
 
-def unknown_funding_lines_for_action():
+def unknown_funding_lines_for_action(lines=None):
     from financing.models import FundingLine
 
-    lines = FundingLine.objects.filter(action=OuterRef("pk"), status__in=COUNTED, amount__isnull=True)
+    lines = (FundingLine.objects.all() if lines is None else lines).filter(
+        action=OuterRef("pk"), status__in=COUNTED, amount__isnull=True
+    )
     count = lines.order_by().values("action").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(count, output_field=models.IntegerField()), Value(0))
 
 
 class FundingLineQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Lines this user may see. A partner sees its own lines, and on the fiches it may see, the
+        other funders' lines once settled (accordé, versé) — never their negotiation states."""
+        from actions.models import Action
+
+        if roles.reads_everything(user):
+            return self.all()
+        if roles.is_partner(user):
+            fiches = Action.objects.visible_to(user).values("pk")
+            return self.filter(
+                Q(funder_id=roles.organisation_id_of(user))
+                | Q(action_id__in=fiches, status__in=roles.SETTLED_FUNDING_STATUSES)
+            )
+        return self.none()
+
+    def editable_by(self, user):
+        """Lines this user may change: all for the coordination; a référent's on the fiches it carries;
+        a partner's own lines (and then only PARTNER_EDITABLE_FUNDING_FIELDS, see roles)."""
+        from actions.models import Action
+
+        if roles.edits_everything(user):
+            return self.all()
+        if roles.is_referent(user):
+            return self.filter(action_id__in=Action.objects.editable_by(user).values("pk"))
+        if roles.is_partner(user):
+            return self.filter(funder_id=roles.organisation_id_of(user))
+        return self.none()
+
+    def for_export(self):
+        """What the XLSX export and the partners' portal read, in a fixed number of queries."""
+        return (
+            self.select_related("action__territory", "funder", "scheme")
+            .prefetch_related("action__axes", "years")
+            .order_by("action__code", "position", "pk")
+        )
+
     def for_actions(self, actions):
         return self.filter(action__in=actions.values("pk"))
 
@@ -75,6 +114,15 @@ class FundingLineQuerySet(models.QuerySet):
             .order_by("action__axes__number")
         )
 
+    def by_sub_axis(self):
+        """Per sous-axe of the fiche."""
+        return (
+            self.order_by()
+            .values("action__sub_axis_id", "action__sub_axis__code", "action__sub_axis__title")
+            .annotate(**_sum_by_status())
+            .order_by("action__sub_axis__code")
+        )
+
     def by_territory(self):
         return (
             self.order_by()
@@ -85,6 +133,9 @@ class FundingLineQuerySet(models.QuerySet):
 
 
 class FundingLineYearQuerySet(models.QuerySet):
+    def for_lines(self, lines):
+        return self.filter(funding_line__in=lines.values("pk"))
+
     def by_year(self):
         """Amount per year and per status of the line, from the lines' yearly splits."""
         sums = {status: Coalesce(Sum("amount", filter=Q(funding_line__status=status)), ZERO) for status in STATUSES}

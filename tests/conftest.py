@@ -6,6 +6,12 @@ from django.core.management import call_command
 from tests.factories import OrganisationFactory, UserFactory, UserProfileFactory
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing with PBKDF2 dominates a suite that signs in seven personae per test; MD5 is fine here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def agglomeration(db):
     return OrganisationFactory(key="cabbalr", name="Communauté d'agglomération de Béthune-Bruay", kind="epci")
@@ -82,3 +88,13 @@ def reference_db(django_db_setup, django_db_blocker):
 @pytest.fixture
 def reference_data(reference_db, db):
     """Use in a test that reads the reference programme."""
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: live_server flushes the database after each of them, which would wipe the
+    session-wide reference programme for any `reference_data` test running afterwards."""
+    browser = [item for item in items if "tests/browser/" in str(item.path).replace("\\", "/")]
+    for item in browser:
+        item.add_marker(pytest.mark.browser)
+    others = [item for item in items if item not in browser]
+    items[:] = others + browser

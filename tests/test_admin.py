@@ -21,6 +21,9 @@ def test_admin_page_loads_in_french(client, admin_user, reference_data, model, p
     client.force_login(admin_user)
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{page}")
     response = client.get(url)
+    if page == "add" and not admin.site._registry[model].has_add_permission(response.wsgi_request):
+        assert response.status_code == 403  # kept as produced (reports): nobody adds one by hand
+        return
     assert response.status_code == 200
     assert 'lang="fr"' in response.content.decode()
     # The page names the model in French, as its title says ("Sélectionnez l'objet fiche action à changer").

@@ -1,0 +1,378 @@
+"""Fiches as the API shows them (with their roll-ups) and as it takes them.
+
+Read serializers never query: they read what ActionQuerySet.for_list() / with_totals() and the view's
+prefetches loaded.
+"""
+
+from rest_framework import serializers
+
+from actions.models import Action, Milestone, Operation, ProgressUpdate, ResultIndicator
+from acv.api import ModelCleanSerializer
+from acv.values import Precision
+from conventions.api.serializers import OrganisationBriefSerializer
+from conventions.models import Axis, SubAxis
+from financing.api.serializers import FundingLineSerializer, money
+
+
+class CostSerializer(serializers.Serializer):
+    """A cost as written (text) and its reading: exact, estimated, a range, per year, or unknown."""
+
+    kind = serializers.CharField(source="cost_kind", read_only=True)
+    amount = money(source="cost_amount", allow_null=True)
+    min = money(source="cost_min", allow_null=True)
+    max = money(source="cost_max", allow_null=True)
+    per_year = serializers.BooleanField(source="cost_per_year", read_only=True)
+    basis = serializers.CharField(source="cost_basis", read_only=True, help_text="TTC, HT ou vide.")
+    text = serializers.CharField(source="cost_text", read_only=True, help_text="Tel qu'écrit (peut être vide).")
+    display = serializers.CharField(source="cost_display", read_only=True, help_text="Tel qu'une personne le lit.")
+
+
+def _fuzzy_date_serializer(part):
+    """{date, until, precision, text, display} of the start or the end of a period."""
+    fields = {
+        "date": serializers.DateField(source=f"{part}_on", read_only=True, allow_null=True),
+        "until": serializers.DateField(source=f"{part}_until", read_only=True, allow_null=True),
+        "precision": serializers.ChoiceField(choices=Precision.choices, source=f"{part}_precision", read_only=True),
+        "text": serializers.CharField(source=f"{part}_text", read_only=True),
+        "display": serializers.CharField(source=f"{part}_display", read_only=True),
+    }
+    name = f"{part.capitalize()}DateSerializer"
+    return type(name, (serializers.Serializer,), {**fields, "__doc__": f"The {part} as written and read."})
+
+
+StartDateSerializer = _fuzzy_date_serializer("start")
+EndDateSerializer = _fuzzy_date_serializer("end")
+
+
+class FundedByStatusSerializer(serializers.Serializer):
+    planned = money(source="funding_planned")
+    requested = money(source="funding_requested")
+    granted = money(source="funding_granted")
+    paid = money(source="funding_paid")
+    refused = money(source="funding_refused")
+
+
+class TotalsSerializer(serializers.Serializer):
+    """The fiche's roll-ups from ActionQuerySet.with_totals()."""
+
+    cost = money(source="comparable_cost", allow_null=True, help_text="Coût ponctuel chiffré, sinon null.")
+    cost_low = money(allow_null=True)
+    cost_high = money(allow_null=True)
+    funded_by_status = FundedByStatusSerializer(source="*", read_only=True)
+    funded_total = money(source="funding_total", help_text="Toutes les lignes sauf refusées.")
+    funded_by_partners = money(source="funding_partners", help_text="Sans les lignes du maître d'ouvrage.")
+    unknown_amount_lines = serializers.IntegerField(source="funding_unknown_lines", read_only=True)
+    share_funded = serializers.DecimalField(
+        max_digits=10, decimal_places=1, read_only=True, allow_null=True, help_text="En %, null si non calculable."
+    )
+    remaining_for_owner = money(allow_null=True)
+    is_overfunded = serializers.BooleanField(read_only=True)
+
+
+class AxisBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Axis
+        fields = ["id", "number", "title"]
+        read_only_fields = fields
+
+
+class SubAxisBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SubAxis
+        fields = ["id", "code", "title"]
+        read_only_fields = fields
+
+
+class ActionSerializer(serializers.ModelSerializer):
+    """A fiche in a list: identity, place, axes, state, cost, calendar, funding lines and roll-ups."""
+
+    territory = OrganisationBriefSerializer(read_only=True)
+    project_owner = OrganisationBriefSerializer(read_only=True, allow_null=True)
+    axes = AxisBriefSerializer(many=True, read_only=True)
+    sub_axis = SubAxisBriefSerializer(read_only=True, allow_null=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    cost = CostSerializer(source="*", read_only=True)
+    start = StartDateSerializer(source="*", read_only=True)
+    end = EndDateSerializer(source="*", read_only=True)
+    funding_lines = FundingLineSerializer(many=True, read_only=True)
+    totals = TotalsSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = Action
+        fields = [
+            "id",
+            "convention",
+            "amendment",
+            "code",
+            "title",
+            "kind",
+            "project_type",
+            "territory",
+            "project_owner",
+            "axes",
+            "sub_axis",
+            "status",
+            "status_label",
+            "cost",
+            "start",
+            "end",
+            "funding_lines",
+            "totals",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class OperationSerializer(serializers.ModelSerializer):
+    cost = CostSerializer(source="*", read_only=True)
+    start = StartDateSerializer(source="*", read_only=True)
+    end = EndDateSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = Operation
+        fields = ["id", "reference", "name", "description", "cost", "start", "end", "funding_text", "position"]
+        read_only_fields = fields
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    planned_display = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id",
+            "label",
+            "planned_on",
+            "planned_until",
+            "planned_precision",
+            "planned_text",
+            "planned_display",
+            "achieved_on",
+            "position",
+        ]
+        read_only_fields = fields
+
+
+class ResultIndicatorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ResultIndicator
+        fields = ["id", "label", "target", "achieved", "position"]
+        read_only_fields = fields
+
+
+class ProgressUpdateSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.get_full_name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ProgressUpdate
+        fields = [
+            "id",
+            "year",
+            "semester",
+            "status",
+            "percent_done",
+            "achievements",
+            "difficulties",
+            "next_steps",
+            "author",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ActionDetailSerializer(ActionSerializer):
+    """A fiche with everything it holds."""
+
+    partners = OrganisationBriefSerializer(many=True, read_only=True)
+    operations = OperationSerializer(many=True, read_only=True)
+    milestones = MilestoneSerializer(many=True, read_only=True)
+    result_indicators = ResultIndicatorSerializer(many=True, read_only=True)
+    progress_updates = ProgressUpdateSerializer(many=True, read_only=True)
+
+    class Meta(ActionSerializer.Meta):
+        fields = [
+            *ActionSerializer.Meta.fields,
+            "description",
+            "objectives",
+            "stakeholders",
+            "partners",
+            "funding_text",
+            "source_document",
+            "source_reference",
+            "operations",
+            "milestones",
+            "result_indicators",
+            "progress_updates",
+        ]
+        read_only_fields = fields
+
+
+class ActionWriteSerializer(ModelCleanSerializer):
+    """What a client sends to create or change a fiche: the fields of the fiche form, flat. The rules are
+    the model's (full_clean); the save goes through actions.services.action_save (version check)."""
+
+    class Meta:
+        model = Action
+        fields = [
+            "convention",
+            "amendment",
+            "code",
+            "title",
+            "kind",
+            "project_type",
+            "territory",
+            "project_owner",
+            "axes",
+            "sub_axis",
+            "status",
+            "description",
+            "objectives",
+            "stakeholders",
+            "partners",
+            "cost_kind",
+            "cost_amount",
+            "cost_min",
+            "cost_max",
+            "cost_per_year",
+            "cost_basis",
+            "cost_text",
+            "funding_text",
+            "start_on",
+            "start_precision",
+            "start_until",
+            "start_text",
+            "end_on",
+            "end_precision",
+            "end_until",
+            "end_text",
+            "source_document",
+            "source_reference",
+        ]
+
+
+# Aggregates: the rows of the QuerySet roll-ups, field names as the QuerySets give them.
+
+
+class StatusCountSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class CostTotalRowSerializer(serializers.Serializer):
+    basis = serializers.CharField()
+    low = money()
+    high = money()
+    count = serializers.IntegerField()
+    unknown = serializers.IntegerField()
+
+
+class CostTotalsSerializer(serializers.Serializer):
+    by_basis = CostTotalRowSerializer(many=True)
+    per_year = CostTotalRowSerializer(many=True)
+
+
+def _id():
+    return serializers.IntegerField(allow_null=True)
+
+
+def _text():
+    return serializers.CharField(allow_null=True)
+
+
+class ActionAxisRowSerializer(serializers.Serializer):
+    axes__id = _id()
+    axes__number = _text()
+    axes__title = _text()
+    count = serializers.IntegerField()
+    cost_low = money()
+    cost_high = money()
+
+
+class ActionSubAxisRowSerializer(serializers.Serializer):
+    sub_axis_id = _id()
+    sub_axis__code = _text()
+    sub_axis__title = _text()
+    count = serializers.IntegerField()
+    cost_low = money()
+    cost_high = money()
+
+
+class ActionTerritoryRowSerializer(serializers.Serializer):
+    territory_id = _id()
+    territory__name = _text()
+    territory__short_name = _text()
+    count = serializers.IntegerField()
+
+
+class ActionAggregatesSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    by_status = StatusCountSerializer(many=True)
+    by_axis = ActionAxisRowSerializer(many=True)
+    by_sub_axis = ActionSubAxisRowSerializer(many=True)
+    by_territory = ActionTerritoryRowSerializer(many=True)
+    cost_totals = CostTotalsSerializer()
+
+
+class FundingSumsSerializer(serializers.Serializer):
+    """Amount per funding status, the counted total (refused left out), lines with an unknown amount."""
+
+    planned = money()
+    requested = money()
+    granted = money()
+    refused = money()
+    paid = money()
+    total = money()
+    unknown_lines = serializers.IntegerField()
+    lines = serializers.IntegerField()
+
+
+class FundingFunderRowSerializer(FundingSumsSerializer):
+    funder_id = _id()
+    funder__name = _text()
+    funder__short_name = _text()
+    funder__key = _text()
+
+
+class FundingAxisRowSerializer(FundingSumsSerializer):
+    action__axes__id = _id()
+    action__axes__number = _text()
+    action__axes__title = _text()
+
+
+class FundingSubAxisRowSerializer(FundingSumsSerializer):
+    action__sub_axis_id = _id()
+    action__sub_axis__code = _text()
+    action__sub_axis__title = _text()
+
+
+class FundingTerritoryRowSerializer(FundingSumsSerializer):
+    action__territory_id = _id()
+    action__territory__name = _text()
+    action__territory__short_name = _text()
+
+
+class FundingYearRowSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    planned = money()
+    requested = money()
+    granted = money()
+    refused = money()
+    paid = money()
+    total = money()
+
+
+class FundingAggregatesSerializer(serializers.Serializer):
+    by_status = FundingSumsSerializer()
+    by_funder = FundingFunderRowSerializer(many=True)
+    by_axis = FundingAxisRowSerializer(many=True)
+    by_sub_axis = FundingSubAxisRowSerializer(many=True)
+    by_territory = FundingTerritoryRowSerializer(many=True)
+    by_year = FundingYearRowSerializer(many=True)
+
+
+class AggregatesSerializer(serializers.Serializer):
+    """Dashboard roll-ups of the fiches selected by the filters, and of their funding lines the user may see."""
+
+    actions = ActionAggregatesSerializer()
+    funding = FundingAggregatesSerializer()

@@ -1,0 +1,184 @@
+"""The one FilterSet of fiches: used by the HTML list and, later, by the REST API."""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import Case, F, FloatField, Q, When
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+
+from actions.managers import COMPARABLE_COST
+from actions.models import Action, ActionKind, ActionStatus, ProjectType
+from acv.values import CostKind
+from conventions.models import Amendment, Axis, Convention, Organisation, SubAxis
+from financing.managers import funding_sum_for_action
+from financing.models import FundingLine, FundingStatus
+
+
+def current_semester(today=None):
+    today = today or timezone.localdate()
+    return today.year, 1 if today.month <= 6 else 2
+
+
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """Sorts on annotations it adds itself, so the FilterSet works on any fiche queryset; unknown
+    values (cost à déterminer, no share) go last whichever the direction."""
+
+    annotations = {
+        "sort_cost": Coalesce("cost_amount", "cost_min"),
+        "sort_funded": funding_sum_for_action(),
+    }
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        qs = qs.annotate(**self.annotations)
+        if any(param.lstrip("-") == "share" for param in value):
+            # Only to sort: shown shares are computed in Python (see Action.share_funded).
+            qs = qs.annotate(
+                sort_share=Case(
+                    When(
+                        COMPARABLE_COST & Q(cost_amount__gt=0),
+                        then=Cast("sort_funded", FloatField()) / Cast("cost_amount", FloatField()),
+                    ),
+                    default=None,
+                    output_field=FloatField(),
+                )
+            )
+        ordering = []
+        for param in value:
+            if not param:
+                continue
+            descending = param.startswith("-")
+            field = F(self.param_map.get(param.lstrip("-"), param.lstrip("-")))
+            ordering.append(field.desc(nulls_last=True) if descending else field.asc(nulls_last=True))
+        return qs.order_by(*ordering, "code", "pk")
+
+
+def _territories(request):
+    return Organisation.objects.filter(pk__in=Action.objects.values("territory_id"))
+
+
+def _owners(request):
+    return Organisation.objects.filter(pk__in=Action.objects.values("project_owner_id"))
+
+
+def _funders(request):
+    return Organisation.objects.filter(pk__in=FundingLine.objects.values("funder_id"))
+
+
+class ActionFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Recherche", method="filter_q", help_text="Code, intitulé ou description.")
+    code = django_filters.CharFilter(label="Code", help_text="Code exact de la fiche, par exemple AM.3.")
+    convention = django_filters.ModelChoiceFilter(
+        queryset=Convention.objects.all(), label="Convention", empty_label="Toutes"
+    )
+    amendment = django_filters.ModelChoiceFilter(
+        queryset=Amendment.objects.select_related("convention"), label="Avenant", empty_label="Tous"
+    )
+    territory = django_filters.ModelChoiceFilter(queryset=_territories, label="Commune", empty_label="Toutes")
+    axis = django_filters.ModelChoiceFilter(
+        # field_name only tells the API schema the value is an axe id; filter_axis does the filtering.
+        queryset=Axis.objects.all(),
+        field_name="axes",
+        label="Axe",
+        method="filter_axis",
+        empty_label="Tous les axes",
+    )
+    sub_axis = django_filters.ModelChoiceFilter(
+        queryset=SubAxis.objects.select_related("axis"), label="Sous-axe", empty_label="Tous les sous-axes"
+    )
+    status = django_filters.ChoiceFilter(choices=ActionStatus.choices, label="État", empty_label="Tous les états")
+    project_owner = django_filters.ModelChoiceFilter(queryset=_owners, label="Maître d'ouvrage", empty_label="Tous")
+    funder = django_filters.ModelChoiceFilter(
+        queryset=_funders,
+        field_name="funding_lines__funder",
+        label="Financeur",
+        method="filter_funder",
+        empty_label="Tous",
+    )
+    funding_status = django_filters.ChoiceFilter(
+        choices=FundingStatus.choices, label="Financement à l'état", method="filter_funding_status", empty_label="Tous"
+    )
+    project_type = django_filters.ChoiceFilter(choices=ProjectType.choices, label="Type de projet", empty_label="Tous")
+    kind = django_filters.ChoiceFilter(choices=ActionKind.choices, label="Catégorie", empty_label="Toutes")
+    cost_kind = django_filters.ChoiceFilter(choices=CostKind.choices, label="Nature du coût", empty_label="Toutes")
+    year = django_filters.NumberFilter(
+        label="Active en", method="filter_year", help_text="Année, par exemple 2025.", min_value=2000, max_value=2100
+    )
+    late = django_filters.BooleanFilter(label="En retard", method="filter_late", widget=forms.CheckboxInput)
+    no_update = django_filters.BooleanFilter(
+        label="Sans état d'avancement ce semestre", method="filter_no_update", widget=forms.CheckboxInput
+    )
+    open_notes = django_filters.BooleanFilter(
+        label="Notes de qualité à traiter", method="filter_open_notes", widget=forms.CheckboxInput
+    )
+    ordering = NullsLastOrderingFilter(
+        fields=(
+            ("code", "code"),
+            ("title", "title"),
+            ("territory__name", "commune"),
+            ("sort_cost", "cost"),
+            ("sort_funded", "funded"),
+            ("sort_share", "share"),
+        ),
+        field_labels={
+            "code": "Code",
+            "title": "Intitulé",
+            "territory__name": "Commune",
+            "sort_cost": "Coût",
+            "sort_funded": "Financé",
+            "sort_share": "Part financée",
+        },
+        label="Trier par",
+    )
+
+    class Meta:
+        model = Action
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(code__icontains=value) | Q(title__icontains=value) | Q(description__icontains=value))
+
+    def filter_axis(self, queryset, name, value):
+        # Subquery on the through table: a fiche is one row whatever the number of its axes.
+        return queryset.filter(pk__in=Action.axes.through.objects.filter(axis=value).values("action_id"))
+
+    def filter_funder(self, queryset, name, value):
+        return queryset.filter(pk__in=FundingLine.objects.filter(funder=value).values("action_id"))
+
+    def filter_funding_status(self, queryset, name, value):
+        return queryset.filter(pk__in=FundingLine.objects.filter(status=value).values("action_id"))
+
+    def filter_year(self, queryset, name, value):
+        """Fiches active at some point of the year: started by its end, not finished before its start.
+
+        A fiche with no date at all is left out; a missing bound is taken as open.
+        """
+        year = int(value)
+        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        return queryset.filter(
+            (Q(start_on__isnull=False) | Q(end_until__isnull=False))
+            & (Q(start_on__isnull=True) | Q(start_on__lte=last))
+            & (Q(end_until__isnull=True) | Q(end_until__gte=first))
+        )
+
+    def filter_late(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=Action.objects.late(timezone.localdate()).values("pk"))
+
+    def filter_no_update(self, queryset, name, value):
+        if not value:
+            return queryset
+        year, semester = current_semester()
+        return queryset.filter(pk__in=Action.objects.without_progress_update(year, semester).values("pk"))
+
+    def filter_open_notes(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=Action.objects.with_open_quality_notes().values("pk"))

@@ -1,0 +1,53 @@
+"""French formats for templates: amounts, shares, fuzzy dates, and query strings for sortable lists."""
+
+from decimal import Decimal
+
+from django import template
+from django.utils.formats import number_format
+
+from acv.values import format_euros
+
+register = template.Library()
+
+
+@register.filter
+def euros(amount):
+    """7 927 732,94 € — or « à déterminer » for an unknown amount (never shown as 0)."""
+    return format_euros(amount)
+
+
+@register.filter
+def euros_round(amount):
+    """Whole euros, for figures in tables and charts."""
+    if amount is None:
+        return format_euros(None)
+    return format_euros(Decimal(amount).quantize(Decimal("1")), decimals=0)
+
+
+@register.filter
+def percent(value):
+    """45,3 % — or « — » when there is nothing to divide by."""
+    if value is None:
+        return "—"
+    return f"{number_format(value, 1, use_l10n=True)}\u00a0%"
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some parameters replaced (None removes one); page resets."""
+    params = context["request"].GET.copy()
+    params.pop("page", None)
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number):
+    params = context["request"].GET.copy()
+    params["page"] = number
+    return f"?{params.urlencode()}"

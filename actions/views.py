@@ -1,0 +1,371 @@
+"""Pages of the coordinator's workspace: dashboard, fiche list, fiche page, fiche editing."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import DetailView, TemplateView
+
+from actions.charts import horizontal_bars
+from actions.filters import ActionFilterSet, current_semester
+from actions.forms import (
+    FORMSETS,
+    ActionForm,
+    FundingLineFormSet,
+    MilestoneAchieveForm,
+    OperationFormSet,
+    ProgressUpdateForm,
+)
+from actions.history import action_timeline, changes_since
+from actions.managers import visible_funding_lines
+from actions.models import Action, ActionStatus, Milestone, ProgressUpdate, QualityNote
+from actions.services import EditConflict, action_save, milestone_achieve, progress_update_create
+from conventions import roles
+from financing.models import COUNTED_STATUSES, FundingStatus
+
+PAGE_SIZE = 25
+
+
+def list_url(**params):
+    from urllib.parse import urlencode
+
+    return reverse("actions:action_list") + ("?" + urlencode(params) if params else "")
+
+
+class DashboardView(LoginRequiredMixin, TemplateView):
+    template_name = "actions/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        year, semester = current_semester(today)
+        fiches = Action.objects.visible_to(self.request.user)
+        labels = dict(ActionStatus.choices)
+        statuses = [
+            {
+                "label": labels.get(row["status"], row["status"]),
+                "count": row["count"],
+                "url": list_url(status=row["status"]),
+            }
+            for row in fiches.by_status()
+        ]
+        territories = [
+            {
+                "label": row["territory__name"],
+                "count": row["count"],
+                "url": list_url(territory=row["territory_id"]),
+            }
+            for row in fiches.by_territory()
+        ]
+        funding = visible_funding_lines(self.request.user).for_actions(fiches).by_status()
+        funding_rows = [
+            {
+                "label": FundingStatus(status).label,
+                "amount": funding[status],
+                "url": list_url(funding_status=status),
+            }
+            for status in ("planned", "requested", "granted", "paid")
+        ]
+        axis_rows = [row for row in fiches.by_axis() if row["axes__id"] is not None]
+        for row in axis_rows:
+            short = "Axe transversal" if row["axes__number"] == "T" else f"Axe {row['axes__number']}"
+            title = row["axes__title"] or ""
+            row["short"] = f"{short} – {title[:28]}…" if len(title) > 28 else f"{short} – {title}"
+        bars, chart_height = horizontal_bars(
+            axis_rows,
+            value_key="cost_high",
+            label_key="short",
+            title_key="axes__title",
+            count_key="count",
+            url_for=lambda row: list_url(axis=row["axes__id"]),
+        )
+        late = fiches.late(today).select_related("territory").order_by("end_until", "code")
+        no_update = fiches.without_progress_update(year, semester)
+        notes = QualityNote.objects.filter(is_open=True, action__in=fiches.values("pk"))
+        context.update(
+            total=fiches.count(),
+            statuses=statuses,
+            territories=territories,
+            cost=fiches.cost_totals(),
+            unknown_cost_url=list_url(cost_kind="unknown"),
+            funding=funding,
+            funding_rows=funding_rows,
+            comparable=fiches.comparable_funding(self.request.user),
+            bars=bars,
+            chart_height=chart_height,
+            late=list(late[:10]),
+            late_count=late.count(),
+            late_url=list_url(late=1),
+            no_update_count=no_update.count(),
+            no_update_url=list_url(no_update=1),
+            semester_label=f"S{semester} {year}",
+            notes=list(notes.select_related("action").order_by("action__code", "pk")[:10]),
+            notes_count=notes.count(),
+            notes_url=list_url(open_notes=1),
+        )
+        return context
+
+
+class ActionListView(LoginRequiredMixin, TemplateView):
+    template_name = "actions/action_list.html"
+
+    def get_template_names(self):
+        # htmx filter submissions replace only the results, not the whole page.
+        if self.request.htmx and not self.request.htmx.boosted:
+            return ["actions/_action_results.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        base = Action.objects.visible_to(self.request.user)
+        filterset = ActionFilterSet(
+            self.request.GET or None, queryset=base.for_list(self.request.user), request=self.request
+        )
+        queryset = filterset.qs if filterset.is_bound else filterset.queryset.order_by("convention", "kind", "code")
+        if filterset.is_bound and not filterset.is_valid():
+            queryset = queryset.none()
+        page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        # Totals over every fiche the filters select, not only this page.
+        selected = base.filter(pk__in=queryset.values("pk"))
+        funding = visible_funding_lines(self.request.user).for_actions(selected).by_status()
+        comparable = selected.comparable_funding(self.request.user)
+        sort = self.request.GET.get("ordering", "")
+        context.update(
+            filter=filterset,
+            page_obj=page,
+            actions=page.object_list,
+            count=page.paginator.count,
+            cost=selected.cost_totals(),
+            funded=funding["total"],
+            unknown_lines=funding["unknown_lines"],
+            comparable=comparable,
+            sort=sort,
+            columns=[
+                ("code", "Code"),
+                ("title", "Intitulé"),
+                ("commune", "Commune"),
+                ("cost", "Coût"),
+                ("funded", "Financé"),
+                ("share", "Part financée"),
+            ],
+            can_create=Action.objects.can_create(self.request.user),
+        )
+        return context
+
+
+class ActionDetailView(LoginRequiredMixin, DetailView):
+    template_name = "actions/action_detail.html"
+    context_object_name = "action"
+
+    def get_queryset(self):
+        return Action.objects.visible_to(self.request.user).for_detail(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        action = self.object
+        lines = list(action.funding_lines.all())
+        for line in lines:
+            line.show_detail = roles.sees_funding_line_detail(self.request.user, line)
+        counted = [line for line in lines if line.status in COUNTED_STATUSES]
+        unknown = [line for line in counted if line.amount is None]
+        can_edit = Action.objects.editable_by(self.request.user).filter(pk=action.pk).exists()
+        warnings = []
+        if action.is_overfunded:
+            warnings.append("Les financements prévus dépassent le coût de la fiche : vérifiez les montants ou le coût.")
+        if unknown:
+            warnings.append(
+                f"{len(unknown)} ligne(s) de financement sans montant connu : elles sont comptées à part, "
+                "pas comme zéro."
+            )
+        milestones = list(action.milestones.all())
+        for milestone in milestones:
+            milestone.achieve_form = (
+                MilestoneAchieveForm(instance=milestone, prefix=f"m{milestone.pk}") if can_edit else None
+            )
+        context.update(
+            can_edit=can_edit,
+            lines=lines,
+            unknown_lines=unknown,
+            warnings=warnings,
+            timeline=action_timeline(action.pk, viewer=self.request.user),
+            milestones=milestones,
+            progress_form=ProgressUpdateForm(initial=self._progress_initial(action)) if can_edit else None,
+            axes=list(action.axes.all()),
+        )
+        return context
+
+    @staticmethod
+    def _progress_initial(action):
+        year, semester = current_semester()
+        return {"year": year, "semester": semester, "status": action.status}
+
+
+def _editable_action(request, pk):
+    """The fiche if the user may change it: 404 when it is not visible, 403 when only readable."""
+    action = get_object_or_404(Action.objects.visible_to(request.user), pk=pk)
+    if not Action.objects.editable_by(request.user).filter(pk=pk).exists():
+        raise PermissionDenied("Vous ne pouvez pas modifier cette fiche.")
+    return action
+
+
+class ActionEditMixin(LoginRequiredMixin):
+    template_name = "actions/action_form.html"
+
+    def build(self, action, data=None):
+        form = ActionForm(data, instance=action)
+        formsets = [
+            OperationFormSet(data, instance=action, prefix="operations"),
+            FundingLineFormSet(data, instance=action, prefix="funding"),
+        ]
+        return form, formsets
+
+    def render_form(self, request, action, form, formsets, *, version=None, conflict=None, status=200):
+        return render(
+            request,
+            self.template_name,
+            {
+                "action": action,
+                "form": form,
+                "operations_formset": formsets[0],
+                "funding_formset": formsets[1],
+                "version": version,
+                "conflict": conflict,
+                "is_new": action.pk is None,
+            },
+            status=status,
+        )
+
+    def save(self, request, action):
+        form, formsets = self.build(action, request.POST)
+        expected = _int_or_none(request.POST.get("version"))
+        if not (form.is_valid() and all(formset.is_valid() for formset in formsets)):
+            messages.error(request, "La fiche n'a pas été enregistrée : corrigez les champs signalés.")
+            return self.render_form(request, action, form, formsets, version=expected, status=400)
+        try:
+            saved = action_save(form=form, formsets=formsets, user=request.user, expected_version=expected)
+        except EditConflict:
+            current = Action.objects.get(pk=action.pk)
+            changes, entries = changes_since(current, expected, form.cleaned_data)
+            messages.error(
+                request,
+                "Quelqu'un a enregistré cette fiche pendant que vous la modifiiez : rien n'a été enregistré. "
+                "Vos saisies sont conservées ci-dessous ; comparez avec ses modifications, "
+                "puis enregistrez de nouveau.",
+            )
+            # The form now carries the current version: saving again re-applies these values knowingly.
+            return self.render_form(
+                request,
+                current,
+                form,
+                formsets,
+                version=current.version,
+                conflict={"changes": changes, "entries": entries},
+                status=409,
+            )
+        messages.success(request, f"Fiche {saved.code} enregistrée.")
+        return redirect(saved)
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class ActionCreateView(ActionEditMixin, View):
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not Action.objects.can_create(request.user):
+            raise PermissionDenied("Seuls l'administrateur et le coordinateur créent des fiches.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        action = Action()
+        form, formsets = self.build(action)
+        return self.render_form(request, action, form, formsets)
+
+    def post(self, request):
+        return self.save(request, Action())
+
+
+class ActionUpdateView(ActionEditMixin, View):
+    def get(self, request, pk):
+        action = _editable_action(request, pk)
+        form, formsets = self.build(action)
+        return self.render_form(request, action, form, formsets, version=action.version)
+
+    def post(self, request, pk):
+        return self.save(request, _editable_action(request, pk))
+
+
+class FormsetRowView(LoginRequiredMixin, View):
+    """An empty row of the operations or funding formset, appended in place by htmx.
+
+    The row's index is the formset's current TOTAL_FORMS; the answer also bumps that counter
+    (out-of-band swap), so the page needs no script of its own.
+    """
+
+    def get(self, request, kind):
+        if not roles.may_edit_some_fiches(request.user):
+            raise PermissionDenied
+        if kind not in FORMSETS:
+            return HttpResponse(status=404)
+        prefix = "operations" if kind == "operations" else "funding"
+        index = _int_or_none(request.GET.get(f"{prefix}-TOTAL_FORMS")) or 0
+        action = Action()
+        pk = _int_or_none(request.GET.get("action"))
+        if pk:
+            action = _editable_action(request, pk)
+        formset = FORMSETS[kind](instance=action, prefix=prefix)
+        return render(
+            request,
+            f"actions/_{kind}_row.html",
+            {"row": formset.blank_form(index), "prefix": prefix, "next_total": index + 1, "is_new_row": True},
+        )
+
+
+class FormsetRowRemoveView(LoginRequiredMixin, View):
+    """Removing a row not saved yet: htmx deletes it from the page; the server has nothing to do."""
+
+    def get(self, request):
+        return HttpResponse("")
+
+
+class ProgressCreateView(LoginRequiredMixin, View):
+    def post(self, request, pk):
+        action = _editable_action(request, pk)
+        form = ProgressUpdateForm(request.POST, instance=ProgressUpdate(action=action))
+        if form.is_valid():
+            update = progress_update_create(form=form, action=action, user=request.user)
+            messages.success(request, f"État d'avancement S{update.semester} {update.year} enregistré.")
+            return redirect(action)
+        messages.error(request, "L'état d'avancement n'a pas été enregistré : corrigez les champs signalés.")
+        return render(request, "actions/progress_form.html", {"action": action, "form": form}, status=400)
+
+
+class MilestoneAchieveView(LoginRequiredMixin, View):
+    def post(self, request, pk, milestone_pk):
+        action = _editable_action(request, pk)
+        milestone = get_object_or_404(Milestone, pk=milestone_pk, action=action)
+        form = MilestoneAchieveForm(request.POST, instance=milestone, prefix=f"m{milestone.pk}")
+        if form.is_valid():
+            milestone_achieve(milestone=milestone, achieved_on=form.cleaned_data["achieved_on"])
+            if request.htmx:
+                # The row itself now says « atteint le … »: a message would only show on the next page.
+                return render(request, "actions/_milestone_row.html", {"milestone": milestone, "can_edit": True})
+            messages.success(request, f"Jalon « {milestone.label} » marqué atteint.")
+            return redirect(action)
+        if request.htmx:
+            return render(
+                request,
+                "actions/_milestone_row.html",
+                {"milestone": milestone, "can_edit": True, "form": form},
+                status=400,
+            )
+        messages.error(request, "Le jalon n'a pas été mis à jour : indiquez une date valide.")
+        return redirect(action)

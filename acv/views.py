@@ -1,0 +1,40 @@
+"""Site-wide views: the login page (throttled) and the error pages."""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.core.cache import cache
+from django.shortcuts import render
+
+
+def too_many_attempts(request):
+    """Count this address's login attempts in the current minute (in the cache shared by all workers).
+
+    A counter per address and minute is enough here: it only has to slow a client down, exactness
+    under concurrent requests does not matter (django-axes does the per-account lockout).
+    """
+    key = f"login-attempts:{request.META.get('REMOTE_ADDR', '')}:{int(time.time() // 60)}"
+    cache.add(key, 0, timeout=120)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        attempts = 1
+    return attempts > settings.LOGIN_ATTEMPTS_PER_MINUTE
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, with a per-address throttle on top of django-axes' per-username lockout: axes
+    stops guessing one account's password, the throttle stops one address trying many accounts."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if too_many_attempts(request):
+            return render(request, "registration/throttled.html", status=429)
+        return super().post(request, *args, **kwargs)
+
+
+def server_error(request):
+    """The 500 page, rendered without the request context that may be what failed."""
+    return render(request, "500.html", status=500, context={})

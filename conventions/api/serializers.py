@@ -1,0 +1,93 @@
+"""Serializers of the programme's reference lists; writes run the models' own rules (ModelCleanSerializer)."""
+
+from rest_framework import serializers
+
+from acv.api import ModelCleanSerializer
+from conventions.models import Amendment, Axis, CommitteeMeeting, Convention, Organisation, SubAxis
+
+
+class OrganisationBriefSerializer(serializers.ModelSerializer):
+    """An organisation where another object names it (territory, maître d'ouvrage, funder)."""
+
+    class Meta:
+        model = Organisation
+        fields = ["id", "key", "name", "short_name", "kind"]
+        read_only_fields = fields
+
+
+class OrganisationSerializer(ModelCleanSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["id", "key", "name", "short_name", "kind", "parent", "note"]
+
+
+class AmendmentSerializer(ModelCleanSerializer):
+    class Meta:
+        model = Amendment
+        fields = [
+            "id",
+            "key",
+            "convention",
+            "number",
+            "title",
+            "signed_on",
+            "covers_from",
+            "covers_to",
+            "source",
+            "note",
+        ]
+
+
+class ConventionSerializer(ModelCleanSerializer):
+    amendments = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Convention
+        fields = [
+            "id",
+            "key",
+            "programme",
+            "title",
+            "signed_on",
+            "starts_on",
+            "ends_on",
+            "phases",
+            "source",
+            "note",
+            "amendments",
+        ]
+
+
+class SubAxisSerializer(ModelCleanSerializer):
+    class Meta:
+        model = SubAxis
+        fields = ["id", "axis", "code", "title"]
+
+
+class AxisSerializer(ModelCleanSerializer):
+    sub_axes = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Axis
+        fields = ["id", "programme", "number", "title", "position", "sub_axes"]
+
+
+class CommitteeMeetingSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = CommitteeMeeting
+        fields = [
+            "id",
+            "convention",
+            "kind",
+            "kind_label",
+            "held_on",
+            "title",
+            "attending_organisations",
+            "attendees",
+            "agenda",
+            "decisions",
+            "minutes",
+        ]
+        read_only_fields = fields

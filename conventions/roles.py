@@ -1,0 +1,87 @@
+"""Who may do what: the one module that decides, from the user's programme profile.
+
+QuerySets (`visible_to`, `editable_by`) and views ask these functions; no view or template tests a
+role itself. A user with no profile (and not superuser) may do nothing.
+"""
+
+from conventions.models import Role
+
+# What a partner may change on its own funding lines: their state, the decision and the yearly split.
+PARTNER_EDITABLE_FUNDING_FIELDS = ("status", "decision_reference", "decision_date")
+# Other funders' lines a partner may see on a fiche it funds: only what is settled, never negotiations.
+SETTLED_FUNDING_STATUSES = ("granted", "paid")
+
+
+def role_of(user):
+    """The user's role, ADMIN for a superuser, None for anonymous users and accounts without a role."""
+    if user is None or not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    profile = getattr(user, "profile", None)
+    return profile.role if profile else None
+
+
+def organisation_id_of(user):
+    profile = getattr(user, "profile", None) if user is not None and user.is_authenticated else None
+    return profile.organisation_id if profile else None
+
+
+def reads_everything(user):
+    """Admin, coordinator, référent and comité read the whole programme."""
+    return role_of(user) in (Role.ADMIN, Role.COORDINATOR, Role.REFERENT, Role.COMMITTEE)
+
+
+def edits_everything(user):
+    return role_of(user) in (Role.ADMIN, Role.COORDINATOR)
+
+
+def is_partner(user):
+    return role_of(user) == Role.PARTNER and organisation_id_of(user) is not None
+
+
+def is_referent(user):
+    return role_of(user) == Role.REFERENT and organisation_id_of(user) is not None
+
+
+def may_edit_some_fiches(user):
+    """Whoever edits fiches at all (coordination, référents): the edit form's pieces are theirs only."""
+    return edits_everything(user) or is_referent(user)
+
+
+def can_create_actions(user):
+    return edits_everything(user)
+
+
+def can_export_programme_reports(user):
+    """The semester report and programme-wide exports: not for partners (they get their own share)."""
+    return role_of(user) in (Role.ADMIN, Role.COORDINATOR, Role.COMMITTEE)
+
+
+def can_manage_meetings(user):
+    return edits_everything(user)
+
+
+def can_administer(user):
+    return role_of(user) == Role.ADMIN
+
+
+def has_programme_role(user):
+    """Any account with a role reads the programme's reference lists (organisations, axes, conventions)."""
+    return role_of(user) is not None
+
+
+def can_edit_reference_data(user):
+    """Organisations, conventions and avenants, axes, the evaluation grid and its values: kept by the coordination."""
+    return edits_everything(user)
+
+
+def sees_all_funding_history(user):
+    """Everyone who reads the whole programme follows every line's history; a partner only its own."""
+    return reads_everything(user)
+
+
+def sees_funding_line_detail(user, line):
+    """A partner reads the remarks of its own lines only; on other funders' settled lines it sees the
+    figures, not the notes of their negotiation."""
+    return not is_partner(user) or line.funder_id == organisation_id_of(user)

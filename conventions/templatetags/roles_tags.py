@@ -1,0 +1,20 @@
+"""Templates ask conventions.roles, like views do: `{% if user|can:"can_export_programme_reports" %}`."""
+
+from django import template
+
+from conventions import roles
+
+register = template.Library()
+
+# Only the questions that take a user alone; a typo fails loudly instead of hiding a link.
+ABILITIES = {
+    "reads_everything": roles.reads_everything,
+    "can_export_programme_reports": roles.can_export_programme_reports,
+    "can_manage_meetings": roles.can_manage_meetings,
+    "is_partner": roles.is_partner,
+}
+
+
+@register.filter
+def can(user, ability):
+    return ABILITIES[ability](user)

@@ -1,0 +1,97 @@
+"""Pages of the comités: the list of meetings, a meeting and the reports presented at it, creating and editing."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
+from django.views.generic import DetailView, ListView
+
+from conventions import roles
+from conventions.forms import CommitteeMeetingForm
+from conventions.models import CommitteeMeeting
+
+
+class MeetingReadMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not roles.reads_everything(request.user):
+            raise PermissionDenied("Les réunions de comité sont réservées aux membres du programme.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class MeetingManageMixin(LoginRequiredMixin):
+    template_name = "conventions/meeting_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not roles.can_manage_meetings(request.user):
+            raise PermissionDenied("Seuls l'administrateur et le coordinateur préparent les comités.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def render_form(self, request, form, meeting, status=200):
+        return render(request, self.template_name, {"form": form, "meeting": meeting}, status=status)
+
+    def save(self, request, meeting):
+        form = CommitteeMeetingForm(request.POST, instance=meeting)
+        if not form.is_valid():
+            messages.error(request, "La réunion n'a pas été enregistrée : corrigez les champs signalés.")
+            return self.render_form(request, form, meeting, status=400)
+        meeting = form.save()
+        messages.success(request, f"{str(meeting).capitalize()} enregistrée.")
+        return redirect(meeting)
+
+
+class MeetingListView(MeetingReadMixin, ListView):
+    template_name = "conventions/meeting_list.html"
+    context_object_name = "meetings"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return (
+            CommitteeMeeting.objects.select_related("convention")
+            .prefetch_related("semester_reports")
+            .order_by("-held_on", "-pk")
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(can_manage=roles.can_manage_meetings(self.request.user), **kwargs)
+
+
+class MeetingDetailView(MeetingReadMixin, DetailView):
+    template_name = "conventions/meeting_detail.html"
+    context_object_name = "meeting"
+
+    def get_queryset(self):
+        return CommitteeMeeting.objects.select_related("convention__programme").prefetch_related(
+            "attending_organisations", "semester_reports__generated_by"
+        )
+
+    def get_context_data(self, **kwargs):
+        from evaluation.forms import SemesterForm
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context.update(
+            can_manage=roles.can_manage_meetings(user),
+            can_export=roles.can_export_programme_reports(user),
+            attendees=[line.strip() for line in self.object.attendees.splitlines() if line.strip()],
+            reports=list(self.object.semester_reports.all()),
+            present_form=SemesterForm.for_meeting(self.object),
+        )
+        return context
+
+
+class MeetingCreateView(MeetingManageMixin, View):
+    def get(self, request):
+        return self.render_form(request, CommitteeMeetingForm(), None)
+
+    def post(self, request):
+        return self.save(request, CommitteeMeeting())
+
+
+class MeetingUpdateView(MeetingManageMixin, View):
+    def get(self, request, pk):
+        meeting = get_object_or_404(CommitteeMeeting, pk=pk)
+        return self.render_form(request, CommitteeMeetingForm(instance=meeting), meeting)
+
+    def post(self, request, pk):
+        return self.save(request, get_object_or_404(CommitteeMeeting, pk=pk))

@@ -1,0 +1,397 @@
+"""The PDFs the programme hands out: the semester report, a fiche in the layout of Annexe 6, the end-of-action
+report. Pure functions (querysets and parameters in, bytes out); views and services only wrap them.
+
+Every figure comes from the roll-ups the dashboard uses (`by_status`, `cost_totals`, `comparable_funding`,
+`FundingLine.objects.by_status()` / `by_funder()`), so the report and the pages cannot disagree. The number
+of SQL queries is fixed: it does not grow with the number of fiches, lines or history rows.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.staticfiles import finders
+from django.db.models import Max, Prefetch, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from actions.charts import horizontal_bars
+from actions.models import Action, ActionStatus, Milestone, ProgressUpdate, QualityNote
+from acv.values import format_cost, format_euros
+from conventions.models import Axis, Organisation, Signatory
+from financing.models import COUNTED_STATUSES, FundingLine, FundingStatus
+
+PDF_STYLESHEET = "evaluation/pdf.css"
+STATUS_LABELS = dict(ActionStatus.choices)
+FUNDING_LABELS = dict(FundingStatus.choices)
+COST_FIELDS = ("cost_kind", "cost_amount", "cost_min", "cost_max", "cost_per_year", "cost_basis")
+NO_AXIS = "sans-axe"
+
+
+def semester_bounds(year, semester):
+    """First and last day of a semester: S1 is January–June, S2 July–December."""
+    if semester == 1:
+        return datetime.date(year, 1, 1), datetime.date(year, 6, 30)
+    return datetime.date(year, 7, 1), datetime.date(year, 12, 31)
+
+
+def render_pdf(template_name, context):
+    """HTML template → A4 PDF bytes, with the print stylesheet shared by every report."""
+    from weasyprint import CSS, HTML
+
+    html = render_to_string(template_name, context)
+    stylesheet = CSS(filename=finders.find(PDF_STYLESHEET))
+    return HTML(string=html, base_url=str(finders.find(PDF_STYLESHEET))).write_pdf(stylesheets=[stylesheet])
+
+
+# --- What changed during the semester, from django-simple-history ------------------------------------------
+
+
+@dataclass
+class CostMove:
+    action: object
+    before: str
+    after: str
+
+
+@dataclass
+class FundingMove:
+    action: object
+    funder: str
+    before: str
+    after: str
+
+
+@dataclass
+class Changes:
+    new: list = field(default_factory=list)
+    started: list = field(default_factory=list)
+    delivered: list = field(default_factory=list)
+    status_moves: list = field(default_factory=list)
+    became_late: list = field(default_factory=list)
+    cost_moves: list = field(default_factory=list)
+    funding_moves: list = field(default_factory=list)
+    funding_before: Decimal = Decimal("0")
+    funding_after: Decimal = Decimal("0")
+
+    @property
+    def funding_delta(self):
+        return self.funding_after - self.funding_before
+
+    @property
+    def is_empty(self):
+        return not (self.new or self.status_moves or self.became_late or self.cost_moves or self.funding_moves)
+
+
+def _snapshot(history_model, scope, before, columns):
+    """{object id: its last recorded state strictly before `before`} — two queries whatever the history length.
+
+    The latest row per object is the one with the highest history_id (ids grow with time); objects whose
+    latest row is a deletion are left out.
+    """
+    latest = (
+        history_model.objects.filter(scope, history_date__lt=before)
+        .order_by()
+        .values("id")
+        .annotate(last=Max("history_id"))
+        .values("last")
+    )
+    rows = history_model.objects.filter(history_id__in=latest).exclude(history_type="-").values("id", *columns)
+    return {row["id"]: row for row in rows}
+
+
+def _cost_label(row):
+    return format_cost(
+        row["cost_kind"], row["cost_amount"], row["cost_min"], row["cost_max"], row["cost_per_year"], row["cost_basis"]
+    )
+
+
+def _line_label(row):
+    amount = format_euros(row["amount"]) if row["amount"] is not None else "montant à déterminer"
+    return f"{amount} ({FUNDING_LABELS.get(row['status'], row['status'])})"
+
+
+def semester_changes(fiches, fiches_by_pk, *, start, end, late_since):
+    """What moved between the first day of the semester and `end` (exclusive): fiches added, started,
+    delivered, other changes of state, fiches that fell late, costs and funding lines that changed.
+
+    `fiches_by_pk` is the report's fiches already loaded; `late_since` the fiches late at the report date
+    whose planned end fell within the semester.
+    """
+    # A subquery rather than a list of ids: no limit on the number of SQL parameters, whatever the programme.
+    pks = fiches.order_by().values("pk")
+    action_history = Action.history.model
+    line_history = FundingLine.history.model
+    action_columns = ("status", *COST_FIELDS)
+    before = _snapshot(action_history, Q(id__in=pks), _aware(start), action_columns)
+    after = _snapshot(action_history, Q(id__in=pks), end, action_columns)
+    line_scope = Q(action_id__in=pks)
+    line_columns = ("action_id", "funder_id", "amount", "status")
+    lines_before = _snapshot(line_history, line_scope, _aware(start), line_columns)
+    lines_after = _snapshot(line_history, line_scope, end, line_columns)
+
+    changes = Changes(became_late=late_since)
+    for pk, now in after.items():
+        action = fiches_by_pk[pk]
+        then = before.get(pk)
+        if then is None:
+            changes.new.append(action)
+            continue
+        if then["status"] != now["status"]:
+            changes.status_moves.append(
+                (action, STATUS_LABELS.get(then["status"], then["status"]), STATUS_LABELS.get(now["status"]))
+            )
+            if now["status"] == ActionStatus.IN_PROGRESS and then["status"] in (
+                ActionStatus.PLANNED,
+                ActionStatus.UNKNOWN,
+            ):
+                changes.started.append(action)
+            if now["status"] == ActionStatus.DELIVERED:
+                changes.delivered.append(action)
+        if any(then[name] != now[name] for name in COST_FIELDS):
+            changes.cost_moves.append(CostMove(action, _cost_label(then), _cost_label(now)))
+
+    new_pks = {action.pk for action in changes.new}
+    funder_ids = {row["funder_id"] for row in (*lines_before.values(), *lines_after.values())}
+    names = {org.pk: str(org) for org in Organisation.objects.filter(pk__in=funder_ids)}
+    for line_id in sorted(set(lines_before) | set(lines_after)):
+        then, now = lines_before.get(line_id), lines_after.get(line_id)
+        row = now or then
+        # A fiche added this semester is listed once as new; its lines are not news of their own.
+        if row["action_id"] in new_pks or row["action_id"] not in fiches_by_pk:
+            continue
+        if then and now and (then["amount"], then["status"]) == (now["amount"], now["status"]):
+            continue
+        changes.funding_moves.append(
+            FundingMove(
+                fiches_by_pk[row["action_id"]],
+                names.get(row["funder_id"], "?"),
+                _line_label(then) if then else "—",
+                _line_label(now) if now else "supprimée",
+            )
+        )
+    changes.funding_before = _counted_total(lines_before.values())
+    changes.funding_after = _counted_total(lines_after.values())
+    changes.funding_moves.sort(key=lambda move: (move.action.code, move.funder))
+    return changes
+
+
+def _aware(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _counted_total(rows):
+    return sum((row["amount"] or Decimal("0") for row in rows if row["status"] in COUNTED_STATUSES), Decimal("0"))
+
+
+# --- Semester report ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class AxisSection:
+    anchor: str
+    title: str
+    fiches: list
+    also: list
+
+
+def _axis_chart(fiches):
+    rows = [row for row in fiches.by_axis() if row["axes__id"] is not None]
+    for row in rows:
+        short = "Axe transversal" if row["axes__number"] == "T" else f"Axe {row['axes__number']}"
+        title = row["axes__title"] or ""
+        row["short"] = f"{short} – {title[:34]}…" if len(title) > 34 else f"{short} – {title}"
+    bars, height = horizontal_bars(
+        rows, value_key="cost_high", label_key="short", title_key="axes__title", count_key="count", url_for=_no_url
+    )
+    return {"bars": bars, "height": height}
+
+
+def _funder_chart(by_funder, limit=10):
+    rows = [
+        {"label": str(row["funder__short_name"] or row["funder__name"]), "title": row["funder__name"], **row}
+        for row in by_funder[:limit]
+        if row["total"]
+    ]
+    for row in rows:
+        row["count"] = row["lines"]
+    bars, height = horizontal_bars(
+        rows, value_key="total", label_key="label", title_key="title", count_key="count", url_for=_no_url
+    )
+    return {"bars": bars, "height": height}
+
+
+def _no_url(row):
+    return ""
+
+
+def _next_milestone(action):
+    pending = [m for m in action.milestones.all() if m.achieved_on is None]
+    pending.sort(key=lambda m: (m.planned_on is None, m.planned_on or datetime.date.min, m.position, m.pk))
+    return pending[0] if pending else None
+
+
+def semester_report_context(fiches, *, year, semester, today=None, meeting=None, now=None):
+    """Everything the semester report shows, from a queryset of fiches (already restricted to the reader)."""
+    today = today or timezone.localdate()
+    now = now or timezone.now()
+    start, last_day = semester_bounds(year, semester)
+    as_of = min(today, last_day)
+    end = min(now, _aware(last_day + datetime.timedelta(days=1)))
+
+    loaded = list(
+        fiches.for_list()
+        .prefetch_related(
+            Prefetch("milestones", queryset=Milestone.objects.order_by("position", "pk")),
+            Prefetch(
+                "funding_lines",
+                queryset=FundingLine.objects.select_related("funder", "scheme").order_by("position", "pk"),
+            ),
+            Prefetch(
+                "progress_updates",
+                queryset=ProgressUpdate.objects.filter(year=year, semester=semester).select_related("author"),
+                to_attr="semester_updates",
+            ),
+        )
+        .order_by("code")
+    )
+    by_pk = {action.pk: action for action in loaded}
+    for action in loaded:
+        action.update = action.semester_updates[0] if action.semester_updates else None
+        action.next_milestone = _next_milestone(action)
+        action.axis_list = list(action.axes.all())
+
+    programme_axes = list(
+        Axis.objects.filter(actions__in=fiches.values("pk")).distinct().order_by("position", "number")
+    )
+    sections = {axis.pk: AxisSection(f"axe-{axis.pk}", str(axis), [], []) for axis in programme_axes}
+    no_axis = AxisSection(NO_AXIS, "Fiches sans axe", [], [])
+    for action in loaded:
+        axes = sorted(action.axis_list, key=lambda axis: (axis.position, axis.number))
+        if not axes:
+            no_axis.fiches.append(action)
+            continue
+        # Described once under its first axe, listed by reference under the others: no page printed twice.
+        action.primary_axis = axes[0]
+        sections[axes[0].pk].fiches.append(action)
+        for axis in axes[1:]:
+            sections[axis.pk].also.append(action)
+    axis_sections = [section for section in sections.values() if section.fiches or section.also]
+    if no_axis.fiches:
+        axis_sections.append(no_axis)
+
+    late = fiches.late(as_of).select_related("territory").order_by("end_until", "code")
+    late_list = list(late)
+    late_since = [action for action in late_list if action.end_until and action.end_until >= start]
+    lines = FundingLine.objects.for_actions(fiches)
+    funding = lines.by_status()
+    by_funder = list(lines.by_funder())
+    statuses = [
+        {"label": STATUS_LABELS.get(row["status"], row["status"]), "count": row["count"]} for row in fiches.by_status()
+    ]
+    territories = list(fiches.by_territory())
+    convention = meeting.convention if meeting else (loaded[0].convention if loaded else None)
+    return {
+        "year": year,
+        "semester": semester,
+        "semester_label": f"S{semester} {year}",
+        "start": start,
+        "last_day": last_day,
+        "as_of": as_of,
+        "generated_at": now,
+        "meeting": meeting,
+        "convention": convention,
+        "programme": convention.programme if convention else None,
+        "territories": [row["territory__name"] for row in territories],
+        "total": len(loaded),
+        "statuses": statuses,
+        "cost": fiches.cost_totals(),
+        "funding": funding,
+        "funding_rows": [
+            {"label": FUNDING_LABELS[status], "amount": funding[status]}
+            for status in ("planned", "requested", "granted", "paid", "refused")
+        ],
+        "by_funder": by_funder,
+        "comparable": fiches.comparable_funding(),
+        "axis_chart": _axis_chart(fiches),
+        "funder_chart": _funder_chart(by_funder),
+        "changes": semester_changes(fiches, by_pk, start=start, end=end, late_since=late_since),
+        "sections": axis_sections,
+        "late": late_list,
+        "without_update": [
+            by_pk[pk] for pk in fiches.without_progress_update(year, semester).values_list("pk", flat=True)
+        ],
+        "notes": list(
+            QualityNote.objects.filter(is_open=True, action__in=fiches.values("pk"))
+            .select_related("action")
+            .order_by("action__code", "pk")
+        ),
+    }
+
+
+def semester_report_pdf(fiches, *, year, semester, today=None, meeting=None, now=None):
+    """The semester report of these fiches as PDF bytes."""
+    context = semester_report_context(fiches, year=year, semester=semester, today=today, meeting=meeting, now=now)
+    return render_pdf("evaluation/pdf/semester_report.html", context)
+
+
+# --- One fiche (Annexe 6) and its end-of-action report -----------------------------------------------------
+
+
+def _signatories(action, lines):
+    """Who signs the fiche: the commune, the maître d'ouvrage, then each co-funder, each with its representative
+    as the convention names it (one query)."""
+    parties = [("Commune", action.territory)]
+    if action.project_owner and action.project_owner != action.territory:
+        parties.append(("Maître d'ouvrage", action.project_owner))
+    elif action.project_owner:
+        parties[0] = ("Commune, maître d'ouvrage", action.territory)
+    seen = {org.pk for _role, org in parties}
+    for line in lines:
+        if line.status in COUNTED_STATUSES and line.funder_id not in seen:
+            seen.add(line.funder_id)
+            parties.append(("Cofinanceur", line.funder))
+    representatives = {
+        row["organisation_id"]: row
+        for row in Signatory.objects.filter(convention=action.convention_id, organisation_id__in=seen)
+        .order_by("amendment_id")
+        .values("organisation_id", "representative", "representative_title")
+    }
+    return [
+        {"role": role, "organisation": org, "representative": representatives.get(org.pk, {})} for role, org in parties
+    ]
+
+
+def _chunks(items, size):
+    return [items[index : index + size] for index in range(0, len(items), size)]
+
+
+def action_context(action, lines):
+    """The fiche and the funding lines the reader may see (a partner does not see others' negotiations)."""
+    lines = list(lines)
+    counted = [line for line in lines if line.status in COUNTED_STATUSES]
+    return {
+        "action": action,
+        "axes": list(action.axes.all()),
+        "lines": lines,
+        "lines_total": sum((line.amount or Decimal("0") for line in counted), Decimal("0")),
+        "unknown_lines": [line for line in counted if line.amount is None],
+        # The document that brought the fiche: its avenant when there is one (a date nobody wrote stays
+        # unknown rather than borrowing the convention's).
+        "signed_on": action.amendment.signed_on if action.amendment_id else action.convention.signed_on,
+        # Four signature boxes a row, as wide as the Annexe 6 ones, however many co-funders sign.
+        "signatory_rows": _chunks(_signatories(action, lines), 4),
+        "generated_at": timezone.now(),
+    }
+
+
+def action_pdf(action, lines):
+    """One fiche in the layout of the convention's Annexe 6. `action` comes from `for_detail()`."""
+    return render_pdf("evaluation/pdf/action.html", action_context(action, lines))
+
+
+def end_of_action_pdf(report, lines):
+    """The end-of-action report (Article 8) of a delivered fiche, with its figures."""
+    context = action_context(report.action, lines)
+    context["report"] = report
+    return render_pdf("evaluation/pdf/end_of_action.html", context)

@@ -1,0 +1,109 @@
+"""Funding lines as the API shows and takes them."""
+
+from rest_framework import serializers
+
+from conventions import roles
+from conventions.api.serializers import OrganisationBriefSerializer
+from financing.models import FundingLine, FundingLineYear, FundingScheme
+
+
+def money(**kwargs):
+    """Money read-only and as a string ("7927732.94"), never a float."""
+    return serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True, **kwargs)
+
+
+class FundingSchemeBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FundingScheme
+        fields = ["id", "code", "name"]
+        read_only_fields = fields
+
+
+class FundingLineYearSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FundingLineYear
+        fields = ["year", "amount"]
+        # The service validates years against the model (full_clean), not DRF's copies of the rules.
+        validators = []
+
+
+class FundingLineSerializer(serializers.ModelSerializer):
+    """A funding line as read. On another funder's line seen by a partner, `note` and `source_text`
+    are left out (see roles.sees_funding_line_detail). Never queries: needs select_related("funder",
+    "scheme", "action") and prefetch_related("years") from the caller."""
+
+    action_code = serializers.CharField(source="action.code", read_only=True)
+    funder = OrganisationBriefSerializer(read_only=True)
+    scheme = FundingSchemeBriefSerializer(read_only=True, allow_null=True)
+    amount = money(allow_null=True, help_text="null quand le montant n'est pas connu (ce n'est pas zéro).")
+    share = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True, allow_null=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    years = FundingLineYearSerializer(many=True, read_only=True)
+    # Not read-only in the schema's sense: they may be absent (see the class docstring).
+    note = serializers.CharField(required=False)
+    source_text = serializers.CharField(required=False)
+
+    class Meta:
+        model = FundingLine
+        fields = [
+            "id",
+            "action",
+            "action_code",
+            "operation",
+            "funder",
+            "scheme",
+            "nature",
+            "amount",
+            "share",
+            "basis",
+            "status",
+            "status_label",
+            "decision_reference",
+            "decision_date",
+            "source_text",
+            "note",
+            "position",
+            "years",
+            "version",
+        ]
+        read_only_fields = [
+            name for name in fields if name not in ("note", "source_text", "funder", "scheme", "amount", "share")
+        ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not roles.sees_funding_line_detail(request.user, instance):
+            data.pop("note", None)
+            data.pop("source_text", None)
+        return data
+
+
+class FundingLineWriteSerializer(serializers.ModelSerializer):
+    """What a client sends to create or change a line; `years`, when given, replaces the yearly split.
+
+    Only types are read here: the rules are the model's, run by financing.services (full_clean).
+    """
+
+    years = FundingLineYearSerializer(many=True, required=False)
+
+    class Meta:
+        model = FundingLine
+        fields = [
+            "action",
+            "operation",
+            "funder",
+            "scheme",
+            "nature",
+            "amount",
+            "share",
+            "basis",
+            "status",
+            "decision_reference",
+            "decision_date",
+            "source_text",
+            "note",
+            "position",
+            "years",
+        ]
+        validators = []

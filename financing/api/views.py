@@ -1,0 +1,128 @@
+"""Funding lines through the API: scoped by FundingLine.objects.visible_to, changed through financing.services."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ForeignKey
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+
+from actions.models import Action
+from acv.api import PreconditionFailed, VersionedResponseMixin, expected_version, validation_error_from_django
+from conventions import roles
+from financing.api.serializers import FundingLineSerializer, FundingLineWriteSerializer
+from financing.filters import FundingLineFilterSet
+from financing.models import FundingLine
+from financing.services import FundingLineConflict, funding_line_create, funding_line_update
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "ETag lu (GET) : la modification est refusée (412) si l'objet a changé depuis. Absent : pas de contrôle."
+    ),
+)
+
+
+def _changed_fields(line, attrs):
+    """The fields whose sent value differs from the stored one (a PUT repeats the unchanged ones)."""
+    changed = []
+    for name, value in attrs.items():
+        field = FundingLine._meta.get_field(name)
+        if isinstance(field, ForeignKey):
+            current, value = getattr(line, field.attname), getattr(value, "pk", value)
+        else:
+            current = getattr(line, name)
+        if current != value:
+            changed.append(name)
+    return changed
+
+
+@extend_schema_view(
+    create=extend_schema(request=FundingLineWriteSerializer, responses={201: FundingLineSerializer}),
+    update=extend_schema(request=FundingLineWriteSerializer, responses=FundingLineSerializer, parameters=[IF_MATCH]),
+    partial_update=extend_schema(
+        request=FundingLineWriteSerializer, responses=FundingLineSerializer, parameters=[IF_MATCH]
+    ),
+)
+class FundingLineViewSet(
+    VersionedResponseMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Funding lines the user may see. A partner sees its own lines and other funders' settled lines on
+    the fiches it funds; it changes only the state, the decision and the yearly split of its own lines."""
+
+    queryset = FundingLine.objects.all()
+    serializer_class = FundingLineSerializer
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = FundingLineFilterSet
+    ordering_fields = ["amount", "status", "position", "decision_date"]
+    ordering = ["action", "position", "pk"]
+    versioned = True
+
+    def get_queryset(self):
+        return (
+            FundingLine.objects.visible_to(self.request.user)
+            .select_related("funder", "scheme", "action")
+            .prefetch_related("years")
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        self.etag_object = self.get_object()
+        return Response(self.get_serializer(self.etag_object).data)
+
+    def _respond(self, line, status_code=status.HTTP_200_OK):
+        line = self.get_queryset().get(pk=line.pk)
+        self.etag_object = line
+        return Response(self.get_serializer(line).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = FundingLineWriteSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        action = data["action"]
+        if not Action.objects.editable_by(request.user).filter(pk=action.pk).exists():
+            raise PermissionDenied("Vous ne pouvez pas ajouter de ligne de financement à cette fiche.")
+        years = data.pop("years", None)
+        try:
+            line = funding_line_create(data=data, years=years, user=request.user)
+        except DjangoValidationError as exc:
+            raise validation_error_from_django(exc) from exc
+        return self._respond(line, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        line = self.get_object()  # 404 for what the user cannot see
+        if not FundingLine.objects.editable_by(request.user).filter(pk=line.pk).exists():
+            raise PermissionDenied("Vous ne pouvez pas modifier cette ligne de financement.")
+        version = expected_version(request, line)
+        serializer = FundingLineWriteSerializer(
+            line, data=request.data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        years = changes.pop("years", None)
+        if roles.is_partner(request.user):
+            refused = sorted(set(_changed_fields(line, changes)) - set(roles.PARTNER_EDITABLE_FUNDING_FIELDS))
+            if refused:
+                raise PermissionDenied(
+                    "Un partenaire ne modifie que l'état, la décision et l'échéancier de ses lignes ; "
+                    f"champs refusés : {', '.join(refused)}."
+                )
+        try:
+            line = funding_line_update(
+                line=line, changes=changes, years=years, user=request.user, expected_version=version
+            )
+        except DjangoValidationError as exc:
+            raise validation_error_from_django(exc) from exc
+        except FundingLineConflict as exc:
+            raise PreconditionFailed() from exc
+        return self._respond(line)

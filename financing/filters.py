@@ -1,0 +1,30 @@
+"""The one FilterSet of funding lines: used by the REST API and by any page that lists lines."""
+
+import django_filters
+
+from conventions.models import Organisation
+from financing.models import FundingLine, FundingScheme, FundingStatus
+
+
+def _funders(request):
+    return Organisation.objects.filter(pk__in=FundingLine.objects.values("funder_id"))
+
+
+class FundingLineFilterSet(django_filters.FilterSet):
+    action = django_filters.NumberFilter(field_name="action_id", label="Fiche")
+    funder = django_filters.ModelChoiceFilter(queryset=_funders, label="Financeur")
+    status = django_filters.ChoiceFilter(choices=FundingStatus.choices, label="État")
+    scheme = django_filters.ModelChoiceFilter(queryset=FundingScheme.objects.all(), label="Dispositif")
+    year = django_filters.NumberFilter(
+        label="Échéance en", method="filter_year", help_text="Lignes dont l'échéancier prévoit un montant cette année."
+    )
+
+    class Meta:
+        model = FundingLine
+        fields = []
+
+    def filter_year(self, queryset, name, value):
+        from financing.models import FundingLineYear
+
+        # Subquery: a line is one row whatever the number of its years.
+        return queryset.filter(pk__in=FundingLineYear.objects.filter(year=value).values("funding_line_id"))

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from financing import views
+
+app_name = "financing"
+
+urlpatterns = [
+    path("engagements/", views.PartnerPortalView.as_view(), name="partner_portal"),
+    path("engagements/export.xlsx", views.FundingLineExportView.as_view(), name="funding_export"),
+    path("engagements/lignes/<int:pk>/", views.FundingLineDecisionView.as_view(), name="funding_line_decision"),
+]

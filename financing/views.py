@@ -1,0 +1,134 @@
+"""The partners' portal "Mes engagements" and the funding lines export."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from conventions import roles
+from financing.exports import funding_lines_xlsx
+from financing.forms import FundingLineDecisionForm, FundingLineYearFormSet
+from financing.history import funding_changes_since
+from financing.managers import STATUSES
+from financing.models import FundingLine, FundingLineYear, FundingStatus
+from financing.services import FundingLineConflict, funding_line_update
+
+
+class PartnerPortalView(LoginRequiredMixin, TemplateView):
+    """What a partner committed to: by state, year, commune and axe; its lines; what changed since its last visit."""
+
+    template_name = "financing/portal.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not roles.is_partner(request.user):
+            raise PermissionDenied("Cette page est réservée aux partenaires financeurs.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        profile = self.request.user.profile
+        own = FundingLine.objects.filter(funder_id=profile.organisation_id)
+        labels = dict(FundingStatus.choices)
+        totals = own.by_status()
+        context.update(
+            organisation=profile.organisation,
+            totals=totals,
+            states=[(labels[status], totals[status]) for status in STATUSES],
+            by_year=FundingLineYear.objects.filter(funding_line__in=own.values("pk")).by_year(),
+            by_territory=own.by_territory(),
+            by_axis=own.by_axis(),
+            lines=own.for_export(),
+            last_visit=profile.last_portal_visit,
+            changes=funding_changes_since(
+                FundingLine.objects.visible_to(self.request.user), profile.last_portal_visit, self.request.user
+            ),
+        )
+        # Seen now: the next visit shows what changed after this one.
+        profile.last_portal_visit = timezone.now()
+        profile.save(update_fields=["last_portal_visit"])
+        return context
+
+
+class FundingLineExportView(LoginRequiredMixin, View):
+    """XLSX of exactly the funding lines the user may see (a partner: its own and others' settled lines)."""
+
+    def get(self, request):
+        lines = FundingLine.objects.visible_to(request.user)
+        if not roles.reads_everything(request.user) and not roles.is_partner(request.user):
+            raise PermissionDenied
+        content = funding_lines_xlsx(lines.for_export())
+        response = HttpResponse(
+            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        stamp = timezone.localdate().strftime("%Y-%m-%d")
+        response["Content-Disposition"] = f'attachment; filename="engagements-{stamp}.xlsx"'
+        return response
+
+
+class FundingLineDecisionView(LoginRequiredMixin, View):
+    """A funder confirms or updates its own line: state, decision reference and date, yearly split.
+
+    The line must be visible (else 404) and editable by the user (else 403); the write goes through
+    financing.services.funding_line_update, which refuses a stale version.
+    """
+
+    template_name = "financing/funding_line_decision.html"
+
+    def dispatch(self, request, pk):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        lines = FundingLine.objects.visible_to(request.user).select_related("action", "funder", "scheme")
+        self.line = get_object_or_404(lines, pk=pk)
+        if not FundingLine.objects.editable_by(request.user).filter(pk=pk).exists():
+            raise PermissionDenied("Seul le financeur de cette ligne ou la coordination peut la mettre à jour.")
+        return super().dispatch(request, pk)
+
+    def get(self, request, pk):
+        return self.render(FundingLineDecisionForm(instance=self.line), FundingLineYearFormSet(instance=self.line))
+
+    def post(self, request, pk):
+        form = FundingLineDecisionForm(request.POST, instance=self.line)
+        years = FundingLineYearFormSet(request.POST, instance=self.line)
+        if form.is_valid() and years.is_valid():
+            changes = {name: form.cleaned_data[name] for name in form.Meta.fields}
+            split = [
+                {"year": row["year"], "amount": row["amount"]}
+                for row in years.cleaned_data
+                if row and not row.get("DELETE") and row.get("year") is not None
+            ]
+            try:
+                funding_line_update(
+                    line=self.line,
+                    changes=changes,
+                    years=split,
+                    user=request.user,
+                    expected_version=form.cleaned_data["version"],
+                )
+            except FundingLineConflict:
+                current = FundingLine.objects.get(pk=pk)
+                messages.error(
+                    request,
+                    "Quelqu'un a modifié cette ligne depuis que vous l'avez ouverte (état actuel : "
+                    f"{current.get_status_display()}, décision : {current.decision_reference or '—'}). "
+                    "Vos valeurs sont conservées ci-dessous : vérifiez-les puis enregistrez à nouveau.",
+                )
+                form.data = form.data.copy()
+                form.data["version"] = current.version
+                return self.render(form, years, status=409)
+            except ValidationError as error:
+                for field, field_errors in error.message_dict.items():
+                    target = field if field in form.fields else None
+                    for message in field_errors:
+                        form.add_error(target, message)
+                return self.render(form, years, status=400)
+            messages.success(request, f"Ligne {self.line.funder} de la fiche {self.line.action.code} mise à jour.")
+            return redirect("financing:partner_portal" if roles.is_partner(request.user) else self.line.action)
+        return self.render(form, years, status=400)
+
+    def render(self, form, years, status=200):
+        context = {"line": self.line, "form": form, "years": years}
+        return render(self.request, self.template_name, context, status=status)

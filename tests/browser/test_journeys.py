@@ -1,0 +1,112 @@
+"""Journeys only a browser shows: htmx rows, totals after an edit, two people editing one fiche.
+
+Run in the system Chromium (never `playwright install`). live_server flushes the database after each
+test, so each test loads the reference programme itself; conftest moves these tests to the end.
+"""
+
+import os
+import re
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from actions.models import Action
+from conventions.models import Organisation, Role, UserProfile
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "mot-de-passe-de-test"
+
+# Playwright's sync API runs an event loop; Django must still allow its ORM calls in this thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def programme(transactional_db):
+    call_command("load_reference_data", verbosity=0)
+    agglomeration = Organisation.objects.get(key="cabbalr")
+    for username, role, organisation in (
+        ("coordinateur", Role.COORDINATOR, agglomeration),
+        ("admin.acv", Role.ADMIN, None),
+    ):
+        user = UserFactory(username=username, first_name=username.capitalize(), last_name="Test")
+        UserProfile.objects.create(user=user, role=role, organisation=organisation)
+    return Action.objects.get(code="FA 54")
+
+
+def log_in(browser, live_server, username):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/connexion/")
+    page.get_by_label("Identifiant").fill(username)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", name="Tableau de bord du programme")).to_be_visible()
+    return page
+
+
+def test_coordinator_filters_opens_fa54_edits_cost_and_adds_a_funding_line(programme, browser, live_server):
+    page = log_in(browser, live_server, "coordinateur")
+    page.get_by_role("link", name="Fiches action", exact=True).click()
+    page.get_by_label("Commune").select_option(label="Bruay-La-Buissière")
+    page.get_by_label("Axe", exact=True).select_option(index=4)
+    page.get_by_role("button", name="Filtrer").click()
+    expect(page).to_have_url(re.compile(r"territory=\d+.*axis=\d+"))
+    results = page.locator("#results")
+    expect(results.get_by_role("link", name="FA 54", exact=True)).to_be_visible()
+    expect(results.get_by_role("link", name="Plan de Mobilité Durable")).to_have_count(0)
+
+    results.get_by_role("link", name="FA 54", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Place Nature")
+    page.get_by_role("link", name="Modifier la fiche").click()
+
+    page.get_by_label("Montant (€)", exact=True).first.fill("2 000 000")
+    page.get_by_role("button", name="Ajouter une ligne de financement").click()
+    new_row = page.locator("fieldset.formset-row", has_text="Nouvelle ligne de financement")
+    expect(new_row).to_have_count(1)
+    region = Organisation.objects.get(key="region")
+    new_row.get_by_label("Financeur").select_option(value=str(region.pk))
+    new_row.get_by_label("Montant (€)").fill("275 000")
+    new_row.get_by_label("État").select_option(label="accordé")
+    page.get_by_role("button", name="Enregistrer la fiche").click()
+
+    expect(page.get_by_role("status").filter(has_text="Fiche FA 54 enregistrée.")).to_be_visible()
+    budget = page.locator("#budget")
+    expect(budget).to_contain_text("2\u202f000\u202f000\u00a0€")
+    expect(budget).to_contain_text("500\u202f000\u00a0€")  # 225 000 + 275 000
+    expect(budget).to_contain_text("25,0\u00a0%")
+    history = page.locator("#historique")
+    expect(history).to_contain_text("Coordinateur Test")
+    expect(history).to_contain_text("2\u202f000\u202f000\u00a0€")
+    expect(history).to_contain_text(f"Financement {region}")
+
+
+def test_two_people_edit_the_same_fiche_and_the_second_sees_the_conflict(programme, browser, live_server):
+    first = log_in(browser, live_server, "coordinateur")
+    second = log_in(browser, live_server, "admin.acv")
+    edit_url = f"{live_server.url}/fiches/{programme.pk}/modifier/"
+    first.goto(edit_url)
+    second.goto(edit_url)
+
+    first.get_by_label("Intitulé").fill("Place Nature – version de la coordinatrice")
+    first.get_by_role("button", name="Enregistrer la fiche").click()
+    expect(first.get_by_role("status").filter(has_text="enregistrée")).to_be_visible()
+
+    second.get_by_label("Intitulé").fill("Place Nature – version de l'administrateur")
+    second.get_by_role("button", name="Enregistrer la fiche").click()
+    expect(second.get_by_role("alert").first).to_contain_text("Quelqu'un a enregistré cette fiche")
+    conflict = second.locator(".conflict")
+    expect(conflict).to_contain_text("Place Nature – version de la coordinatrice")
+    expect(conflict).to_contain_text("Place Nature – version de l'administrateur")
+    expect(second.get_by_label("Intitulé")).to_have_value("Place Nature – version de l'administrateur")
+
+    # Re-applying knowingly: the form now carries the current version.
+    second.get_by_role("button", name="Enregistrer la fiche").click()
+    expect(second.get_by_role("status").filter(has_text="enregistrée")).to_be_visible()
+    history = second.locator("#historique")
+    expect(history).to_contain_text("version de la coordinatrice")
+    expect(history).to_contain_text("version de l'administrateur")
+    expect(history).to_contain_text("Coordinateur Test")
+    expect(history).to_contain_text("Admin.acv Test")

@@ -1,0 +1,126 @@
+"""A partner's round in the browser, and every page checked for Content-Security-Policy violations."""
+
+import os
+
+import pytest
+from django.core.management import call_command
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+from actions.models import Action
+from conventions.models import Organisation, Role, UserProfile
+from financing.models import FundingLine
+from tests.browser.test_journeys import PASSWORD
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def people(transactional_db):
+    call_command("load_reference_data", verbosity=0)
+    for username, role, key in (
+        ("coordinateur", Role.COORDINATOR, "cabbalr"),
+        ("partenaire.bdt", Role.PARTNER, "bdt"),
+        ("comite", Role.COMMITTEE, None),
+    ):
+        user = UserFactory(
+            username=username,
+            first_name=username.split(".")[0].capitalize(),
+            last_name="Test",
+            is_staff=role == Role.COORDINATOR,
+            is_superuser=role == Role.COORDINATOR,
+        )
+        UserProfile.objects.create(
+            user=user, role=role, organisation=Organisation.objects.get(key=key) if key else None
+        )
+
+
+def log_in_anywhere(browser, live_server, username):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR", accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/connexion/")
+    page.get_by_label("Identifiant").fill(username)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    return page
+
+
+def test_partner_updates_its_line_downloads_its_commitments_and_cannot_edit_fiches(
+    people,
+    browser,
+    live_server,
+):
+    fa42 = Action.objects.get(code="FA 42")
+    page = log_in_anywhere(browser, live_server, "partenaire.bdt")
+    page.get_by_role("link", name="Mes engagements").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Mes engagements")
+    states = page.get_by_role("table", name="Montant de vos engagements par état")
+    expect(states.get_by_role("row", name="Prévu")).to_contain_text("22\u202f000")
+    expect(page.get_by_text("3 lignes au montant à déterminer")).to_be_visible()
+
+    page.get_by_role("link", name="Mettre à jour la ligne de la fiche FA 42").click()
+    page.get_by_label("État").select_option(label="accordé")
+    page.get_by_label("Référence de la décision").fill("Comité d'engagement CDC 2026-15")
+    page.get_by_label("Date de la décision").fill("2026-10-05")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("status")).to_contain_text("FA 42 mise à jour")
+    expect(states.get_by_role("row", name="Accordé")).to_contain_text("22\u202f000")
+    line = FundingLine.objects.get(action=fa42, funder__key="bdt")
+    assert line.history.first().history_user.username == "partenaire.bdt"
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger en XLSX").click()
+    with open(download.value.path(), "rb") as content:
+        sheet = load_workbook(content).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    rows = {row[0].value: dict(zip(header, row, strict=False)) for row in sheet.iter_rows(min_row=2)}
+    assert set(rows) == {"AM.25", "FA 42", "FA 51", "FA 57"}
+    assert rows["FA 42"]["Montant (€)"].value == 22000
+    assert "€" in rows["FA 42"]["Montant (€)"].number_format
+    assert rows["FA 42"]["État"].value == "Accordé"
+    assert rows["FA 42"]["Référence de la décision"].value == "Comité d'engagement CDC 2026-15"
+    assert rows["FA 42"]["Date de la décision"].is_date
+    assert rows["FA 51"]["Montant (€)"].value is None
+
+    page.goto(f"{live_server.url}/fiches/{fa42.pk}/")
+    expect(page.get_by_role("link", name="Modifier la fiche")).to_have_count(0)
+    page.goto(f"{live_server.url}/fiches/{fa42.pk}/modifier/")
+    expect(page.get_by_role("heading", name="Accès refusé")).to_be_visible()
+    page.goto(f"{live_server.url}/fiches/nouvelle/")
+    expect(page.get_by_role("heading", name="Accès refusé")).to_be_visible()
+
+
+def _violations(page, url):
+    messages = []
+    page.on("console", lambda message: messages.append(message.text))
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    return [text for text in messages if "Content Security Policy" in text or "Refused to" in text]
+
+
+def test_no_page_breaks_the_content_security_policy(people, browser, live_server):
+    fa54 = Action.objects.get(code="FA 54")
+    urls = [
+        "/",
+        "/fiches/",
+        "/fiches/?territory=&status=unknown&sort=-cost",
+        f"/fiches/{fa54.pk}/",
+        f"/fiches/{fa54.pk}/modifier/",
+        "/fiches/nouvelle/",
+        "/comites/",
+        "/rapports/",
+        "/api/v1/docs/",
+        "/api/v1/actions/?code=FA+54",
+        "/admin/",
+        f"/admin/actions/action/{fa54.pk}/change/",
+        "/mot-de-passe/",
+    ]
+    page = log_in_anywhere(browser, live_server, "coordinateur")
+    found = {url: _violations(page, live_server.url + url) for url in urls}
+    partner = log_in_anywhere(browser, live_server, "partenaire.bdt")
+    found["/engagements/ (partenaire)"] = _violations(partner, live_server.url + "/engagements/")
+    assert {url: v for url, v in found.items() if v} == {}

@@ -1,0 +1,222 @@
+"""The partners' portal "Mes engagements" and the XLSX export of funding lines."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from tests import factories as f
+
+PORTAL = reverse("financing:partner_portal")
+EXPORT = reverse("financing:funding_export")
+
+
+@pytest.fixture
+def lines(bdt, region, bethune):
+    fiche = f.ActionFactory(code="FA 900", title="Place test", territory=bethune)
+    other = f.ActionFactory(code="FA 901", title="Fiche sans la BdT", territory=bethune)
+    return {
+        "bdt": f.FundingLineFactory(
+            action=fiche,
+            funder=bdt,
+            amount=Decimal("22000"),
+            status="granted",
+            decision_reference='=HYPERLINK("http://exemple.invalid")',
+            decision_date=datetime.date(2026, 3, 2),
+        ),
+        "bdt_unknown": f.FundingLineFactory(action=fiche, funder=bdt, amount=None, status="planned"),
+        "region_negotiating": f.FundingLineFactory(
+            action=fiche, funder=region, amount=Decimal("50000"), status="requested", note="-marge de négociation"
+        ),
+        "region_granted": f.FundingLineFactory(action=fiche, funder=region, amount=Decimal("30000"), status="granted"),
+        "region_elsewhere": f.FundingLineFactory(action=other, funder=region, amount=Decimal("9000"), status="paid"),
+    }
+
+
+def _rows(response):
+    """The export's rows about this module's test fiches (the reference programme may be loaded too)."""
+    workbook = load_workbook(
+        io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)
+    )
+    sheet = workbook.worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    rows = [dict(zip(header, row, strict=False)) for row in sheet.iter_rows(min_row=2)]
+    return [row for row in rows if row["Fiche"].value in ("FA 900", "FA 901")]
+
+
+def test_anonymous_is_sent_to_login(client, db):
+    assert client.get(PORTAL).status_code == 302
+    assert client.get(EXPORT).status_code == 302
+
+
+def test_the_portal_is_for_partners_only(client, coordinator, committee_member, outsider):
+    for user in (coordinator, committee_member, outsider):
+        client.force_login(user)
+        assert client.get(PORTAL).status_code == 403
+
+
+def test_partner_sees_its_commitments_with_totals(client, partner_bdt, lines):
+    client.force_login(partner_bdt)
+    response = client.get(PORTAL)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "FA 900" in body
+    assert "22\u202f000" in body  # accordé total
+    assert "au montant à déterminer" in body
+    assert "FA 901" not in body  # a fiche it does not fund
+
+
+def test_partner_export_holds_exactly_what_it_may_see(client, partner_bdt, lines, bdt, region):
+    client.force_login(partner_bdt)
+    response = client.get(EXPORT)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = _rows(response)
+    seen = sorted((row["Fiche"].value, row["Financeur"].value, row["État"].value) for row in rows)
+    assert seen == [
+        ("FA 900", bdt.name, "Accordé"),
+        ("FA 900", bdt.name, "Prévu"),
+        ("FA 900", region.name, "Accordé"),  # another funder's line, once settled
+    ]  # never the Région's line still being negotiated, nor a fiche the BdT does not fund
+    granted = next(row for row in rows if row["État"].value == "Accordé" and row["Financeur"].value == bdt.name)
+    assert granted["Montant (€)"].value == 22000
+    assert "€" in granted["Montant (€)"].number_format
+    assert granted["Date de la décision"].value == datetime.datetime(2026, 3, 2)
+    assert granted["Date de la décision"].is_date
+    # A text that starts like a formula is written as text, never as a formula.
+    assert granted["Référence de la décision"].data_type == "s"
+    assert granted["Référence de la décision"].value.startswith("=HYPERLINK")
+    unknown = next(row for row in rows if row["État"].value == "Prévu")
+    assert unknown["Montant (€)"].value is None  # unknown is not zero
+
+
+def test_partner_b_never_sees_partner_a_negotiations(client, partner_bdt, partner_region, lines, region):
+    client.force_login(partner_bdt)
+    rows = _rows(client.get(EXPORT))
+    assert all(row["Remarque"].value != "-marge de négociation" for row in rows)
+    client.force_login(partner_region)
+    rows = _rows(client.get(EXPORT))
+    region_rows = [row for row in rows if row["Financeur"].value == region.name]
+    assert len(region_rows) == 3  # its own lines, negotiations included
+    assert any(
+        row["Remarque"].value == "-marge de négociation" and row["Remarque"].data_type == "s" for row in region_rows
+    )
+
+
+def test_portal_shows_what_others_changed_since_the_last_visit(client, partner_bdt, coordinator, lines):
+    partner_bdt.profile.last_portal_visit = timezone.now() - datetime.timedelta(days=1)
+    partner_bdt.profile.save()
+    line = lines["bdt_unknown"]
+    line._history_user = coordinator
+    line.status = "requested"
+    line.save()
+    client.force_login(partner_bdt)
+    body = client.get(PORTAL).content.decode()
+    assert "Ce qui a changé depuis votre dernière visite" in body
+    assert "Prévu → Sollicité" in body
+    # Seen: the next visit starts from now.
+    assert "Rien n'a changé" in client.get(PORTAL).content.decode()
+
+
+def test_coordinator_export_has_every_line(client, coordinator, lines):
+    client.force_login(coordinator)
+    rows = _rows(client.get(EXPORT))
+    assert len(rows) == 5
+
+
+def test_export_query_count_does_not_grow_with_lines(client, coordinator, lines, django_assert_max_num_queries, bdt):
+    client.force_login(coordinator)
+    with django_assert_max_num_queries(12) as small:
+        client.get(EXPORT)
+    for _ in range(20):
+        line = f.FundingLineFactory(funder=bdt, action=f.ActionFactory(axes=[f.AxisFactory(number="2")]))
+        f.FundingLineYearFactory(funding_line=line)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get(EXPORT)
+
+
+def _decision(line, **changes):
+    data = {
+        "version": line.version,
+        "status": line.status,
+        "decision_reference": line.decision_reference,
+        "decision_date": line.decision_date.isoformat() if line.decision_date else "",
+        "years-TOTAL_FORMS": "1",
+        "years-INITIAL_FORMS": "0",
+        "years-MIN_NUM_FORMS": "0",
+        "years-MAX_NUM_FORMS": "1000",
+        "years-0-year": "",
+        "years-0-amount": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_partner_confirms_its_line_and_the_history_names_it(client, partner_bdt, lines):
+    line = lines["bdt_unknown"]
+    client.force_login(partner_bdt)
+    url = reverse("financing:funding_line_decision", args=[line.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        _decision(
+            line,
+            status="granted",
+            decision_reference="Comité d'engagement 2026-07",
+            decision_date="2026-07-10",
+            **{"years-0-year": "2026", "years-0-amount": "12000,00"},
+        ),
+    )
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert (line.status, line.decision_reference, line.version) == ("granted", "Comité d'engagement 2026-07", 2)
+    assert [(y.year, y.amount) for y in line.years.all()] == [(2026, Decimal("12000.00"))]
+    assert line.history.first().history_user == partner_bdt
+    assert line.amount is None  # a partner cannot touch the amount through this form
+
+
+def test_partner_cannot_update_another_funders_line(client, partner_bdt, lines):
+    client.force_login(partner_bdt)
+    settled = lines["region_granted"]  # visible to the BdT (accordé), not its own
+    assert (
+        client.post(
+            reverse("financing:funding_line_decision", args=[settled.pk]), _decision(settled, status="paid")
+        ).status_code
+        == 403
+    )
+    negotiating = lines["region_negotiating"]  # not even visible
+    assert client.get(reverse("financing:funding_line_decision", args=[negotiating.pk])).status_code == 404
+    settled.refresh_from_db()
+    assert settled.status == "granted"
+
+
+def test_a_stale_form_is_refused_and_keeps_what_was_typed(client, partner_bdt, coordinator, lines):
+    line = lines["bdt"]
+    stale = _decision(line, status="paid", decision_reference="Versement 1")
+    line._history_user = coordinator
+    line.note = "relu en comité"
+    line.version += 1
+    line.save()
+    client.force_login(partner_bdt)
+    response = client.post(reverse("financing:funding_line_decision", args=[line.pk]), stale)
+    assert response.status_code == 409
+    assert "Quelqu&#x27;un a modifié cette ligne" in response.content.decode()
+    assert 'value="Versement 1"' in response.content.decode()
+    line.refresh_from_db()
+    assert line.status == "granted"
+
+
+def test_invalid_split_is_refused_in_french(client, partner_bdt, lines):
+    line = lines["bdt"]
+    client.force_login(partner_bdt)
+    response = client.post(
+        reverse("financing:funding_line_decision", args=[line.pk]),
+        _decision(line, **{"years-0-year": "2026", "years-0-amount": "-5"}),
+    )
+    assert response.status_code == 400
+    assert "positif ou nul" in response.content.decode()
+    assert not line.years.exists()
