@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export DEBUG=1
+# Live-server threads must not keep connections open past a test (PostgreSQL would refuse to drop the test DB).
+export CONN_MAX_AGE=0
 mkdir -p var
 PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/acv}
 
