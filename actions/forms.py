@@ -3,7 +3,7 @@
 from django import forms
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 
-from actions.models import Action, Milestone, Operation, ProgressUpdate
+from actions.models import EDITABLE_ACTION_FIELDS, Action, Milestone, Operation, ProgressUpdate
 from financing.models import FundingLine
 
 MONEY_FIELDS = ("cost_amount", "cost_min", "cost_max", "amount", "share")
@@ -70,41 +70,7 @@ PERIOD_WIDGETS = {
 class ActionForm(WrittenTextMixin, FrenchNumbersMixin, forms.ModelForm):
     class Meta:
         model = Action
-        fields = [
-            "convention",
-            "amendment",
-            "code",
-            "title",
-            "kind",
-            "project_type",
-            "territory",
-            "project_owner",
-            "axes",
-            "sub_axis",
-            "status",
-            "description",
-            "objectives",
-            "stakeholders",
-            "partners",
-            "cost_kind",
-            "cost_amount",
-            "cost_min",
-            "cost_max",
-            "cost_per_year",
-            "cost_basis",
-            "cost_text",
-            "funding_text",
-            "start_on",
-            "start_precision",
-            "start_until",
-            "start_text",
-            "end_on",
-            "end_precision",
-            "end_until",
-            "end_text",
-            "source_document",
-            "source_reference",
-        ]
+        fields = EDITABLE_ACTION_FIELDS
         widgets = {
             **PERIOD_WIDGETS,
             "title": forms.TextInput(attrs={"class": "wide"}),

@@ -39,6 +39,44 @@ class ActionStatus(models.TextChoices):
 CLOSED_STATUSES = (ActionStatus.DELIVERED, ActionStatus.ABANDONED)
 
 
+# What a person edits on a fiche, in the browser form and through the API alike.
+EDITABLE_ACTION_FIELDS = [
+    "convention",
+    "amendment",
+    "code",
+    "title",
+    "kind",
+    "project_type",
+    "territory",
+    "project_owner",
+    "axes",
+    "sub_axis",
+    "status",
+    "description",
+    "objectives",
+    "stakeholders",
+    "partners",
+    "cost_kind",
+    "cost_amount",
+    "cost_min",
+    "cost_max",
+    "cost_per_year",
+    "cost_basis",
+    "cost_text",
+    "funding_text",
+    "start_on",
+    "start_precision",
+    "start_until",
+    "start_text",
+    "end_on",
+    "end_precision",
+    "end_until",
+    "end_text",
+    "source_document",
+    "source_reference",
+]
+
+
 class Action(PeriodModel, CostModel):
     """A fiche action of a convention: what is done, by whom, where, for how much, and when."""
 

@@ -6,7 +6,7 @@ prefetches loaded.
 
 from rest_framework import serializers
 
-from actions.models import Action, Milestone, Operation, ProgressUpdate, ResultIndicator
+from actions.models import EDITABLE_ACTION_FIELDS, Action, Milestone, Operation, ProgressUpdate, ResultIndicator
 from acv.api import ModelCleanSerializer
 from acv.values import Precision
 from conventions.api.serializers import OrganisationBriefSerializer
@@ -214,41 +214,7 @@ class ActionWriteSerializer(ModelCleanSerializer):
 
     class Meta:
         model = Action
-        fields = [
-            "convention",
-            "amendment",
-            "code",
-            "title",
-            "kind",
-            "project_type",
-            "territory",
-            "project_owner",
-            "axes",
-            "sub_axis",
-            "status",
-            "description",
-            "objectives",
-            "stakeholders",
-            "partners",
-            "cost_kind",
-            "cost_amount",
-            "cost_min",
-            "cost_max",
-            "cost_per_year",
-            "cost_basis",
-            "cost_text",
-            "funding_text",
-            "start_on",
-            "start_precision",
-            "start_until",
-            "start_text",
-            "end_on",
-            "end_precision",
-            "end_until",
-            "end_text",
-            "source_document",
-            "source_reference",
-        ]
+        fields = EDITABLE_ACTION_FIELDS
 
 
 # Aggregates: the rows of the QuerySet roll-ups, field names as the QuerySets give them.
