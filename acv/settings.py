@@ -49,17 +49,21 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
     "simple_history",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "accounts",
     "conventions",
     "actions",
     "financing",
     "evaluation",
+    # The project itself, for the commands that reach every app (loading the reference data).
+    "acv",
 ]
 
 MIDDLEWARE = [
@@ -70,7 +74,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Outside every middleware that may answer instead of the view, so that their answers are covered too.
+    "acv.middleware.NoStoreWhenSignedInMiddleware",
+    # Tells whether this session confirmed a second factor, then sends who must confirm one to do so.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -97,12 +106,23 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'acv.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-    )
-}
+
+def database_from_url(url):
+    """The database of `url`; SQLite made to queue its writers instead of failing them.
+
+    SQLite lets one writer in at a time. By default a transaction starts as a reader and asks for the
+    write lock at its first write: when another writer holds it, SQLite answers "database is locked" at
+    once, without waiting, to avoid a deadlock between two upgrading readers. Starting every transaction
+    as a writer (BEGIN IMMEDIATE) makes writers wait in line for up to `timeout` seconds instead."""
+    config = dj_database_url.parse(url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config.setdefault("OPTIONS", {}).update(
+            {"timeout": int(os.environ.get("SQLITE_BUSY_TIMEOUT", "20")), "transaction_mode": "IMMEDIATE"}
+        )
+    return config
+
+
+DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'acv.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -122,11 +142,21 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0")) or None
-# Login attempts per client address and minute, whatever the username (see acv.views.LoginView).
+# Login attempts per client address and minute, whatever the username, on /connexion/ and the admin's
+# login page together (see acv.views).
 LOGIN_ATTEMPTS_PER_MINUTE = int(os.environ.get("LOGIN_ATTEMPTS_PER_MINUTE", "20"))
 
-# Shared by every worker (login throttle counters): the database, which they all reach.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "acv_cache"}}
+# A second factor (TOTP) after the password for administrators and coordinators (accounts.second_factor).
+# Off by default in development, where the demo accounts sign in with a password only.
+ACV_REQUIRE_OTP = env_bool("ACV_REQUIRE_OTP", default=not DEBUG)
+OTP_TOTP_ISSUER = "ACV Suivi"
+
+# Shared by every worker (login, token and API-per-user throttle counters): the database, which they all
+# reach. The anonymous API rate guards each worker's own time: counted in its memory (accounts.throttling).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "acv_cache"},
+    "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "acv-api-throttle"},
+}
 
 # Every page runs with no inline script or style and loads nothing from elsewhere.
 CONTENT_SECURITY_POLICY = {
@@ -177,12 +207,15 @@ MEDIA_URL = "/media/"
 REST_FRAMEWORK = {
     # Token first: an anonymous call gets 401 with "WWW-Authenticate: Token"; the browser's session works too.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
+        "accounts.authentication.SecondFactorSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Signed in (401 otherwise) and with a role on the programme (403 otherwise); then each viewset serves
+    # only what visible_to / editable_by allow.
+    "DEFAULT_PERMISSION_CLASSES": ["conventions.api.permissions.HasProgrammeRole"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's, answering 400 rather than 500 to absurdly nested documents.
+    "DEFAULT_PARSER_CLASSES": ["acv.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "acv.pagination.StandardPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "acv.api.ApiAutoSchema",
@@ -190,6 +223,17 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Money travels as strings ("7927732.94"), never as floats.
     "COERCE_DECIMAL_TO_STRING": True,
+    # The client's address, for the throttles: X-Forwarded-For is read only as far as our own proxies wrote
+    # it (as for django-axes); left unset, DRF would trust the whole header, which any client can vary.
+    "NUM_PROXIES": int(os.environ.get("AXES_PROXY_COUNT", "0")),
+    # Generous: no client working normally meets them; they stop a runaway script. 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.AnonApiThrottle", "accounts.throttling.UserApiThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_ANON_RATE", "300/minute"),
+        "user": os.environ.get("API_USER_RATE", "1000/minute"),
+        # Creating a token checks a password: per address, like the login page (acv.api_auth.TokenView).
+        "token": os.environ.get("API_TOKEN_RATE", "10/minute"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -197,12 +241,19 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Fiches action, lignes de financement, conventions, organisations, axes, comités et grille "
         "d'évaluation d'un programme Action Cœur de Ville. Authentification par session (navigateur) ou par "
-        "jeton (« Authorization: Token <clé> », créé par POST /api/v1/auth/token/). Montants en chaînes "
+        "jeton (« Authorization: Token <clé> », créé par POST /api/v1/auth/token/ avec le mot de passe ou la session ; "
+        "la clé n'est montrée qu'à sa création et cesse de valoir quand le mot de passe change). Montants en chaînes "
         "décimales. Fiches et lignes de financement portent un ETag ; If-Match refuse (412) une "
         "modification faite sur une version dépassée."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs are public and the same for everyone: they read no credentials, so that a
+    # stale or wrong token sent along (as API clients do on every call) cannot break them. Reading them
+    # had a worse effect on the docs page: when its one renderer (HTML) did not match the Accept header,
+    # DRF answered 406 before authenticating, and rendering that page authenticated the user lazily,
+    # from the template's context, where the token's AuthenticationFailed became a 500.
+    "SERVE_AUTHENTICATION": [],
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "COMPONENT_SPLIT_REQUEST": True,
     # Served from the sidecar package: the docs work without the Internet.

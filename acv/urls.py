@@ -2,13 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from acv.views import LoginView
+from acv.views import LoginView, admin_login
 
 admin.site.site_header = "ACV Suivi — administration"
 admin.site.site_title = "ACV Suivi"
 admin.site.index_title = "Données du programme"
 
 urlpatterns = [
+    # Ahead of the admin's own login page, which it replaces with the same page behind the login throttle.
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("acv.api_urls")),
     path("connexion/", LoginView.as_view(), name="login"),
@@ -16,6 +18,7 @@ urlpatterns = [
     # Changing the password logs out the user's other sessions (Django checks the session's password hash).
     path("mot-de-passe/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("mot-de-passe/fait/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("compte/", include("accounts.urls")),
     path("", include("actions.urls")),
     path("comites/", include("conventions.urls")),
     path("", include("evaluation.urls")),

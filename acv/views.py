@@ -1,15 +1,17 @@
-"""Site-wide views: the login page (throttled) and the error pages."""
+"""Site-wide views: the login pages (throttled) and the error pages."""
 
 import time
 
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.shortcuts import render
 
 
 def too_many_attempts(request):
-    """Count this address's login attempts in the current minute (in the cache shared by all workers).
+    """Count this address's login attempts in the current minute (in the cache shared by all workers),
+    on every login page together: trying accounts on the admin's page spends the same budget.
 
     A counter per address and minute is enough here: it only has to slow a client down, exactness
     under concurrent requests does not matter (django-axes does the per-account lockout).
@@ -31,8 +33,20 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         if too_many_attempts(request):
-            return render(request, "registration/throttled.html", status=429)
+            return throttled(request)
         return super().post(request, *args, **kwargs)
+
+
+def admin_login(request, extra_context=None):
+    """The admin site's login page, with /connexion/'s per-address throttle (django-axes covers both)."""
+    if request.method == "POST" and too_many_attempts(request):
+        return throttled(request)
+    return admin.site.login(request, extra_context)
+
+
+def throttled(request):
+    """429, with the way back to the login page the client was trying."""
+    return render(request, "registration/throttled.html", {"login_url": request.path}, status=429)
 
 
 def server_error(request):
