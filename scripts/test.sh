@@ -13,6 +13,8 @@ PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/acv}
 echo "== ruff"
 $BIN/ruff check .
 $BIN/ruff format --check .
+echo "== import-linter"
+$BIN/lint-imports
 echo "== manage.py check / makemigrations --check"
 $BIN/python manage.py check
 $BIN/python manage.py makemigrations --check --dry-run

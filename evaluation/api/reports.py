@@ -1,7 +1,8 @@
 """The semester report over the API: GET /api/v1/reports/semester/?year=2026&semester=2 → application/pdf.
 
 A DRF APIView so that token and session authentication apply as on every endpoint; the PDF is the same bytes
-the reports page gives (evaluation.reports), the parameters are checked by the same form (evaluation.forms).
+the reports page gives (evaluation.reports), the parameters are checked by the same form
+(conventions.forms.SemesterForm).
 """
 
 from django.http import HttpResponse
@@ -13,7 +14,7 @@ from rest_framework.views import APIView
 
 from acv.api import ErrorSerializer
 from conventions import roles
-from evaluation.forms import SemesterForm
+from conventions.forms import SemesterForm
 from evaluation.reports import semester_report_pdf
 from evaluation.views import report_fiches
 
