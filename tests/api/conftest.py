@@ -48,3 +48,46 @@ def programme(db, bethune, bruay, bdt, region):
     }
     FundingLineYearFactory(funding_line=lines["bdt"], year=2025, amount=Decimal("150000.00"))
     return {"square": square, "other": other, "lines": lines}
+
+
+class ApiReach:
+    """What the schema-driven API tests reached, per persona: how many cases were sent, which operations
+    answered 2xx at least once (a run that only meets 404s checks nothing real), and on which operations
+    it asked for rows it may not see (so that refusing them was put to the test)."""
+
+    def __init__(self):
+        self.cases = {}
+        self.operations = {}
+        self.succeeded = {}
+        self.hidden = {}
+
+    def record(self, persona, operation, status_code, *, hidden=False):
+        self.cases[persona] = self.cases.get(persona, 0) + 1
+        self.operations.setdefault(persona, set()).add(operation)
+        if 200 <= status_code < 300:
+            self.succeeded.setdefault(persona, set()).add(operation)
+        if hidden:
+            self.hidden.setdefault(persona, set()).add(operation)
+
+    def summary_lines(self):
+        return [
+            f"{persona}: {self.cases[persona]} cases, {len(self.succeeded.get(persona, ()))}/{len(operations)} "
+            f"operations answered 2xx, {len(self.hidden.get(persona, ()))} asked for rows it may not see"
+            for persona, operations in self.operations.items()
+        ]
+
+
+API_REACH = ApiReach()
+
+
+@pytest.fixture(scope="session")
+def api_reach():
+    return API_REACH
+
+
+def pytest_terminal_summary(terminalreporter):
+    lines = API_REACH.summary_lines()
+    if lines:
+        terminalreporter.section("API reached by schemathesis")
+        for line in lines:
+            terminalreporter.write_line(line)
