@@ -1,11 +1,28 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from actions.models import Action, Milestone, Operation, ProgressUpdate, QualityNote, ResultIndicator
 from financing.models import FundingLine
 
 
-class OperationInline(admin.StackedInline):
+class ReadOnlyAdminMixin:
+    """Fiches, their operations, funding lines, milestones and progress are written in the workspace, through
+    actions.services and financing.services (access, versions, history, rules): the admin shows them — with
+    their history — and links to the page that edits them, so no second write path exists."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OperationInline(ReadOnlyAdminMixin, admin.StackedInline):
     model = Operation
     extra = 0
     fields = [
@@ -20,20 +37,20 @@ class OperationInline(admin.StackedInline):
     ]
 
 
-class FundingLineInline(admin.TabularInline):
+class FundingLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = FundingLine
     extra = 0
     fields = ["funder", "scheme", "nature", "amount", "share", "basis", "status", "decision_reference", "decision_date"]
     autocomplete_fields = ["funder"]
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Milestone
     extra = 0
     fields = ["position", "label", "planned_on", "planned_precision", "planned_text", "achieved_on"]
 
 
-class ResultIndicatorInline(admin.TabularInline):
+class ResultIndicatorInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ResultIndicator
     extra = 0
 
@@ -44,8 +61,8 @@ class QualityNoteInline(admin.StackedInline):
 
 
 @admin.register(Action)
-class ActionAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "title", "territory", "project_owner", "status", "cost_display"]
+class ActionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ["code", "title", "territory", "project_owner", "status", "cost_display", "workspace_link"]
     list_filter = [
         "convention",
         "amendment",
@@ -90,9 +107,13 @@ class ActionAdmin(SimpleHistoryAdmin):
     def cost_display(self, obj):
         return obj.cost_display
 
+    @admin.display(description="Modifier")
+    def workspace_link(self, obj):
+        return format_html('<a href="{}">Modifier la fiche</a>', reverse("actions:action_update", args=[obj.pk]))
+
 
 @admin.register(Operation)
-class OperationAdmin(SimpleHistoryAdmin):
+class OperationAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "action", "cost_display"]
     list_filter = ["action__territory"]
     search_fields = ["name", "action__code"]
@@ -103,7 +124,7 @@ class OperationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["label", "action", "planned_display", "achieved_on"]
     search_fields = ["label", "action__code"]
 
@@ -113,13 +134,13 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResultIndicator)
-class ResultIndicatorAdmin(admin.ModelAdmin):
+class ResultIndicatorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["label", "action", "target", "achieved"]
     search_fields = ["label", "action__code"]
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(admin.ModelAdmin):
+class ProgressUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["action", "year", "semester", "status", "percent_done", "author"]
     list_filter = ["year", "semester", "status"]
     search_fields = ["action__code", "achievements"]

@@ -11,8 +11,9 @@ from django.utils import timezone
 from actions.managers import COMPARABLE_COST
 from actions.models import Action, ActionKind, ActionStatus, ProjectType
 from acv.values import CostKind
+from conventions import roles
 from conventions.models import Amendment, Axis, Convention, Organisation, SubAxis
-from financing.managers import funding_sum_for_action
+from financing.managers import SETTLED, funding_sum_for_action
 from financing.models import FundingLine, FundingStatus
 
 
@@ -22,30 +23,47 @@ def current_semester(today=None):
 
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
-    """Sorts on annotations it adds itself, so the FilterSet works on any fiche queryset; unknown
-    values (cost à déterminer, no share) go last whichever the direction."""
+    """Sorts on the funding measures the viewer may read, computed here so the FilterSet works on any fiche
+    queryset; unknown values (cost à déterminer, no share) go last whichever the direction.
 
-    annotations = {
-        "sort_cost": Coalesce("cost_amount", "cost_min"),
-        "sort_funded": funding_sum_for_action(),
-    }
+    « acquired » (accordé + versé of every funder) is the same figure for every role. « funded » and « share »
+    are the part prévue (every line but refused ones) for those who read every line; a partner, who may not
+    read other funders' negotiations, sorts on the part acquise instead — the figure its list shows — so the
+    order reveals nothing its columns would not. « own » is the partner's own lines.
+    """
 
     def filter(self, qs, value):
         if not value:
             return qs
-        qs = qs.annotate(**self.annotations)
-        if any(param.lstrip("-") == "share" for param in value):
-            # Only to sort: shown shares are computed in Python (see Action.share_funded).
-            qs = qs.annotate(
-                sort_share=Case(
-                    When(
-                        COMPARABLE_COST & Q(cost_amount__gt=0),
-                        then=Cast("sort_funded", FloatField()) / Cast("cost_amount", FloatField()),
-                    ),
-                    default=None,
-                    output_field=FloatField(),
+        user = getattr(self.parent.request, "user", None) if self.parent is not None else None
+        sees_all = roles.sees_every_funding_line(user)
+        settled = funding_sum_for_action(statuses=SETTLED)
+        planned = funding_sum_for_action() if sees_all else settled
+        annotations = {"sort_cost": Coalesce("cost_amount", "cost_min"), "sort_acquired": settled}
+        wanted = {param.lstrip("-") for param in value if param}
+        if wanted & {"funded", "share"}:
+            annotations["sort_funded"] = planned
+        if "own" in wanted:
+            own = FundingLine.objects.none()
+            if roles.is_partner(user):
+                own = FundingLine.objects.filter(funder_id=roles.organisation_id_of(user))
+            annotations["sort_own"] = funding_sum_for_action(lines=own)
+        qs = qs.annotate(**annotations)
+        for key, amount in (("share", "sort_funded"), ("acquired_share", "sort_acquired")):
+            if key in wanted:
+                # Only to sort: shown shares are computed in Python (see Action.share_acquired).
+                qs = qs.annotate(
+                    **{
+                        f"sort_{key}": Case(
+                            When(
+                                COMPARABLE_COST & Q(cost_amount__gt=0),
+                                then=Cast(amount, FloatField()) / Cast("cost_amount", FloatField()),
+                            ),
+                            default=None,
+                            output_field=FloatField(),
+                        )
+                    }
                 )
-            )
         ordering = []
         for param in value:
             if not param:
@@ -56,6 +74,11 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, "code", "pk")
 
 
+def _visible_lines(request):
+    return FundingLine.objects.visible_to(getattr(request, "user", None))
+
+
+# Territories and maîtres d'ouvrage are the programme's reference list (every role reads organisations).
 def _territories(request):
     return Organisation.objects.filter(pk__in=Action.objects.values("territory_id"))
 
@@ -65,7 +88,8 @@ def _owners(request):
 
 
 def _funders(request):
-    return Organisation.objects.filter(pk__in=FundingLine.objects.values("funder_id"))
+    # Only funders whose lines the user may see: a choice would otherwise reveal who is negotiating.
+    return Organisation.objects.filter(pk__in=_visible_lines(request).values("funder_id"))
 
 
 class ActionFilterSet(django_filters.FilterSet):
@@ -120,16 +144,22 @@ class ActionFilterSet(django_filters.FilterSet):
             ("title", "title"),
             ("territory__name", "commune"),
             ("sort_cost", "cost"),
+            ("sort_acquired", "acquired"),
+            ("sort_acquired_share", "acquired_share"),
             ("sort_funded", "funded"),
             ("sort_share", "share"),
+            ("sort_own", "own"),
         ),
         field_labels={
             "code": "Code",
             "title": "Intitulé",
             "territory__name": "Commune",
             "sort_cost": "Coût",
-            "sort_funded": "Financé",
-            "sort_share": "Part financée",
+            "sort_acquired": "Acquis (accordé et versé)",
+            "sort_acquired_share": "Part acquise",
+            "sort_funded": "Prévu (hors refusés)",
+            "sort_share": "Part prévue",
+            "sort_own": "Vos engagements",
         },
         label="Trier par",
     )
@@ -148,11 +178,13 @@ class ActionFilterSet(django_filters.FilterSet):
         # Subquery on the through table: a fiche is one row whatever the number of its axes.
         return queryset.filter(pk__in=Action.axes.through.objects.filter(axis=value).values("action_id"))
 
+    # Both run on the lines the viewer may see: a partner filtering on another funder (or on « sollicité »)
+    # finds the fiches where what it may read matches, never those where a negotiation it may not read does.
     def filter_funder(self, queryset, name, value):
-        return queryset.filter(pk__in=FundingLine.objects.filter(funder=value).values("action_id"))
+        return queryset.filter(pk__in=_visible_lines(self.request).filter(funder=value).values("action_id"))
 
     def filter_funding_status(self, queryset, name, value):
-        return queryset.filter(pk__in=FundingLine.objects.filter(status=value).values("action_id"))
+        return queryset.filter(pk__in=_visible_lines(self.request).filter(status=value).values("action_id"))
 
     def filter_year(self, queryset, name, value):
         """Fiches active at some point of the year: started by its end, not finished before its start.

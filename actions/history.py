@@ -14,7 +14,6 @@ from django.utils.formats import date_format
 
 from actions.models import Action, Operation
 from acv.values import format_euros
-from conventions import roles
 from conventions.models import Amendment, Axis, Convention, Organisation, SubAxis
 from financing.models import FundingLine, FundingScheme
 
@@ -118,23 +117,31 @@ def _subject(record, model):
     return "Ligne de financement"
 
 
-def _history_rows(action_pk, viewer=None):
+def _history_rows(action_pk, viewer):
+    """The history rows of the fiche, its operations and its funding lines that this viewer may read
+    (each history table's visible_to: a partner follows its own lines only)."""
     fiche = (
-        Action.history.filter(id=action_pk)
+        Action.history.all()
+        .visible_to(viewer)
+        .filter(id=action_pk)
         .select_related("history_user")
         .prefetch_related(*M2M_HISTORY_RELATIONS)
         .order_by("history_date", "history_id")
     )
     operations = (
-        Operation.history.filter(action_id=action_pk)
+        Operation.history.all()
+        .visible_to(viewer)
+        .filter(action_id=action_pk)
         .select_related("history_user")
         .order_by("id", "history_date", "history_id")
     )
-    lines = FundingLine.history.filter(action_id=action_pk)
-    if viewer is not None and not roles.sees_all_funding_history(viewer):
-        # A partner follows its own lines; other funders' past states are their negotiations.
-        lines = lines.filter(funder_id=roles.organisation_id_of(viewer))
-    lines = lines.select_related("history_user").order_by("id", "history_date", "history_id")
+    lines = (
+        FundingLine.history.all()
+        .visible_to(viewer)
+        .filter(action_id=action_pk)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
     return [(Action, list(fiche)), (Operation, list(operations)), (FundingLine, list(lines))]
 
 
@@ -186,7 +193,7 @@ def _want_related(labeller, model_field, *values):
             labeller.want(model_field.related_model, value)
 
 
-def action_timeline(action_pk, viewer=None):
+def action_timeline(action_pk, viewer):
     """Every recorded change of the fiche, its operations and funding lines, newest first
     (for a partner viewer, of its own funding lines only)."""
     labeller = Labeller()
@@ -223,7 +230,7 @@ def action_timeline(action_pk, viewer=None):
     return entries
 
 
-def changes_since(action, expected_version, submitted):
+def changes_since(action, expected_version, submitted, viewer):
     """What others changed on the fiche since `expected_version`, next to what this user submitted.
 
     Returns (changes, entries): changes is [{label, theirs, yours}] for each field of the fiche that
@@ -231,15 +238,14 @@ def changes_since(action, expected_version, submitted):
     recorded since (operations and funding lines included).
     """
     labeller = Labeller()
+    history = Action.history.all().visible_to(viewer)
     opened = (
-        Action.history.filter(id=action.pk, version=expected_version)
+        history.filter(id=action.pk, version=expected_version)
         .prefetch_related(*M2M_HISTORY_RELATIONS)
         .order_by("-history_date", "-history_id")
         .first()
     )
-    current = (
-        Action.history.filter(id=action.pk).prefetch_related(*M2M_HISTORY_RELATIONS).order_by("-history_date").first()
-    )
+    current = history.filter(id=action.pk).prefetch_related(*M2M_HISTORY_RELATIONS).order_by("-history_date").first()
     since = opened.history_date if opened else timezone.now()
     diffs = changes_between(Action, opened, current, labeller) if opened and current else []
     for model_field, old, new in diffs:
@@ -257,7 +263,7 @@ def changes_since(action, expected_version, submitted):
             theirs = labeller.value(model_field, new)
             yours = labeller.value(model_field, yours_value)
         changes.append({"label": str(model_field.verbose_name), "theirs": theirs, "yours": yours})
-    entries = [entry for entry in action_timeline(action.pk) if entry.when > since]
+    entries = [entry for entry in action_timeline(action.pk, viewer) if entry.when > since]
     return changes, entries
 
 

@@ -1,27 +1,39 @@
-"""Fiche QuerySets: list/detail loading and the fiche roll-ups, written once as SQL."""
+"""Fiche QuerySets: who may read and change what, list/detail loading and the fiche roll-ups, written once as SQL."""
 
 from decimal import Decimal
 
 from django.db import models
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
+from simple_history.manager import HistoricalQuerySet
 
+from acv.access import RestrictedQuerySet
 from conventions import roles
-from financing.managers import ZERO, funding_sum_for_action, unknown_funding_lines_for_action
+from financing.managers import (
+    SETTLED,
+    ZERO,
+    funding_sum_for_action,
+    unknown_funding_lines_for_action,
+)
 
 # A cost that is a number (exact or estimated) and not per year can be compared with funding.
 COMPARABLE_COST = Q(cost_kind__in=["exact", "estimated"], cost_per_year=False)
 
 
 def visible_funding_lines(viewer):
-    """The funding lines a viewer may see, or all of them when no viewer is given."""
+    """The funding lines a viewer may see, or all of them when no viewer is given (reports, loaders)."""
     from financing.models import FundingLine
 
     return FundingLine.objects.all() if viewer is None else FundingLine.objects.visible_to(viewer)
 
 
-class ActionQuerySet(models.QuerySet):
-    def visible_to(self, user):
+def sees_every_line(viewer):
+    """None stands for the programme itself (reports built for the comité, the loader): every line."""
+    return viewer is None or roles.sees_every_funding_line(viewer)
+
+
+class ActionQuerySet(RestrictedQuerySet):
+    def _visible(self, user):
         """The fiches this user may read (rules in conventions.roles): the whole programme for its
         roles; for a partner, the fiches it funds or is named partner of; nothing otherwise."""
         from financing.models import FundingLine
@@ -36,7 +48,7 @@ class ActionQuerySet(models.QuerySet):
             return self.filter(Q(pk__in=funded) | Q(pk__in=partnered))
         return self.none()
 
-    def editable_by(self, user):
+    def _editable(self, user):
         """The fiches this user may change: every fiche for admin and coordinator; for a référent, the
         fiches whose maître d'ouvrage is its organisation."""
         if roles.edits_everything(user):
@@ -49,31 +61,46 @@ class ActionQuerySet(models.QuerySet):
         return roles.can_create_actions(user)
 
     def with_totals(self, viewer=None):
-        """Annotate each fiche with its cost bounds and its funding by status.
+        """Annotate each fiche with its cost bounds and the funding measures this viewer is entitled to.
 
-        cost_low / cost_high: the amount, or the bounds of a range (null when unknown).
-        funding_<status>: sum of the lines in that status (unknown amounts left out and counted apart
-        in funding_unknown_lines). funding_total: every line but refused ones. funding_partners: the
-        same, without the maître d'ouvrage's own lines. `share_funded` and `remaining_for_owner` are
-        then read from these (see the Action properties) — divisions stay out of SQL because SQLite
-        divides integer-valued decimals as integers.
+        Everyone who sees the fiche: funding_acquired, the *part acquise* — accordé + versé lines of every
+        funder. Settled lines are visible to all who see the fiche, so this is the same figure for every
+        role; funding_acquired_unknown_lines counts the settled lines whose amount is not known.
 
-        `viewer`: sum only the lines this user may see (a partner must not read, through a total,
-        what other funders are still negotiating); None sums every line.
+        Roles that read every line (viewer None = the programme itself): also funding_<status> per status,
+        funding_total — the *part prévue*, every line but refused ones —, funding_partners (the same without
+        the maître d'ouvrage's own lines) and funding_unknown_lines.
+
+        A partner: also funding_own and funding_own_unknown_lines, its own non-refused lines. It never gets
+        a sum of "the lines it happens to see": such a figure would mix its negotiations with others'
+        settled lines and mean nothing.
+
+        Shares are then read from these (see the Action properties) — divisions stay out of SQL because
+        SQLite divides integer-valued decimals as integers.
         """
-        lines = visible_funding_lines(viewer)
+        from financing.models import FundingLine
+
+        lines = FundingLine.objects.all()
         annotations = {
             "cost_low": Coalesce("cost_amount", "cost_min"),
             "cost_high": Coalesce("cost_amount", "cost_max"),
-            "funding_total": funding_sum_for_action(lines=lines),
-            "funding_partners": funding_sum_for_action(exclude_owner=True, lines=lines),
-            "funding_unknown_lines": unknown_funding_lines_for_action(lines=lines),
+            "funding_acquired": funding_sum_for_action(statuses=SETTLED, lines=lines),
+            "funding_acquired_unknown_lines": unknown_funding_lines_for_action(statuses=SETTLED, lines=lines),
         }
-        for status in ("planned", "requested", "granted", "paid", "refused"):
-            annotations[f"funding_{status}"] = funding_sum_for_action(statuses=(status,), lines=lines)
+        if sees_every_line(viewer):
+            annotations["funding_total"] = funding_sum_for_action(lines=lines)
+            annotations["funding_partners"] = funding_sum_for_action(exclude_owner=True, lines=lines)
+            annotations["funding_unknown_lines"] = unknown_funding_lines_for_action(lines=lines)
+            for status in ("planned", "requested", "granted", "paid", "refused"):
+                annotations[f"funding_{status}"] = funding_sum_for_action(statuses=(status,), lines=lines)
+        elif roles.is_partner(viewer):
+            own = lines.filter(funder_id=roles.organisation_id_of(viewer))
+            annotations["funding_own"] = funding_sum_for_action(lines=own)
+            annotations["funding_own_unknown_lines"] = unknown_funding_lines_for_action(lines=own)
         return self.annotate(**annotations)
 
     def for_list(self, viewer=None):
+        """What a list of fiches shows, for this viewer, in a fixed number of queries."""
         return (
             self.select_related("territory", "project_owner", "sub_axis", "convention", "amendment")
             .prefetch_related("axes")
@@ -81,14 +108,15 @@ class ActionQuerySet(models.QuerySet):
         )
 
     def for_detail(self, viewer=None):
-        from actions.models import ProgressUpdate
+        from actions.models import ProgressUpdate, QualityNote
 
+        notes = QualityNote.objects.all() if viewer is None else QualityNote.objects.visible_to(viewer)
         return self.for_list(viewer).prefetch_related(
             "partners",
             "operations",
             "milestones",
             "result_indicators",
-            "quality_notes",
+            models.Prefetch("quality_notes", queryset=notes),
             models.Prefetch("progress_updates", queryset=ProgressUpdate.objects.select_related("author")),
             models.Prefetch(
                 "funding_lines",
@@ -116,20 +144,25 @@ class ActionQuerySet(models.QuerySet):
         return self.filter(pk__in=QualityNote.objects.filter(is_open=True).values("action_id"))
 
     def comparable_funding(self, viewer=None):
-        """Cost and counted funding of the fiches whose cost is a one-off number: the base of a share funded.
+        """Cost and funding of the fiches whose cost is a one-off number: the base of the shares.
 
         Fiches with an unknown, ranged or yearly cost are left out on both sides, so the share compares
-        like with like.
+        like with like. `acquired` (accordé + versé, every funder) for everyone; `planned` (every line but
+        refused ones) only when the viewer sees every line — None for a partner, never a partial sum.
         """
+        from financing.models import FundingLine
+
         comparable = self.filter(COMPARABLE_COST)
         cost = comparable.order_by().aggregate(total=Coalesce(Sum("cost_amount"), ZERO))["total"]
-        funded = (
-            visible_funding_lines(viewer)
-            .for_actions(comparable)
-            .counted()
-            .aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
-        )
-        return {"cost": cost, "funded": funded, "share": share(funded, cost)}
+        lines = FundingLine.objects.for_actions(comparable)
+        acquired = lines.filter(status__in=SETTLED).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+        result = {"cost": cost, "acquired": acquired, "acquired_share": share(acquired, cost)}
+        if sees_every_line(viewer):
+            planned = lines.counted().aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+            result.update(planned=planned, planned_share=share(planned, cost))
+        else:
+            result.update(planned=None, planned_share=None)
+        return result
 
     def cost_totals(self):
         """Total cost by HT/TTC basis, one-off costs and yearly costs apart; unknown costs counted.
@@ -194,3 +227,49 @@ def share(part, whole):
     if whole in (None, 0) or part is None:
         return None
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+class PartOfActionQuerySet(RestrictedQuerySet):
+    """Operations, milestones, result indicators, progress updates: readable with their fiche, changed by
+    whoever may change the fiche."""
+
+    def _visible(self, user):
+        from actions.models import Action
+
+        return self.filter(action_id__in=Action.objects.visible_to(user).values("pk"))
+
+    def _editable(self, user):
+        from actions.models import Action
+
+        return self.filter(action_id__in=Action.objects.editable_by(user).values("pk"))
+
+
+class QualityNoteQuerySet(RestrictedQuerySet):
+    """Where the documents disagree: the coordination's work list, read by the roles that read the whole
+    programme (a note quotes every document's figures, funding included), kept by the coordination."""
+
+    def _visible(self, user):
+        return self.all() if roles.reads_everything(user) else self.none()
+
+    def _editable(self, user):
+        return self.all() if roles.edits_everything(user) else self.none()
+
+
+class HistoricalActionQuerySet(RestrictedQuerySet, HistoricalQuerySet):
+    """History rows of fiches (and of their operations): readable with the fiche."""
+
+    def _visible(self, user):
+        from actions.models import Action
+
+        return self.filter(id__in=Action.objects.visible_to(user).values("pk"))
+
+    def _editable(self, user):
+        # History is a record: nobody changes it.
+        return self.none()
+
+
+class HistoricalOperationQuerySet(HistoricalActionQuerySet):
+    def _visible(self, user):
+        from actions.models import Action
+
+        return self.filter(action_id__in=Action.objects.visible_to(user).values("pk"))

@@ -7,8 +7,24 @@ from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from actions.managers import ActionQuerySet, share
-from acv.values import CostModel, PeriodModel, Precision, format_fuzzy_date, fuzzy_date_until
+from actions.managers import (
+    ActionQuerySet,
+    HistoricalActionQuerySet,
+    HistoricalOperationQuerySet,
+    PartOfActionQuerySet,
+    QualityNoteQuerySet,
+    share,
+)
+from acv.values import (
+    DATE_BOUNDS,
+    YEAR_BOUNDS,
+    CostModel,
+    PeriodModel,
+    Precision,
+    format_fuzzy_date,
+    fuzzy_date_until,
+    out_of_bounds,
+)
 
 
 class ActionKind(models.TextChoices):
@@ -136,7 +152,11 @@ class Action(PeriodModel, CostModel):
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[axes, partners], verbose_name=_("historique de fiche"))
+    history = HistoricalRecords(
+        m2m_fields=[axes, partners],
+        verbose_name=_("historique de fiche"),
+        historical_queryset=HistoricalActionQuerySet,
+    )
     objects = ActionQuerySet.as_manager()
 
     class Meta:
@@ -178,7 +198,8 @@ class Action(PeriodModel, CostModel):
     def source_label(self):
         return SOURCE_DOCUMENTS.get(self.source_document, self.source_document)
 
-    # The properties below read the annotations of ActionQuerySet.with_totals().
+    # The properties below read the annotations of ActionQuerySet.with_totals(); the part prévue ones exist only
+    # for viewers that read every line (None otherwise).
 
     @property
     def comparable_cost(self):
@@ -188,19 +209,29 @@ class Action(PeriodModel, CostModel):
         return None
 
     @property
-    def share_funded(self):
-        return share(self.funding_total, self.comparable_cost)
+    def share_acquired(self):
+        """Part acquise: accordé + versé of every funder over the cost, the same for every role."""
+        return share(self.funding_acquired, self.comparable_cost)
+
+    @property
+    def share_planned(self):
+        """Part prévue: every line but refused ones over the cost; only for roles that read every line."""
+        return share(getattr(self, "funding_total", None), self.comparable_cost)
 
     @property
     def remaining_for_owner(self):
-        """What the maître d'ouvrage still has to find or carry: cost minus the partners' lines."""
-        if self.comparable_cost is None:
+        """What the maître d'ouvrage still has to find or carry: cost minus the partners' lines (part prévue)."""
+        partners = getattr(self, "funding_partners", None)
+        if self.comparable_cost is None or partners is None:
             return None
-        return self.comparable_cost - self.funding_partners
+        return self.comparable_cost - partners
 
     @property
     def is_overfunded(self):
-        return self.comparable_cost is not None and self.funding_total > self.comparable_cost
+        funded = getattr(self, "funding_total", None)
+        if funded is None:
+            funded = self.funding_acquired
+        return self.comparable_cost is not None and funded > self.comparable_cost
 
 
 class Operation(PeriodModel, CostModel):
@@ -213,7 +244,11 @@ class Operation(PeriodModel, CostModel):
     funding_text = models.TextField(_("financement (texte)"), blank=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
-    history = HistoricalRecords(verbose_name=_("historique d'opération"))
+    history = HistoricalRecords(
+        verbose_name=_("historique d'opération"), historical_queryset=HistoricalOperationQuerySet
+    )
+
+    objects = PartOfActionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("opération")
@@ -234,14 +269,16 @@ class Milestone(models.Model):
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("fiche"))
     label = models.CharField(_("jalon"), max_length=400)
-    planned_on = models.DateField(_("prévu (premier jour)"), null=True, blank=True)
-    planned_until = models.DateField(_("prévu (dernier jour)"), null=True, blank=True)
+    planned_on = models.DateField(_("prévu (premier jour)"), null=True, blank=True, validators=DATE_BOUNDS)
+    planned_until = models.DateField(_("prévu (dernier jour)"), null=True, blank=True, validators=DATE_BOUNDS)
     planned_precision = models.CharField(
         _("précision"), max_length=10, choices=Precision.choices, default=Precision.UNKNOWN
     )
     planned_text = models.CharField(_("prévu tel qu'écrit"), max_length=120, blank=True)
-    achieved_on = models.DateField(_("atteint le"), null=True, blank=True)
+    achieved_on = models.DateField(_("atteint le"), null=True, blank=True, validators=DATE_BOUNDS)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    objects = PartOfActionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("jalon")
@@ -252,6 +289,8 @@ class Milestone(models.Model):
         return self.label
 
     def clean(self):
+        if out_of_bounds(self.planned_on):
+            return  # the field's validator says why; the arithmetic below would overflow
         self.planned_until = fuzzy_date_until(self.planned_on, self.planned_precision, self.planned_until)
 
     @property
@@ -270,6 +309,8 @@ class ResultIndicator(models.Model):
     achieved = models.CharField(_("résultat atteint"), max_length=250, blank=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
+    objects = PartOfActionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("indicateur de résultat")
         verbose_name_plural = _("indicateurs de résultat")
@@ -285,7 +326,7 @@ class ProgressUpdate(models.Model):
     action = models.ForeignKey(
         Action, on_delete=models.CASCADE, related_name="progress_updates", verbose_name=_("fiche")
     )
-    year = models.PositiveSmallIntegerField(_("année"))
+    year = models.PositiveSmallIntegerField(_("année"), validators=YEAR_BOUNDS)
     semester = models.PositiveSmallIntegerField(_("semestre"), choices=[(1, _("S1")), (2, _("S2"))])
     status = models.CharField(_("état"), max_length=12, choices=ActionStatus.choices)
     percent_done = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
@@ -296,6 +337,8 @@ class ProgressUpdate(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("auteur")
     )
     created_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
+
+    objects = PartOfActionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("état d'avancement")
@@ -372,6 +415,8 @@ class QualityNote(models.Model):
     is_open = models.BooleanField(_("à traiter"), default=True)
     resolution = models.TextField(_("suite donnée"), blank=True)
     created_at = models.DateTimeField(_("relevée le"), auto_now_add=True)
+
+    objects = QualityNoteQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("note de qualité des données")

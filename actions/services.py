@@ -1,74 +1,215 @@
-"""Writes of fiches that touch several rows: one transaction each, and no lost update."""
+"""Writes of fiches: the one path the page, the API, the admin and imports all take.
 
+Services take plain data (field → value, rows as dicts), never forms: whoever calls them gets the same
+rules — access, version check, history with its author, line endings, the « text as written » rule, and
+nothing written when nothing changed.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from actions.models import Action, Milestone, ProgressUpdate
+from actions.models import Action, Milestone, Operation, ProgressUpdate
+from acv.values import normalise_line_endings
+from conventions import roles
+
+# A value « as written » describes the reading it came with: when someone changes the reading (a new amount,
+# a new date) without touching the text, the old text would keep showing the old value, so it is dropped.
+WRITTEN_TEXTS = {
+    "cost_text": ("cost_kind", "cost_amount", "cost_min", "cost_max", "cost_per_year", "cost_basis"),
+    "start_text": ("start_on", "start_precision", "start_until"),
+    "end_text": ("end_on", "end_precision", "end_until"),
+}
+ROW_KEYS = ("id", "delete", "version")
 
 
 class EditConflict(Exception):
-    """Someone saved the fiche after it was opened: the save is refused, nothing is written."""
+    """Someone saved the fiche (or one of its funding lines) after it was opened: nothing is written."""
 
-    def __init__(self, action, expected_version):
-        super().__init__(f"{action.code} : version {expected_version} dépassée")
+    def __init__(self, action, expected_version, line=None):
+        subject = f"ligne de financement {line.pk}" if line is not None else action.code
+        super().__init__(f"{subject} : version {expected_version} dépassée")
         self.action = action
         self.expected_version = expected_version
+        self.line = line
 
 
-def _save_formset(formset, *, action, user):
-    """Save a formset's rows with the author recorded on each history row (deletions included)."""
-    formset.instance = action
-    for row in formset.save(commit=False):
-        row._history_user = user
-        row.save()
-    for row in formset.deleted_objects:
-        row._history_user = user
-        row.delete()
+def _clean_value(value):
+    return normalise_line_endings(value)
+
+
+def apply_changes(instance, data, *, written_texts=WRITTEN_TEXTS):
+    """Set `data` (concrete fields only) on `instance`; return the names that really change.
+
+    Text is stored with LF line endings (a browser's CRLF is not a change), and a « text as written » is
+    dropped when its reading changes without it.
+    """
+    changed = []
+    for name, value in data.items():
+        field = instance._meta.get_field(name)
+        value = _clean_value(value)
+        if field.is_relation:
+            current = getattr(instance, field.attname)
+            new = getattr(value, "pk", value)
+            if current != new:
+                setattr(instance, field.attname, new)
+                changed.append(name)
+        elif getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed.append(name)
+    for text, readings in written_texts.items():
+        if hasattr(instance, text) and text not in changed and set(readings) & set(changed) and getattr(instance, text):
+            setattr(instance, text, "")
+            changed.append(text)
+    return changed
+
+
+def _split_many_to_many(model, data):
+    plain, many = {}, {}
+    for name, value in data.items():
+        (many if model._meta.get_field(name).many_to_many else plain)[name] = value
+    return plain, many
+
+
+def _m2m_changes(instance, many):
+    changes = {}
+    for name, values in many.items():
+        wanted = {getattr(value, "pk", value) for value in values}
+        current = set(getattr(instance, name).values_list("pk", flat=True)) if instance.pk else set()
+        if wanted != current:
+            changes[name] = wanted
+    return changes
+
+
+def _save_rows(model, rows, *, action, user, position_field="position"):
+    """Create, change or delete the rows of one kind (operations, milestones) of this fiche.
+
+    Each row is {"id": existing pk or None, "delete": bool, field: value…}. A row of another fiche is refused:
+    an id in the data must not reach what the user may not change.
+    """
+    existing = {row.pk: row for row in model.objects.filter(action=action)}
+    errors = []
+    for index, row in enumerate(rows):
+        data = {key: value for key, value in row.items() if key not in ROW_KEYS}
+        pk = row.get("id")
+        if pk is not None and pk not in existing:
+            errors.append(f"Ligne {index + 1} : cet élément n'appartient pas à cette fiche.")
+            continue
+        instance = existing.get(pk) if pk is not None else model(action=action)
+        if row.get("delete"):
+            if instance.pk is not None:
+                instance._history_user = user
+                instance.delete()
+            continue
+        if instance.pk is None and position_field and position_field not in data:
+            data[position_field] = index
+        changed = apply_changes(instance, data)
+        if instance.pk is not None and not changed:
+            continue
+        try:
+            instance.full_clean(exclude=["action"])
+        except ValidationError as error:
+            errors.extend(f"Ligne {index + 1} : {message}" for message in error.messages)
+            continue
+        instance._history_user = user
+        instance.save()
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
-def action_save(*, form, formsets, user, expected_version=None) -> Action:
-    """Create or update a fiche with its operations and funding lines, all or nothing.
+def action_save(
+    *,
+    action: Action | None,
+    data: dict,
+    user,
+    expected_version: int | None = None,
+    operations: list[dict] | None = None,
+    funding_lines: list[dict] | None = None,
+    milestones: list[dict] | None = None,
+) -> Action:
+    """Create (action None) or change a fiche, and optionally its operations, funding lines and milestones,
+    all or nothing.
 
-    An update claims the next version with one UPDATE ... WHERE version = expected_version: if
-    another save got there first no row matches and EditConflict is raised before anything is
-    written, so the other person's changes are never overwritten silently.
+    An update locks the fiche's row and compares its version with `expected_version` (the one the user
+    opened): if another save got there first, EditConflict is raised before anything is written, so the
+    other person's changes are never overwritten silently. The version moves only when the fiche itself
+    changes; each funding line has its own version (see financing.services). Raises PermissionDenied when the
+    user may not change this fiche, ValidationError (French messages, by field; operations, funding_lines
+    and milestones by row) when the data breaks a rule.
     """
-    action = form.instance
-    if action.pk is not None:
-        claimed = Action.objects.filter(pk=action.pk, version=expected_version).update(version=F("version") + 1)
-        if not claimed:
+    from financing.services import funding_lines_save
+
+    if action is None or action.pk is None:
+        if not roles.can_create_actions(user):
+            raise PermissionDenied("Seuls l'administrateur et le coordinateur créent des fiches.")
+        action = action or Action()
+    else:
+        if not Action.objects.editable_by(user).filter(pk=action.pk).exists():
+            raise PermissionDenied("Vous ne pouvez pas modifier cette fiche.")
+        action = Action.objects.select_for_update().get(pk=action.pk)
+        if expected_version is not None and action.version != expected_version:
             raise EditConflict(action, expected_version)
-        # The row now holds expected + 1; the save below must write the same number.
-        action.version = expected_version + 1
-    action._history_user = user
-    action = form.save()
-    # Operations first: a new funding line may point at an operation saved in the same request.
-    for formset in formsets:
-        _save_formset(formset, action=action, user=user)
+
+    plain, many = _split_many_to_many(Action, data)
+    changed = apply_changes(action, plain)
+    m2m = _m2m_changes(action, many)
+    errors = {}
+    if changed or m2m or action.pk is None:
+        try:
+            action.full_clean()
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        if not errors:
+            if action.pk is not None:
+                action.version += 1
+            action._history_user = user
+            action.save()
+            for name, pks in m2m.items():
+                getattr(action, name).set(pks)
+    for name, rows, save in (
+        ("operations", operations, lambda rows: _save_rows(Operation, rows, action=action, user=user)),
+        ("funding_lines", funding_lines, lambda rows: funding_lines_save(action=action, rows=rows, user=user)),
+        ("milestones", milestones, lambda rows: _save_rows(Milestone, rows, action=action, user=user)),
+    ):
+        if rows is None or errors.get("__all__"):
+            continue
+        if action.pk is None:
+            break  # the fiche itself was refused: its rows cannot be attached to anything
+        try:
+            save(rows)
+        except ValidationError as error:
+            errors[name] = error.messages
+    if errors:
+        # Raised inside the transaction: the fiche and every row stay as they were.
+        raise ValidationError(errors)
     return action
 
 
 @transaction.atomic
-def progress_update_create(*, form, action, user) -> ProgressUpdate:
+def progress_update_create(*, action: Action, data: dict, user) -> ProgressUpdate:
     """Record the état d'avancement of a semester; the fiche takes the status it declares."""
-    update = form.save(commit=False)
-    update.action = action
-    update.author = user
+    if not Action.objects.editable_by(user).filter(pk=action.pk).exists():
+        raise PermissionDenied("Vous ne pouvez pas modifier cette fiche.")
+    update = ProgressUpdate(action=action, author=user)
+    apply_changes(update, data)
+    update.full_clean()
     update.save()
     if action.status != update.status:
         # A change of status is a change of the fiche: it goes through the version like any edit.
-        Action.objects.filter(pk=action.pk).update(version=F("version") + 1)
-        action.refresh_from_db(fields=["version"])
+        action = Action.objects.select_for_update().get(pk=action.pk)
         action.status = update.status
+        action.version += 1
         action._history_user = user
-        action.save(update_fields=["status", "updated_at"])
+        action.save(update_fields=["status", "version", "updated_at"])
     return update
 
 
-def milestone_achieve(*, milestone: Milestone, achieved_on=None) -> Milestone:
+def milestone_achieve(*, milestone: Milestone, user, achieved_on=None) -> Milestone:
     """Mark a jalon as reached (today unless a date is given)."""
+    if not Action.objects.editable_by(user).filter(pk=milestone.action_id).exists():
+        raise PermissionDenied("Vous ne pouvez pas modifier cette fiche.")
     milestone.achieved_on = achieved_on or timezone.localdate()
+    milestone.full_clean()
     milestone.save(update_fields=["achieved_on"])
     return milestone

@@ -1,11 +1,10 @@
 """Pages of the coordinator's workspace: dashboard, fiche list, fiche page, fiche editing."""
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
@@ -22,11 +21,12 @@ from actions.forms import (
     ProgressUpdateForm,
 )
 from actions.history import action_timeline, changes_since
-from actions.managers import visible_funding_lines
 from actions.models import Action, ActionStatus, Milestone, ProgressUpdate, QualityNote
 from actions.services import EditConflict, action_save, milestone_achieve, progress_update_create
+from acv.access import RestrictedViewMixin, editable_object, visible_object_or_404
 from conventions import roles
-from financing.models import COUNTED_STATUSES, FundingStatus
+from conventions.mixins import ProgrammeMemberMixin
+from financing.models import COUNTED_STATUSES, FundingLine, FundingStatus
 
 PAGE_SIZE = 25
 
@@ -37,7 +37,7 @@ def list_url(**params):
     return reverse("actions:action_list") + ("?" + urlencode(params) if params else "")
 
 
-class DashboardView(LoginRequiredMixin, TemplateView):
+class DashboardView(ProgrammeMemberMixin, TemplateView):
     template_name = "actions/dashboard.html"
 
     def get_context_data(self, **kwargs):
@@ -62,15 +62,30 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             }
             for row in fiches.by_territory()
         ]
-        funding = visible_funding_lines(self.request.user).for_actions(fiches).by_status()
+        # Every line of the fiches for those who read everything; for a partner, the settled lines of every
+        # funder (the part acquise) and, apart, its own lines — never a sum of the two.
+        lines = FundingLine.objects.for_actions(fiches)
+        sees_all = roles.sees_every_funding_line(self.request.user)
+        funding = lines.by_status() if sees_all else lines.settled().by_status()
+        shown = ("planned", "requested", "granted", "paid") if sees_all else ("granted", "paid")
         funding_rows = [
             {
                 "label": FundingStatus(status).label,
                 "amount": funding[status],
                 "url": list_url(funding_status=status),
             }
-            for status in ("planned", "requested", "granted", "paid")
+            for status in shown
         ]
+        own = None
+        if roles.is_partner(self.request.user):
+            own_totals = lines.filter(funder_id=roles.organisation_id_of(self.request.user)).by_status()
+            own = {
+                "rows": [
+                    {"label": FundingStatus(status).label, "amount": own_totals[status]}
+                    for status in ("planned", "requested", "granted", "paid", "refused")
+                ],
+                "totals": own_totals,
+            }
         axis_rows = [row for row in fiches.by_axis() if row["axes__id"] is not None]
         for row in axis_rows:
             short = "Axe transversal" if row["axes__number"] == "T" else f"Axe {row['axes__number']}"
@@ -86,7 +101,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         )
         late = fiches.late(today).select_related("territory").order_by("end_until", "code")
         no_update = fiches.without_progress_update(year, semester)
-        notes = QualityNote.objects.filter(is_open=True, action__in=fiches.values("pk"))
+        notes = QualityNote.objects.visible_to(self.request.user).filter(is_open=True, action__in=fiches.values("pk"))
         context.update(
             total=fiches.count(),
             statuses=statuses,
@@ -95,6 +110,8 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             unknown_cost_url=list_url(cost_kind="unknown"),
             funding=funding,
             funding_rows=funding_rows,
+            sees_all_funding=sees_all,
+            own_funding=own,
             comparable=fiches.comparable_funding(self.request.user),
             bars=bars,
             chart_height=chart_height,
@@ -111,7 +128,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class ActionListView(LoginRequiredMixin, TemplateView):
+class ActionListView(ProgrammeMemberMixin, TemplateView):
     template_name = "actions/action_list.html"
 
     def get_template_names(self):
@@ -132,33 +149,35 @@ class ActionListView(LoginRequiredMixin, TemplateView):
         page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
         # Totals over every fiche the filters select, not only this page.
         selected = base.filter(pk__in=queryset.values("pk"))
-        funding = visible_funding_lines(self.request.user).for_actions(selected).by_status()
-        comparable = selected.comparable_funding(self.request.user)
-        sort = self.request.GET.get("ordering", "")
+        lines = FundingLine.objects.for_actions(selected)
+        sees_all = roles.sees_every_funding_line(self.request.user)
+        columns = [("code", "Code"), ("title", "Intitulé"), ("commune", "Commune"), ("cost", "Coût")]
+        columns.append(("acquired", "Acquis"))
+        if sees_all:
+            columns.append(("funded", "Prévu"))
+        elif roles.is_partner(self.request.user):
+            columns.append(("own", "Vos engagements"))
         context.update(
             filter=filterset,
             page_obj=page,
             actions=page.object_list,
             count=page.paginator.count,
             cost=selected.cost_totals(),
-            funded=funding["total"],
-            unknown_lines=funding["unknown_lines"],
-            comparable=comparable,
-            sort=sort,
-            columns=[
-                ("code", "Code"),
-                ("title", "Intitulé"),
-                ("commune", "Commune"),
-                ("cost", "Coût"),
-                ("funded", "Financé"),
-                ("share", "Part financée"),
-            ],
+            acquired=lines.settled().by_status(),
+            planned=lines.by_status() if sees_all else None,
+            own=lines.filter(funder_id=roles.organisation_id_of(self.request.user)).by_status()
+            if roles.is_partner(self.request.user)
+            else None,
+            sees_all_funding=sees_all,
+            comparable=selected.comparable_funding(self.request.user),
+            sort=self.request.GET.get("ordering", ""),
+            columns=columns,
             can_create=Action.objects.can_create(self.request.user),
         )
         return context
 
 
-class ActionDetailView(LoginRequiredMixin, DetailView):
+class ActionDetailView(ProgrammeMemberMixin, RestrictedViewMixin, DetailView):
     template_name = "actions/action_detail.html"
     context_object_name = "action"
 
@@ -168,15 +187,16 @@ class ActionDetailView(LoginRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         action = self.object
+        user = self.request.user
         lines = list(action.funding_lines.all())
         for line in lines:
-            line.show_detail = roles.sees_funding_line_detail(self.request.user, line)
+            line.show_detail = roles.sees_funding_line_detail(user, line)
         counted = [line for line in lines if line.status in COUNTED_STATUSES]
         unknown = [line for line in counted if line.amount is None]
-        can_edit = Action.objects.editable_by(self.request.user).filter(pk=action.pk).exists()
+        can_edit = Action.objects.editable_by(user).filter(pk=action.pk).exists()
         warnings = []
         if action.is_overfunded:
-            warnings.append("Les financements prévus dépassent le coût de la fiche : vérifiez les montants ou le coût.")
+            warnings.append("Les financements dépassent le coût de la fiche : vérifiez les montants ou le coût.")
         if unknown:
             warnings.append(
                 f"{len(unknown)} ligne(s) de financement sans montant connu : elles sont comptées à part, "
@@ -192,7 +212,11 @@ class ActionDetailView(LoginRequiredMixin, DetailView):
             lines=lines,
             unknown_lines=unknown,
             warnings=warnings,
-            timeline=action_timeline(action.pk, viewer=self.request.user),
+            timeline=action_timeline(action.pk, viewer=user),
+            sees_all_funding=roles.sees_every_funding_line(user),
+            shows_funding_text=roles.sees_signed_funding_text(user, action),
+            # The coordination's work list: shown to those who may read it (QualityNote.objects.visible_to).
+            sees_quality_notes=roles.reads_everything(user),
             milestones=milestones,
             progress_form=ProgressUpdateForm(initial=self._progress_initial(action)) if can_edit else None,
             axes=list(action.axes.all()),
@@ -207,20 +231,17 @@ class ActionDetailView(LoginRequiredMixin, DetailView):
 
 def _editable_action(request, pk):
     """The fiche if the user may change it: 404 when it is not visible, 403 when only readable."""
-    action = get_object_or_404(Action.objects.visible_to(request.user), pk=pk)
-    if not Action.objects.editable_by(request.user).filter(pk=pk).exists():
-        raise PermissionDenied("Vous ne pouvez pas modifier cette fiche.")
-    return action
+    return editable_object(Action, request.user, "Vous ne pouvez pas modifier cette fiche.", pk=pk)
 
 
-class ActionEditMixin(LoginRequiredMixin):
+class ActionEditMixin(ProgrammeMemberMixin):
     template_name = "actions/action_form.html"
 
-    def build(self, action, data=None):
+    def build(self, action, data=None, refresh_versions=False):
         form = ActionForm(data, instance=action)
         formsets = [
             OperationFormSet(data, instance=action, prefix="operations"),
-            FundingLineFormSet(data, instance=action, prefix="funding"),
+            FundingLineFormSet(data, instance=action, prefix="funding", refresh_versions=refresh_versions),
         ]
         return form, formsets
 
@@ -244,20 +265,33 @@ class ActionEditMixin(LoginRequiredMixin):
         form, formsets = self.build(action, request.POST)
         expected = _int_or_none(request.POST.get("version"))
         if not (form.is_valid() and all(formset.is_valid() for formset in formsets)):
-            messages.error(request, "La fiche n'a pas été enregistrée : corrigez les champs signalés.")
             return self.render_form(request, action, form, formsets, version=expected, status=400)
         try:
-            saved = action_save(form=form, formsets=formsets, user=request.user, expected_version=expected)
-        except EditConflict:
+            saved = action_save(
+                action=action if action.pk else None,
+                data={name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data},
+                user=request.user,
+                expected_version=expected,
+                operations=formset_rows(formsets[0]),
+                funding_lines=formset_rows(formsets[1]),
+            )
+        except EditConflict as conflict:
             current = Action.objects.get(pk=action.pk)
-            changes, entries = changes_since(current, expected, form.cleaned_data)
+            changes, entries = changes_since(current, expected, form.cleaned_data, viewer=request.user)
+            subject = (
+                f"la ligne de financement {conflict.line.funder} de cette fiche" if conflict.line else "cette fiche"
+            )
             messages.error(
                 request,
-                "Quelqu'un a enregistré cette fiche pendant que vous la modifiiez : rien n'a été enregistré. "
+                f"Quelqu'un a enregistré {subject} pendant que vous la modifiiez : rien n'a été enregistré. "
                 "Vos saisies sont conservées ci-dessous ; comparez avec ses modifications, "
                 "puis enregistrez de nouveau.",
             )
-            # The form now carries the current version: saving again re-applies these values knowingly.
+            # The form now carries the current versions: saving again re-applies these values knowingly.
+            form, formsets = self.build(current, request.POST, refresh_versions=True)
+            form.is_valid()
+            for formset in formsets:
+                formset.is_valid()
             return self.render_form(
                 request,
                 current,
@@ -267,8 +301,39 @@ class ActionEditMixin(LoginRequiredMixin):
                 conflict={"changes": changes, "entries": entries},
                 status=409,
             )
+        except ValidationError as error:
+            _attach_errors(form, formsets, error)
+            return self.render_form(request, action, form, formsets, version=expected, status=400)
         messages.success(request, f"Fiche {saved.code} enregistrée.")
         return redirect(saved)
+
+
+ROW_NAMES = {"operations": 0, "funding_lines": 1}
+
+
+def _attach_errors(form, formsets, error):
+    """The service's messages, next to the field they name (rows' messages above their formset)."""
+    for field, field_errors in error.message_dict.items():
+        if field in ROW_NAMES:
+            formsets[ROW_NAMES[field]]._non_form_errors = formsets[ROW_NAMES[field]].error_class(field_errors)
+            continue
+        target = field if field in form.fields else None
+        for message in field_errors:
+            form.add_error(target, message)
+
+
+def formset_rows(formset):
+    """A validated formset as the plain rows the services take: {"id", "version", "delete", field: value}."""
+    rows = []
+    for row_form in formset.forms:
+        if not row_form.has_changed() and row_form.instance.pk is None:
+            continue  # an empty row added and left blank
+        data = row_form.cleaned_data
+        # The fiche itself is the service's `action`: the formset's foreign key is not a field to write.
+        row = {name: data[name] for name in row_form._meta.fields if name in data and name != "action"}
+        row.update(id=row_form.instance.pk, delete=bool(data.get("DELETE")), version=data.get("version"))
+        rows.append(row)
+    return rows
 
 
 def _int_or_none(value):
@@ -303,7 +368,7 @@ class ActionUpdateView(ActionEditMixin, View):
         return self.save(request, _editable_action(request, pk))
 
 
-class FormsetRowView(LoginRequiredMixin, View):
+class FormsetRowView(ProgrammeMemberMixin, View):
     """An empty row of the operations or funding formset, appended in place by htmx.
 
     The row's index is the formset's current TOTAL_FORMS; the answer also bumps that counter
@@ -329,32 +394,37 @@ class FormsetRowView(LoginRequiredMixin, View):
         )
 
 
-class FormsetRowRemoveView(LoginRequiredMixin, View):
+class FormsetRowRemoveView(ProgrammeMemberMixin, View):
     """Removing a row not saved yet: htmx deletes it from the page; the server has nothing to do."""
 
     def get(self, request):
         return HttpResponse("")
 
 
-class ProgressCreateView(LoginRequiredMixin, View):
+class ProgressCreateView(ProgrammeMemberMixin, View):
     def post(self, request, pk):
         action = _editable_action(request, pk)
         form = ProgressUpdateForm(request.POST, instance=ProgressUpdate(action=action))
         if form.is_valid():
-            update = progress_update_create(form=form, action=action, user=request.user)
-            messages.success(request, f"État d'avancement S{update.semester} {update.year} enregistré.")
-            return redirect(action)
-        messages.error(request, "L'état d'avancement n'a pas été enregistré : corrigez les champs signalés.")
+            try:
+                update = progress_update_create(action=action, data=form.cleaned_data, user=request.user)
+            except ValidationError as error:
+                for field, field_errors in error.message_dict.items():
+                    for message in field_errors:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                messages.success(request, f"État d'avancement S{update.semester} {update.year} enregistré.")
+                return redirect(action)
         return render(request, "actions/progress_form.html", {"action": action, "form": form}, status=400)
 
 
-class MilestoneAchieveView(LoginRequiredMixin, View):
+class MilestoneAchieveView(ProgrammeMemberMixin, View):
     def post(self, request, pk, milestone_pk):
         action = _editable_action(request, pk)
-        milestone = get_object_or_404(Milestone, pk=milestone_pk, action=action)
+        milestone = visible_object_or_404(Milestone.objects.editable_by(request.user), pk=milestone_pk, action=action)
         form = MilestoneAchieveForm(request.POST, instance=milestone, prefix=f"m{milestone.pk}")
         if form.is_valid():
-            milestone_achieve(milestone=milestone, achieved_on=form.cleaned_data["achieved_on"])
+            milestone_achieve(milestone=milestone, user=request.user, achieved_on=form.cleaned_data["achieved_on"])
             if request.htmx:
                 # The row itself now says « atteint le … »: a message would only show on the next page.
                 return render(request, "actions/_milestone_row.html", {"milestone": milestone, "can_edit": True})

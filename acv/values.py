@@ -11,7 +11,7 @@ import calendar
 import datetime
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.formats import date_format, number_format
@@ -19,6 +19,32 @@ from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(Decimal("0"), message=_("Le montant doit être positif ou nul."))]
+
+# Dates a programme can speak of. Past these bounds a date is a typing error (9999 for 2025), and the
+# arithmetic on fuzzy dates (last day of a quarter…) would overflow.
+FIRST_DATE, LAST_DATE = datetime.date(1900, 1, 1), datetime.date(2100, 12, 31)
+_DATE_MESSAGE = _("La date doit être comprise entre le 1er janvier 1900 et le 31 décembre 2100.")
+DATE_BOUNDS = [
+    MinValueValidator(FIRST_DATE, message=_DATE_MESSAGE),
+    MaxValueValidator(LAST_DATE, message=_DATE_MESSAGE),
+]
+_YEAR_MESSAGE = _("L'année doit être comprise entre 1900 et 2100.")
+YEAR_BOUNDS = [
+    MinValueValidator(FIRST_DATE.year, message=_YEAR_MESSAGE),
+    MaxValueValidator(LAST_DATE.year, message=_YEAR_MESSAGE),
+]
+
+
+def out_of_bounds(day):
+    return day is not None and not (FIRST_DATE <= day <= LAST_DATE)
+
+
+def normalise_line_endings(value):
+    """Text as stored: browsers send CRLF, files and the API often LF; one form, so that saving a text
+    unchanged is not a change."""
+    if isinstance(value, str) and "\r" in value:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
 
 
 class Precision(models.TextChoices):
@@ -123,22 +149,24 @@ def format_cost(kind, amount, low, high, per_year, basis, text=""):
 class PeriodModel(models.Model):
     """Start and end as written, with their reading: used by fiches and operations."""
 
-    start_on = models.DateField(_("début (premier jour)"), null=True, blank=True)
+    start_on = models.DateField(_("début (premier jour)"), null=True, blank=True, validators=DATE_BOUNDS)
     start_until = models.DateField(
         _("début (dernier jour)"),
         null=True,
         blank=True,
+        validators=DATE_BOUNDS,
         help_text=_("Seulement pour une période (« 2027-2029 ») : dernier jour couvert."),
     )
     start_precision = models.CharField(
         _("précision du début"), max_length=10, choices=Precision.choices, default=Precision.UNKNOWN
     )
     start_text = models.CharField(_("début tel qu'écrit"), max_length=120, blank=True)
-    end_on = models.DateField(_("fin (premier jour)"), null=True, blank=True)
+    end_on = models.DateField(_("fin (premier jour)"), null=True, blank=True, validators=DATE_BOUNDS)
     end_until = models.DateField(
         _("fin (dernier jour)"),
         null=True,
         blank=True,
+        validators=DATE_BOUNDS,
         help_text=_("Seulement pour une période (« 2027-2029 ») : dernier jour couvert."),
     )
     end_precision = models.CharField(
@@ -160,6 +188,12 @@ class PeriodModel(models.Model):
         from django.core.exceptions import ValidationError
 
         errors = {}
+        for name in ("start_on", "start_until", "end_on", "end_until"):
+            if out_of_bounds(getattr(self, name)):
+                errors[name] = _DATE_MESSAGE
+        if errors:
+            # The field validators say it too; stop before the fuzzy-date arithmetic overflows.
+            raise ValidationError(errors)
         for part in ("start", "end"):
             on, precision = getattr(self, f"{part}_on"), getattr(self, f"{part}_precision")
             if on is None and precision != Precision.UNKNOWN:

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 
+from conventions import roles
 from conventions.models import (
     Amendment,
     Axis,
@@ -133,7 +135,50 @@ class CommitteeMeetingAdmin(admin.ModelAdmin):
 
 @admin.register(UserProfile)
 class UserProfileAdmin(admin.ModelAdmin):
+    """Profiles through UserProfile.objects.visible_to / editable_by: a coordinator manages the roles below
+    its own and never its own profile, so it cannot raise itself (or anyone) to coordinator or administrator."""
+
     list_display = ["user", "role", "organisation"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__last_name", "organisation__name"]
     autocomplete_fields = ["organisation"]
+
+    def get_queryset(self, request):
+        return UserProfile.objects.visible_to(request.user).select_related("user", "organisation")
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        if obj is None or not allowed:
+            return allowed
+        return UserProfile.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj) and super().has_delete_permission(request, obj)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role" and not roles.can_administer(request.user):
+            kwargs["choices"] = [(role.value, role.label) for role in roles.ROLES_A_COORDINATOR_GRANTS]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not roles.can_administer(request.user):
+            # A coordinator gives a role to accounts without one, not to itself nor to other staff.
+            from django.contrib.auth import get_user_model
+
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(is_superuser=False, is_staff=False)
+                .exclude(pk=request.user.pk)
+                .exclude(profile__role__in=[roles.Role.ADMIN, roles.Role.COORDINATOR])
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        # The form's choices are a courtesy; the rule is checked again on what is written.
+        if not roles.can_administer(request.user) and (
+            obj.role not in roles.ROLES_A_COORDINATOR_GRANTS or obj.user_id == request.user.pk
+        ):
+            raise PermissionDenied(
+                "Vous ne pouvez attribuer que les rôles de référent, partenaire ou membre du comité."
+            )
+        super().save_model(request, obj, form, change)

@@ -5,7 +5,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from conventions.managers import OrganisationQuerySet
+from acv.values import DATE_BOUNDS
+from conventions.managers import (
+    CommitteeMeetingQuerySet,
+    OrganisationQuerySet,
+    ReferenceQuerySet,
+    UserProfileQuerySet,
+)
+from conventions.roles import Role
 
 
 class Programme(models.Model):
@@ -14,6 +21,8 @@ class Programme(models.Model):
     code = models.SlugField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("nom"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("programme")
@@ -31,6 +40,8 @@ class Axis(models.Model):
     number = models.CharField(_("numéro"), max_length=5)
     title = models.CharField(_("intitulé en vigueur"), max_length=300)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("axe")
@@ -62,6 +73,8 @@ class AxisWording(models.Model):
     source = models.CharField(_("source"), max_length=200, blank=True)
     note = models.TextField(_("remarque"), blank=True)
 
+    objects = ReferenceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("intitulé d'axe")
         verbose_name_plural = _("intitulés d'axe")
@@ -84,6 +97,8 @@ class SubAxis(models.Model):
     axis = models.ForeignKey(Axis, on_delete=models.PROTECT, related_name="sub_axes", verbose_name=_("axe"))
     code = models.CharField(_("code"), max_length=10)
     title = models.CharField(_("intitulé"), max_length=300)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("sous-axe")
@@ -151,6 +166,8 @@ class OrganisationAlias(models.Model):
     )
     name = models.CharField(_("nom"), max_length=250)
 
+    objects = ReferenceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("autre nom")
         verbose_name_plural = _("autres noms")
@@ -175,12 +192,14 @@ class Convention(models.Model):
         Programme, on_delete=models.PROTECT, related_name="conventions", verbose_name=_("programme")
     )
     title = models.CharField(_("intitulé"), max_length=400)
-    signed_on = models.DateField(_("signée le"), null=True, blank=True)
-    starts_on = models.DateField(_("début"), null=True, blank=True)
-    ends_on = models.DateField(_("fin"), null=True, blank=True)
+    signed_on = models.DateField(_("signée le"), null=True, blank=True, validators=DATE_BOUNDS)
+    starts_on = models.DateField(_("début"), null=True, blank=True, validators=DATE_BOUNDS)
+    ends_on = models.DateField(_("fin"), null=True, blank=True, validators=DATE_BOUNDS)
     phases = models.TextField(_("phases"), blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
     note = models.TextField(_("remarque"), blank=True)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("convention")
@@ -207,11 +226,13 @@ class Amendment(models.Model):
     )
     number = models.PositiveSmallIntegerField(_("numéro"))
     title = models.CharField(_("intitulé"), max_length=400)
-    signed_on = models.DateField(_("signé le"), null=True, blank=True)
-    covers_from = models.DateField(_("période couverte : début"), null=True, blank=True)
-    covers_to = models.DateField(_("période couverte : fin"), null=True, blank=True)
+    signed_on = models.DateField(_("signé le"), null=True, blank=True, validators=DATE_BOUNDS)
+    covers_from = models.DateField(_("période couverte : début"), null=True, blank=True, validators=DATE_BOUNDS)
+    covers_to = models.DateField(_("période couverte : fin"), null=True, blank=True, validators=DATE_BOUNDS)
     source = models.CharField(_("source"), max_length=300, blank=True)
     note = models.TextField(_("remarque"), blank=True)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("avenant")
@@ -264,6 +285,8 @@ class Signatory(models.Model):
     role = models.CharField(_("rôle"), max_length=20, choices=SignatoryRole.choices)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
+    objects = ReferenceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("signataire")
         verbose_name_plural = _("signataires")
@@ -302,6 +325,8 @@ class Sector(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
 
+    objects = ReferenceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("secteur d'intervention")
         verbose_name_plural = _("secteurs d'intervention")
@@ -324,7 +349,7 @@ class CommitteeMeeting(models.Model):
         Convention, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("convention")
     )
     kind = models.CharField(_("instance"), max_length=20, choices=CommitteeKind.choices, default=CommitteeKind.PROJECT)
-    held_on = models.DateField(_("date"))
+    held_on = models.DateField(_("date"), validators=DATE_BOUNDS)
     title = models.CharField(_("intitulé"), max_length=250, blank=True)
     attending_organisations = models.ManyToManyField(
         Organisation, blank=True, related_name="meetings_attended", verbose_name=_("organisations présentes")
@@ -333,6 +358,8 @@ class CommitteeMeeting(models.Model):
     agenda = models.TextField(_("ordre du jour"), blank=True)
     decisions = models.TextField(_("décisions"), blank=True)
     minutes = models.TextField(_("compte rendu"), blank=True)
+
+    objects = CommitteeMeetingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("réunion de comité")
@@ -361,14 +388,6 @@ class CommitteeMeeting(models.Model):
             )
 
 
-class Role(models.TextChoices):
-    ADMIN = "admin", _("administrateur")
-    COORDINATOR = "coordinator", _("coordinateur")
-    REFERENT = "referent", _("référent maître d'ouvrage")
-    PARTNER = "partner", _("partenaire financeur")
-    COMMITTEE = "committee", _("membre du comité")
-
-
 class UserProfile(models.Model):
     """What a user is in the programme: a role and, for référents and partners, their organisation."""
 
@@ -385,6 +404,8 @@ class UserProfile(models.Model):
         verbose_name=_("organisation"),
     )
     last_portal_visit = models.DateTimeField(_("dernière visite de « Mes engagements »"), null=True, blank=True)
+
+    objects = UserProfileQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("profil")

@@ -4,12 +4,24 @@ QuerySets (`visible_to`, `editable_by`) and views ask these functions; no view o
 role itself. A user with no profile (and not superuser) may do nothing.
 """
 
-from conventions.models import Role
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("administrateur")
+    COORDINATOR = "coordinator", _("coordinateur")
+    REFERENT = "referent", _("référent maître d'ouvrage")
+    PARTNER = "partner", _("partenaire financeur")
+    COMMITTEE = "committee", _("membre du comité")
+
 
 # What a partner may change on its own funding lines: their state, the decision and the yearly split.
 PARTNER_EDITABLE_FUNDING_FIELDS = ("status", "decision_reference", "decision_date")
 # Other funders' lines a partner may see on a fiche it funds: only what is settled, never negotiations.
 SETTLED_FUNDING_STATUSES = ("granted", "paid")
+# The roles a coordinator may give or take away: never its own, never an administrator's.
+ROLES_A_COORDINATOR_GRANTS = (Role.REFERENT, Role.PARTNER, Role.COMMITTEE)
 
 
 def role_of(user):
@@ -76,8 +88,9 @@ def can_edit_reference_data(user):
     return edits_everything(user)
 
 
-def sees_all_funding_history(user):
-    """Everyone who reads the whole programme follows every line's history; a partner only its own."""
+def sees_every_funding_line(user):
+    """Who reads every line in every state — and so the *part prévue*, which adds lines still under
+    negotiation. A partner sees only the *part acquise* and its own lines."""
     return reads_everything(user)
 
 
@@ -85,3 +98,27 @@ def sees_funding_line_detail(user, line):
     """A partner reads the remarks of its own lines only; on other funders' settled lines it sees the
     figures, not the notes of their negotiation."""
     return not is_partner(user) or line.funder_id == organisation_id_of(user)
+
+
+def signed_conventions_of(user):
+    """Ids of the conventions the user's organisation signed (the convention itself or one of its avenants),
+    cached on the user for the request."""
+    from conventions.models import Signatory
+
+    if not hasattr(user, "_signed_conventions"):
+        organisation = organisation_id_of(user)
+        user._signed_conventions = (
+            set(Signatory.objects.filter(organisation_id=organisation).values_list("convention_id", flat=True))
+            if organisation
+            else set()
+        )
+    return user._signed_conventions
+
+
+def sees_signed_funding_text(user, action):
+    """The financing paragraph of a fiche as its signed document writes it names every funder's share: it
+    stays readable by those who read everything and by the partners that signed that document — it is what
+    they signed. A partner that did not sign it reads only the lines it may see."""
+    if reads_everything(user):
+        return True
+    return is_partner(user) and bool(action.source_document) and action.convention_id in signed_conventions_of(user)

@@ -1,25 +1,26 @@
 """Pages of the comités: the list of meetings, a meeting and the reports presented at it, creating and editing."""
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views import View
 from django.views.generic import DetailView, ListView
 
+from acv.access import RestrictedViewMixin, visible_object_or_404
 from conventions import roles
-from conventions.forms import CommitteeMeetingForm
+from conventions.forms import CommitteeMeetingForm, SemesterForm
+from conventions.mixins import ProgrammeMemberMixin
 from conventions.models import CommitteeMeeting
 
 
-class MeetingReadMixin(LoginRequiredMixin):
+class MeetingReadMixin(ProgrammeMemberMixin):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not roles.reads_everything(request.user):
             raise PermissionDenied("Les réunions de comité sont réservées aux membres du programme.")
         return super().dispatch(request, *args, **kwargs)
 
 
-class MeetingManageMixin(LoginRequiredMixin):
+class MeetingManageMixin(ProgrammeMemberMixin):
     template_name = "conventions/meeting_form.html"
 
     def dispatch(self, request, *args, **kwargs):
@@ -33,21 +34,21 @@ class MeetingManageMixin(LoginRequiredMixin):
     def save(self, request, meeting):
         form = CommitteeMeetingForm(request.POST, instance=meeting)
         if not form.is_valid():
-            messages.error(request, "La réunion n'a pas été enregistrée : corrigez les champs signalés.")
             return self.render_form(request, form, meeting, status=400)
         meeting = form.save()
         messages.success(request, f"{str(meeting).capitalize()} enregistrée.")
         return redirect(meeting)
 
 
-class MeetingListView(MeetingReadMixin, ListView):
+class MeetingListView(MeetingReadMixin, RestrictedViewMixin, ListView):
     template_name = "conventions/meeting_list.html"
     context_object_name = "meetings"
     paginate_by = 25
 
     def get_queryset(self):
         return (
-            CommitteeMeeting.objects.select_related("convention")
+            CommitteeMeeting.objects.visible_to(self.request.user)
+            .select_related("convention")
             .prefetch_related("semester_reports")
             .order_by("-held_on", "-pk")
         )
@@ -56,18 +57,18 @@ class MeetingListView(MeetingReadMixin, ListView):
         return super().get_context_data(can_manage=roles.can_manage_meetings(self.request.user), **kwargs)
 
 
-class MeetingDetailView(MeetingReadMixin, DetailView):
+class MeetingDetailView(MeetingReadMixin, RestrictedViewMixin, DetailView):
     template_name = "conventions/meeting_detail.html"
     context_object_name = "meeting"
 
     def get_queryset(self):
-        return CommitteeMeeting.objects.select_related("convention__programme").prefetch_related(
-            "attending_organisations", "semester_reports__generated_by"
+        return (
+            CommitteeMeeting.objects.visible_to(self.request.user)
+            .select_related("convention__programme")
+            .prefetch_related("attending_organisations", "semester_reports__generated_by")
         )
 
     def get_context_data(self, **kwargs):
-        from evaluation.forms import SemesterForm
-
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context.update(
@@ -90,8 +91,8 @@ class MeetingCreateView(MeetingManageMixin, View):
 
 class MeetingUpdateView(MeetingManageMixin, View):
     def get(self, request, pk):
-        meeting = get_object_or_404(CommitteeMeeting, pk=pk)
+        meeting = visible_object_or_404(CommitteeMeeting.objects.editable_by(request.user), pk=pk)
         return self.render_form(request, CommitteeMeetingForm(instance=meeting), meeting)
 
     def post(self, request, pk):
-        return self.save(request, get_object_or_404(CommitteeMeeting, pk=pk))
+        return self.save(request, visible_object_or_404(CommitteeMeeting.objects.editable_by(request.user), pk=pk))

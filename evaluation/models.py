@@ -4,7 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from acv.values import MONEY, NON_NEGATIVE
+from actions.managers import PartOfActionQuerySet
+from acv.values import MONEY, NON_NEGATIVE, YEAR_BOUNDS
+from conventions.managers import ReferenceQuerySet
+from evaluation.managers import SemesterReportQuerySet
 
 
 class DataSource(models.Model):
@@ -14,6 +17,8 @@ class DataSource(models.Model):
     name = models.CharField(_("nom"), max_length=250)
     producer = models.CharField(_("producteur"), max_length=250, blank=True)
     description = models.TextField(_("description"), blank=True)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("source de données")
@@ -41,6 +46,8 @@ class Criterion(models.Model):
     code = models.CharField(_("code"), max_length=20)
     title = models.CharField(_("critère"), max_length=500)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("critère d'évaluation")
@@ -79,6 +86,8 @@ class Indicator(models.Model):
     note = models.TextField(_("remarque"), blank=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
+    objects = ReferenceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("indicateur")
         verbose_name_plural = _("indicateurs")
@@ -106,6 +115,8 @@ class IndicatorValue(models.Model):
         DataSource, on_delete=models.PROTECT, null=True, blank=True, related_name="values", verbose_name=_("source")
     )
     note = models.TextField(_("remarque"), blank=True)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("valeur d'indicateur")
@@ -150,13 +161,15 @@ class SemesterReport(models.Model):
         related_name="semester_reports",
         verbose_name=_("réunion de comité"),
     )
-    year = models.PositiveSmallIntegerField(_("année"))
+    year = models.PositiveSmallIntegerField(_("année"), validators=YEAR_BOUNDS)
     semester = models.PositiveSmallIntegerField(_("semestre"), choices=[(1, _("S1")), (2, _("S2"))])
     pdf = models.FileField(_("rapport PDF"), upload_to=semester_report_path)
     generated_at = models.DateTimeField(_("produit le"), auto_now_add=True)
     generated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("produit par")
     )
+
+    objects = SemesterReportQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("rapport semestriel")
@@ -205,6 +218,8 @@ class EndOfActionReport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("rédigé par")
     )
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    objects = PartOfActionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("bilan de fin d'action")

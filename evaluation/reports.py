@@ -15,6 +15,10 @@ from django.db.models import Max, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+# Imported with the URLconf rather than on the first download: WeasyPrint takes ~0.5 s to load, which the
+# first comité member asking for the report would otherwise wait on top of the ~2 s of layout.
+from weasyprint import CSS, HTML
+
 from actions.charts import horizontal_bars
 from actions.models import Action, ActionStatus, Milestone, ProgressUpdate, QualityNote
 from acv.values import format_cost, format_euros
@@ -37,8 +41,6 @@ def semester_bounds(year, semester):
 
 def render_pdf(template_name, context):
     """HTML template → A4 PDF bytes, with the print stylesheet shared by every report."""
-    from weasyprint import CSS, HTML
-
     html = render_to_string(template_name, context)
     stylesheet = CSS(filename=finders.find(PDF_STYLESHEET))
     return HTML(string=html, base_url=str(finders.find(PDF_STYLESHEET))).write_pdf(stylesheets=[stylesheet])
@@ -312,7 +314,7 @@ def semester_report_context(fiches, *, year, semester, today=None, meeting=None,
             for status in ("planned", "requested", "granted", "paid", "refused")
         ],
         "by_funder": by_funder,
-        "comparable": fiches.comparable_funding(),
+        "comparable": fiches.comparable_funding(None),
         "axis_chart": _axis_chart(fiches),
         "funder_chart": _funder_chart(by_funder),
         "changes": semester_changes(fiches, by_pk, start=start, end=end, late_since=late_since),
@@ -366,15 +368,24 @@ def _chunks(items, size):
     return [items[index : index + size] for index in range(0, len(items), size)]
 
 
-def action_context(action, lines):
-    """The fiche and the funding lines the reader may see (a partner does not see others' negotiations)."""
+def action_context(action, lines, viewer=None):
+    """The fiche and the funding lines the reader may see (a partner does not see others' negotiations).
+
+    Totals are the fiche's roll-ups (with_totals), not sums of the lines shown: the part acquise for every
+    reader, the part prévue only for those who read every line (viewer None: the programme itself); a
+    partner gets its own lines' total apart.
+    """
+    from conventions import roles
+
     lines = list(lines)
     counted = [line for line in lines if line.status in COUNTED_STATUSES]
+    sees_all = viewer is None or roles.sees_every_funding_line(viewer)
     return {
         "action": action,
         "axes": list(action.axes.all()),
         "lines": lines,
-        "lines_total": sum((line.amount or Decimal("0") for line in counted), Decimal("0")),
+        "sees_all_funding": sees_all,
+        "shows_funding_text": viewer is None or roles.sees_signed_funding_text(viewer, action),
         "unknown_lines": [line for line in counted if line.amount is None],
         # The document that brought the fiche: its avenant when there is one (a date nobody wrote stays
         # unknown rather than borrowing the convention's).
@@ -385,13 +396,13 @@ def action_context(action, lines):
     }
 
 
-def action_pdf(action, lines):
-    """One fiche in the layout of the convention's Annexe 6. `action` comes from `for_detail()`."""
-    return render_pdf("evaluation/pdf/action.html", action_context(action, lines))
+def action_pdf(action, lines, viewer=None):
+    """One fiche in the layout of the convention's Annexe 6. `action` comes from `for_detail(viewer)`."""
+    return render_pdf("evaluation/pdf/action.html", action_context(action, lines, viewer))
 
 
-def end_of_action_pdf(report, lines):
+def end_of_action_pdf(report, lines, viewer=None):
     """The end-of-action report (Article 8) of a delivered fiche, with its figures."""
-    context = action_context(report.action, lines)
+    context = action_context(report.action, lines, viewer)
     context["report"] = report
     return render_pdf("evaluation/pdf/end_of_action.html", context)

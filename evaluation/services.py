@@ -1,5 +1,6 @@
 """Writes of the evaluation app: keeping a semester report with a meeting, saving an end-of-action report."""
 
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 
@@ -27,10 +28,17 @@ def semester_report_present(*, meeting, fiches, year: int, semester: int, user) 
 
 
 @transaction.atomic
-def end_of_action_report_save(*, form, action, user) -> EndOfActionReport:
+def end_of_action_report_save(*, action, data: dict, user) -> EndOfActionReport:
     """Create or update the end-of-action report of a delivered fiche, signed by its last author."""
-    report = form.save(commit=False)
-    report.action = action
+    from actions.models import Action
+    from actions.services import apply_changes
+
+    if not Action.objects.editable_by(user).filter(pk=action.pk).exists():
+        raise PermissionDenied("Vous ne pouvez pas modifier cette fiche.")
+    report = EndOfActionReport.objects.filter(action=action).first() or EndOfActionReport(action=action)
+    changed = apply_changes(report, data, written_texts={})
+    if report.pk is not None and not changed:
+        return report
     report.author = user
     report.full_clean()
     report.save()

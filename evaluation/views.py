@@ -7,20 +7,24 @@ only the funding lines it may see. A fiche one may not see is a 404; a visible o
 """
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views import View
 
 from actions.models import Action, ActionStatus
+from acv.access import editable_object, visible_object_or_404
 from conventions import roles
+from conventions.forms import SemesterForm
+from conventions.mixins import ProgrammeMemberMixin
 from conventions.models import CommitteeMeeting
-from evaluation.forms import EndOfActionReportForm, SemesterForm
+from evaluation.forms import EndOfActionReportForm
 from evaluation.models import EndOfActionReport, SemesterReport
 from evaluation.reports import action_pdf, end_of_action_pdf, semester_report_pdf
 from evaluation.services import end_of_action_report_save, semester_report_present
 from financing.models import FundingLine
+
+MEETINGS_REASON = "Seuls l'administrateur et le coordinateur préparent les comités."
 
 
 def pdf_response(content, filename):
@@ -34,7 +38,7 @@ def report_fiches(user):
     return Action.objects.visible_to(user)
 
 
-class ProgrammeReportsMixin(LoginRequiredMixin):
+class ProgrammeReportsMixin(ProgrammeMemberMixin):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not roles.can_export_programme_reports(request.user):
             raise PermissionDenied("Le rapport semestriel est réservé à la coordination et au comité de projet.")
@@ -47,9 +51,9 @@ class ReportIndexView(ProgrammeReportsMixin, View):
     def get(self, request, form=None, status=200):
         context = {
             "form": form or SemesterForm.for_day(),
-            "stored": SemesterReport.objects.select_related("meeting", "generated_by").order_by(
-                "-year", "-semester", "-generated_at"
-            )[:50],
+            "stored": SemesterReport.objects.visible_to(request.user)
+            .select_related("meeting", "generated_by")
+            .order_by("-year", "-semester", "-generated_at")[:50],
         }
         return render(request, self.template_name, context, status=status)
 
@@ -70,7 +74,7 @@ class StoredReportPdfView(ProgrammeReportsMixin, View):
     """A report as it was presented: the stored bytes, never rebuilt."""
 
     def get(self, request, pk):
-        report = get_object_or_404(SemesterReport, pk=pk)
+        report = visible_object_or_404(SemesterReport.objects.visible_to(request.user), pk=pk)
         try:
             handle = report.pdf.open("rb")
         except FileNotFoundError as error:
@@ -78,13 +82,18 @@ class StoredReportPdfView(ProgrammeReportsMixin, View):
         return FileResponse(handle, as_attachment=True, filename=report.filename, content_type="application/pdf")
 
 
-class ReportPresentView(LoginRequiredMixin, View):
+class ReportPresentView(ProgrammeMemberMixin, View):
     """« Présenter ce rapport au comité »: build the report now and keep it with the meeting."""
 
     def post(self, request, meeting_pk):
         if not roles.can_manage_meetings(request.user):
-            raise PermissionDenied("Seuls l'administrateur et le coordinateur préparent les comités.")
-        meeting = get_object_or_404(CommitteeMeeting, pk=meeting_pk)
+            raise PermissionDenied(MEETINGS_REASON)
+        meeting = editable_object(
+            CommitteeMeeting,
+            request.user,
+            "Seuls l'administrateur et le coordinateur préparent les comités.",
+            pk=meeting_pk,
+        )
         form = SemesterForm(request.POST)
         if not form.is_valid():
             errors = " ".join(error for field_errors in form.errors.values() for error in field_errors)
@@ -118,7 +127,7 @@ def exportable_action(request, pk):
     """The fiche if the user may export it as PDF (404 when not visible, 403 when visible but not exportable),
     with the funding lines this user may see."""
     user = request.user
-    action = get_object_or_404(Action.objects.visible_to(user).for_detail(user), pk=pk)
+    action = visible_object_or_404(Action.objects.visible_to(user).for_detail(user), pk=pk)
     if not may_export_action(user, action):
         raise PermissionDenied("Vous ne pouvez pas exporter cette fiche.")
     lines = (
@@ -134,22 +143,20 @@ def _file_code(action):
     return "".join(char if char.isalnum() else "-" for char in action.code).strip("-")
 
 
-class ActionPdfView(LoginRequiredMixin, View):
+class ActionPdfView(ProgrammeMemberMixin, View):
     def get(self, request, pk):
         action, lines = exportable_action(request, pk)
-        return pdf_response(action_pdf(action, lines), f"fiche-{_file_code(action)}.pdf")
+        return pdf_response(action_pdf(action, lines, request.user), f"fiche-{_file_code(action)}.pdf")
 
 
 def _editable_delivered_action(request, pk):
-    action = get_object_or_404(Action.objects.visible_to(request.user), pk=pk)
-    if not Action.objects.editable_by(request.user).filter(pk=pk).exists():
-        raise PermissionDenied("Vous ne pouvez pas modifier cette fiche.")
+    action = editable_object(Action, request.user, "Vous ne pouvez pas modifier cette fiche.", pk=pk)
     if action.status != ActionStatus.DELIVERED:
         raise PermissionDenied("Le bilan de fin d'action se rédige quand la fiche est réalisée.")
     return action
 
 
-class EndOfActionReportView(LoginRequiredMixin, View):
+class EndOfActionReportView(ProgrammeMemberMixin, View):
     template_name = "evaluation/end_of_action_form.html"
 
     def get(self, request, pk):
@@ -162,9 +169,8 @@ class EndOfActionReportView(LoginRequiredMixin, View):
         report = EndOfActionReport.objects.filter(action=action).first()
         form = EndOfActionReportForm(request.POST, instance=report)
         if not form.is_valid():
-            messages.error(request, "Le bilan n'a pas été enregistré : corrigez les champs signalés.")
             return self.render_form(request, action, form, report, status=400)
-        end_of_action_report_save(form=form, action=action, user=request.user)
+        end_of_action_report_save(action=action, data=form.cleaned_data, user=request.user)
         messages.success(request, f"Bilan de fin d'action de la fiche {action.code} enregistré.")
         return redirect("evaluation:end_of_action_report", pk=action.pk)
 
@@ -172,9 +178,11 @@ class EndOfActionReportView(LoginRequiredMixin, View):
         return render(request, self.template_name, {"action": action, "form": form, "report": report}, status=status)
 
 
-class EndOfActionPdfView(LoginRequiredMixin, View):
+class EndOfActionPdfView(ProgrammeMemberMixin, View):
     def get(self, request, pk):
         action, lines = exportable_action(request, pk)
-        report = get_object_or_404(EndOfActionReport.objects.select_related("author"), action=action)
+        report = visible_object_or_404(
+            EndOfActionReport.objects.visible_to(request.user).select_related("author"), action=action
+        )
         report.action = action  # the fiche as loaded by for_detail(), with its totals
-        return pdf_response(end_of_action_pdf(report, lines), f"bilan-{_file_code(action)}.pdf")
+        return pdf_response(end_of_action_pdf(report, lines, request.user), f"bilan-{_file_code(action)}.pdf")

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from actions.admin import ReadOnlyAdminMixin
 from financing.models import Envelope, FundingLine, FundingLineYear, FundingScheme
 
 
@@ -18,13 +19,13 @@ class EnvelopeAdmin(admin.ModelAdmin):
     search_fields = ["funder__name", "description"]
 
 
-class FundingLineYearInline(admin.TabularInline):
+class FundingLineYearInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = FundingLineYear
     extra = 0
 
 
 @admin.register(FundingLine)
-class FundingLineAdmin(SimpleHistoryAdmin):
+class FundingLineAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["action", "funder", "scheme", "nature", "amount", "status"]
     list_filter = [
         "status",
@@ -39,6 +40,6 @@ class FundingLineAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(FundingLineYear)
-class FundingLineYearAdmin(admin.ModelAdmin):
+class FundingLineYearAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["funding_line", "year", "amount"]
     list_filter = ["year"]

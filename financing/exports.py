@@ -2,12 +2,13 @@
 
 import datetime
 import io
-from decimal import Decimal
 
 from django.utils.text import capfirst
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from financing.models import FundingStatus
 
 EURO_FORMAT = '#,##0.00\\ "€"'
 PERCENT_FORMAT = '0.00\\ "%"'
@@ -48,10 +49,36 @@ HEADERS = [
 ]
 
 
-def funding_lines_xlsx(lines, *, title="Engagements"):
+def export_totals(lines, viewer):
+    """The Totaux sheet's groups, as SQL roll-ups: every line by state for those who read every line; for a
+    partner its own lines by state, and apart the other funders' settled lines — never one sum of both."""
+    from conventions import roles
+
+    if roles.sees_every_funding_line(viewer):
+        return [("Toutes les lignes", lines.by_status_with_unknown(), STATUS_ORDER)]
+    organisation = roles.organisation_id_of(viewer)
+    return [
+        ("Vos lignes", lines.filter(funder_id=organisation).by_status_with_unknown(), STATUS_ORDER),
+        (
+            "Autres financeurs (accordé, versé)",
+            lines.exclude(funder_id=organisation).settled().by_status_with_unknown(),
+            ("granted", "paid"),
+        ),
+    ]
+
+
+STATUS_ORDER = ("planned", "requested", "granted", "paid", "refused")
+
+
+def funding_lines_xlsx(lines, *, viewer, title="Engagements"):
     """An XLSX of these funding lines (one row each, the yearly split in one column per year) and a
-    sheet of totals per state. `lines` must come from FundingLine.objects.for_export()."""
-    lines = list(lines)
+    sheet of totals per state. `lines`: FundingLine.objects.visible_to(viewer); on another funder's line a
+    partner gets the figures, not the remarks (roles.sees_funding_line_detail), as on the fiche page and in
+    the API."""
+    from conventions import roles
+
+    totals_by_group = export_totals(lines, viewer)
+    lines = list(lines.for_export())
     years = sorted({year.year for line in lines for year in line.years.all()})
     workbook = Workbook()
     sheet = workbook.active
@@ -81,7 +108,7 @@ def funding_lines_xlsx(lines, *, title="Engagements"):
             (capfirst(line.get_status_display()), None),
             (line.decision_reference, None),
             (line.decision_date, DATE_FORMAT),
-            (line.note, None),
+            (line.note if roles.sees_funding_line_detail(viewer, line) else "", None),
         ]
         by_year = {year.year: year.amount for year in line.years.all()}
         values += [(by_year.get(year), EURO_FORMAT) for year in years]
@@ -89,22 +116,20 @@ def funding_lines_xlsx(lines, *, title="Engagements"):
             write_cell(sheet, row, column, value, number_format if value is not None else None)
 
     totals = workbook.create_sheet("Totaux")
-    write_cell(totals, 1, 1, "État").font = bold
-    write_cell(totals, 1, 2, "Montant connu (€)").font = bold
-    write_cell(totals, 1, 3, "Lignes au montant à déterminer").font = bold
-    totals.column_dimensions["A"].width = 16
-    totals.column_dimensions["B"].width = 20
-    totals.column_dimensions["C"].width = 30
-    states = {}
-    for line in lines:
-        label = capfirst(line.get_status_display())
-        known, unknown = states.get(label, (Decimal("0"), 0))
-        states[label] = (known + (line.amount or 0), unknown + (line.amount is None))
-    for row, (label, (known, unknown)) in enumerate(sorted(states.items()), start=2):
-        write_cell(totals, row, 1, label)
-        write_cell(totals, row, 2, known, EURO_FORMAT)
-        write_cell(totals, row, 3, unknown)
-    write_cell(totals, len(states) + 3, 1, f"Export du {datetime.date.today():%d/%m/%Y}")
+    for column, (label, width) in enumerate(
+        [("Lignes", 34), ("État", 16), ("Montant connu (€)", 20), ("Lignes au montant à déterminer", 30)], start=1
+    ):
+        write_cell(totals, 1, column, label).font = bold
+        totals.column_dimensions[get_column_letter(column)].width = width
+    row = 2
+    for group, sums, statuses in totals_by_group:
+        for status in statuses:
+            write_cell(totals, row, 1, group)
+            write_cell(totals, row, 2, str(capfirst(FundingStatus(status).label)))
+            write_cell(totals, row, 3, sums[status], EURO_FORMAT)
+            write_cell(totals, row, 4, sums[f"{status}_unknown"])
+            row += 1
+    write_cell(totals, row + 1, 1, f"Export du {datetime.date.today():%d/%m/%Y}")
 
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -7,7 +7,10 @@ from financing.models import FundingLine, FundingScheme, FundingStatus
 
 
 def _funders(request):
-    return Organisation.objects.filter(pk__in=FundingLine.objects.values("funder_id"))
+    # Only funders whose lines the user may see: a choice would otherwise reveal who is negotiating.
+    return Organisation.objects.filter(
+        pk__in=FundingLine.objects.visible_to(getattr(request, "user", None)).values("funder_id")
+    )
 
 
 class FundingLineFilterSet(django_filters.FilterSet):

@@ -12,12 +12,13 @@ TRACKED = ("status", "amount", "decision_reference", "decision_date")
 def funding_changes_since(lines, since, user, limit=50):
     """Changes made by others to these lines after `since`, newest first, each with old → new values.
 
-    Two queries whatever the number of lines: the recent history rows, then every row of those lines
-    (to find each change's previous state).
+    Only history rows the user may read (HistoricalFundingLineQuerySet: a partner follows its own lines,
+    never another funder's negotiation). Two queries whatever the number of lines: the recent history
+    rows, then every row of those lines (to find each change's previous state).
     """
     if since is None:
         return []
-    history = FundingLine.history.model.objects
+    history = FundingLine.history.all().visible_to(user)
     recent = list(
         history.filter(id__in=lines.values("pk"), history_date__gt=since)
         .exclude(history_user=user)

@@ -5,13 +5,17 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from simple_history.manager import HistoricalQuerySet
 
+from acv.access import RestrictedQuerySet
 from acv.values import MONEY
 from conventions import roles
 
 ZERO = Value(Decimal("0"), output_field=models.DecimalField(**MONEY))
 STATUSES = ("planned", "requested", "granted", "paid", "refused")
 COUNTED = ("planned", "requested", "granted", "paid")
+# Accordé and versé: the *part acquise*, visible to every role that sees the fiche.
+SETTLED = roles.SETTLED_FUNDING_STATUSES
 
 
 def _sum_by_status():
@@ -39,18 +43,18 @@ def funding_sum_for_action(*, statuses=COUNTED, exclude_owner=False, lines=None)
     return Coalesce(Subquery(total, output_field=models.DecimalField(**MONEY)), ZERO)
 
 
-def unknown_funding_lines_for_action(lines=None):
+def unknown_funding_lines_for_action(*, statuses=COUNTED, lines=None):
     from financing.models import FundingLine
 
     lines = (FundingLine.objects.all() if lines is None else lines).filter(
-        action=OuterRef("pk"), status__in=COUNTED, amount__isnull=True
+        action=OuterRef("pk"), status__in=statuses, amount__isnull=True
     )
     count = lines.order_by().values("action").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(count, output_field=models.IntegerField()), Value(0))
 
 
-class FundingLineQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class FundingLineQuerySet(RestrictedQuerySet):
+    def _visible(self, user):
         """Lines this user may see. A partner sees its own lines, and on the fiches it may see, the
         other funders' lines once settled (accordé, versé) — never their negotiation states."""
         from actions.models import Action
@@ -65,7 +69,7 @@ class FundingLineQuerySet(models.QuerySet):
             )
         return self.none()
 
-    def editable_by(self, user):
+    def _editable(self, user):
         """Lines this user may change: all for the coordination; a référent's on the fiches it carries;
         a partner's own lines (and then only PARTNER_EDITABLE_FUNDING_FIELDS, see roles)."""
         from actions.models import Action
@@ -92,9 +96,21 @@ class FundingLineQuerySet(models.QuerySet):
     def counted(self):
         return self.filter(status__in=COUNTED)
 
+    def settled(self):
+        """Accordé and versé lines: the part acquise, the same for every role that sees the fiche."""
+        return self.filter(status__in=SETTLED)
+
     def by_status(self):
         """Amount and number of lines per status, unknown amounts counted apart (they are not zero)."""
         return self.aggregate(**_sum_by_status())
+
+    def by_status_with_unknown(self):
+        """Amount and number of lines of unknown amount, per status."""
+        sums = {}
+        for status in STATUSES:
+            sums[status] = Coalesce(Sum("amount", filter=Q(status=status)), ZERO)
+            sums[f"{status}_unknown"] = Count("pk", filter=Q(status=status, amount__isnull=True))
+        return self.aggregate(**sums)
 
     def by_funder(self):
         """Per funder: amount per status, counted total, lines with unknown amounts."""
@@ -132,7 +148,19 @@ class FundingLineQuerySet(models.QuerySet):
         )
 
 
-class FundingLineYearQuerySet(models.QuerySet):
+class FundingLineYearQuerySet(RestrictedQuerySet):
+    """The yearly split of a line: read and changed with its line."""
+
+    def _visible(self, user):
+        from financing.models import FundingLine
+
+        return self.filter(funding_line_id__in=FundingLine.objects.visible_to(user).values("pk"))
+
+    def _editable(self, user):
+        from financing.models import FundingLine
+
+        return self.filter(funding_line_id__in=FundingLine.objects.editable_by(user).values("pk"))
+
     def for_lines(self, lines):
         return self.filter(funding_line__in=lines.values("pk"))
 
@@ -141,3 +169,33 @@ class FundingLineYearQuerySet(models.QuerySet):
         sums = {status: Coalesce(Sum("amount", filter=Q(funding_line__status=status)), ZERO) for status in STATUSES}
         sums["total"] = Coalesce(Sum("amount", filter=Q(funding_line__status__in=COUNTED)), ZERO)
         return self.order_by().values("year").annotate(**sums).order_by("year")
+
+
+class EnvelopeQuerySet(RestrictedQuerySet):
+    """A funder's envelopes and their consumption: the whole programme's roles read them all; a partner
+    its own only (how much another funder has left is its business)."""
+
+    def _visible(self, user):
+        if roles.reads_everything(user):
+            return self.all()
+        if roles.is_partner(user):
+            return self.filter(funder_id=roles.organisation_id_of(user))
+        return self.none()
+
+    def _editable(self, user):
+        return self.all() if roles.can_edit_reference_data(user) else self.none()
+
+
+class HistoricalFundingLineQuerySet(RestrictedQuerySet, HistoricalQuerySet):
+    """Past states of funding lines are negotiations: those who read every line follow them all; a partner
+    follows its own lines only — another funder's line going from sollicité to accordé is not its to read."""
+
+    def _visible(self, user):
+        if roles.sees_every_funding_line(user):
+            return self.all()
+        if roles.is_partner(user):
+            return self.filter(funder_id=roles.organisation_id_of(user))
+        return self.none()
+
+    def _editable(self, user):
+        return self.none()

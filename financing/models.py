@@ -7,8 +7,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from acv.values import MONEY, NON_NEGATIVE, Basis
-from financing.managers import FundingLineQuerySet, FundingLineYearQuerySet
+from acv.values import DATE_BOUNDS, MONEY, NON_NEGATIVE, YEAR_BOUNDS, Basis
+from conventions.managers import ReferenceQuerySet
+from financing.managers import (
+    EnvelopeQuerySet,
+    FundingLineQuerySet,
+    FundingLineYearQuerySet,
+    HistoricalFundingLineQuerySet,
+)
 
 SHARE = {"max_digits": 5, "decimal_places": 2}
 
@@ -30,6 +36,8 @@ class FundingScheme(models.Model):
     max_amount = models.DecimalField(_("plafond (€)"), null=True, blank=True, validators=NON_NEGATIVE, **MONEY)
     description = models.TextField(_("description"), blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("dispositif de financement")
@@ -80,6 +88,8 @@ class Envelope(models.Model):
     ceiling = models.DecimalField(_("plafond (€)"), validators=NON_NEGATIVE, **MONEY)
     description = models.TextField(_("description"), blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
+
+    objects = EnvelopeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("enveloppe")
@@ -162,14 +172,16 @@ class FundingLine(models.Model):
     basis = models.CharField(_("HT / TTC"), max_length=3, choices=Basis.choices, blank=True, default="")
     status = models.CharField(_("état"), max_length=10, choices=FundingStatus.choices, default=FundingStatus.PLANNED)
     decision_reference = models.CharField(_("référence de la décision"), max_length=200, blank=True)
-    decision_date = models.DateField(_("date de la décision"), null=True, blank=True)
+    decision_date = models.DateField(_("date de la décision"), null=True, blank=True, validators=DATE_BOUNDS)
     source_text = models.CharField(_("tel qu'écrit"), max_length=500, blank=True)
     note = models.TextField(_("remarque"), blank=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
-    history = HistoricalRecords(verbose_name=_("historique de ligne de financement"))
+    history = HistoricalRecords(
+        verbose_name=_("historique de ligne de financement"), historical_queryset=HistoricalFundingLineQuerySet
+    )
     objects = FundingLineQuerySet.as_manager()
 
     class Meta:
@@ -209,7 +221,7 @@ class FundingLineYear(models.Model):
     funding_line = models.ForeignKey(
         FundingLine, on_delete=models.CASCADE, related_name="years", verbose_name=_("ligne de financement")
     )
-    year = models.PositiveSmallIntegerField(_("année"))
+    year = models.PositiveSmallIntegerField(_("année"), validators=YEAR_BOUNDS)
     amount = models.DecimalField(_("montant (€)"), validators=NON_NEGATIVE, **MONEY)
 
     objects = FundingLineYearQuerySet.as_manager()

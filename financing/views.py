@@ -1,15 +1,16 @@
 """The partners' portal "Mes engagements" and the funding lines export."""
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from acv.access import editable_object
 from conventions import roles
+from conventions.mixins import ProgrammeMemberMixin
 from financing.exports import funding_lines_xlsx
 from financing.forms import FundingLineDecisionForm, FundingLineYearFormSet
 from financing.history import funding_changes_since
@@ -18,7 +19,7 @@ from financing.models import FundingLine, FundingLineYear, FundingStatus
 from financing.services import FundingLineConflict, funding_line_update
 
 
-class PartnerPortalView(LoginRequiredMixin, TemplateView):
+class PartnerPortalView(ProgrammeMemberMixin, TemplateView):
     """What a partner committed to: by state, year, commune and axe; its lines; what changed since its last visit."""
 
     template_name = "financing/portal.html"
@@ -31,7 +32,7 @@ class PartnerPortalView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         profile = self.request.user.profile
-        own = FundingLine.objects.filter(funder_id=profile.organisation_id)
+        own = FundingLine.objects.visible_to(self.request.user).filter(funder_id=profile.organisation_id)
         labels = dict(FundingStatus.choices)
         totals = own.by_status()
         context.update(
@@ -53,14 +54,14 @@ class PartnerPortalView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class FundingLineExportView(LoginRequiredMixin, View):
+class FundingLineExportView(ProgrammeMemberMixin, View):
     """XLSX of exactly the funding lines the user may see (a partner: its own and others' settled lines)."""
 
     def get(self, request):
         lines = FundingLine.objects.visible_to(request.user)
         if not roles.reads_everything(request.user) and not roles.is_partner(request.user):
             raise PermissionDenied
-        content = funding_lines_xlsx(lines.for_export())
+        content = funding_lines_xlsx(lines, viewer=request.user)
         response = HttpResponse(
             content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
@@ -69,7 +70,7 @@ class FundingLineExportView(LoginRequiredMixin, View):
         return response
 
 
-class FundingLineDecisionView(LoginRequiredMixin, View):
+class FundingLineDecisionView(ProgrammeMemberMixin, View):
     """A funder confirms or updates its own line: state, decision reference and date, yearly split.
 
     The line must be visible (else 404) and editable by the user (else 403); the write goes through
@@ -79,12 +80,14 @@ class FundingLineDecisionView(LoginRequiredMixin, View):
     template_name = "financing/funding_line_decision.html"
 
     def dispatch(self, request, pk):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        lines = FundingLine.objects.visible_to(request.user).select_related("action", "funder", "scheme")
-        self.line = get_object_or_404(lines, pk=pk)
-        if not FundingLine.objects.editable_by(request.user).filter(pk=pk).exists():
-            raise PermissionDenied("Seul le financeur de cette ligne ou la coordination peut la mettre à jour.")
+        if request.user.is_authenticated and roles.has_programme_role(request.user):
+            self.line = editable_object(
+                FundingLine,
+                request.user,
+                "Seul le financeur de cette ligne ou la coordination peut la mettre à jour.",
+                pk=pk,
+            )
+        # Anonymous visitors and accounts without a role are answered by ProgrammeMemberMixin.
         return super().dispatch(request, pk)
 
     def get(self, request, pk):
@@ -108,6 +111,8 @@ class FundingLineDecisionView(LoginRequiredMixin, View):
                     user=request.user,
                     expected_version=form.cleaned_data["version"],
                 )
+            except PermissionDenied:
+                raise
             except FundingLineConflict:
                 current = FundingLine.objects.get(pk=pk)
                 messages.error(

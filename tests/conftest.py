@@ -91,10 +91,14 @@ def reference_data(reference_db, db):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser tests last: live_server flushes the database after each of them, which would wipe the
-    session-wide reference programme for any `reference_data` test running afterwards."""
+    """Tests that build their own data first, on an empty database; then those that read the session-wide
+    reference programme (loaded once, it stays for the rest of the session, so a test that counts rows must
+    not meet it by chance); browser tests last: live_server flushes the database after each of them, which
+    would wipe the reference programme for any `reference_data` test running afterwards."""
     browser = [item for item in items if "tests/browser/" in str(item.path).replace("\\", "/")]
     for item in browser:
         item.add_marker(pytest.mark.browser)
     others = [item for item in items if item not in browser]
-    items[:] = others + browser
+    own_data = [item for item in others if "reference_db" not in getattr(item, "fixturenames", ())]
+    reference = [item for item in others if "reference_db" in getattr(item, "fixturenames", ())]
+    items[:] = own_data + reference + browser

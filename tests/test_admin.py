@@ -63,7 +63,9 @@ def test_the_coordinator_demo_account_can_work_in_the_admin(client, reference_da
     call_command("create_demo_accounts", verbosity=0)
     client.force_login(get_user_model().objects.get(username="coordinateur"))
     assert client.get(reverse("admin:actions_action_changelist")).status_code == 200
-    assert client.get(reverse("admin:financing_fundingline_add")).status_code == 200
+    assert client.get(reverse("admin:conventions_organisation_add")).status_code == 200
+    # Fiches and funding lines are read in the admin and written in the workspace (one write path).
+    assert client.get(reverse("admin:financing_fundingline_add")).status_code == 403
 
 
 def test_demo_accounts_are_refused_outside_development(db, settings):

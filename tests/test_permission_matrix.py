@@ -10,6 +10,7 @@ Territoires (not by the Région); AM.7 is a Béthune fiche already delivered.
 """
 
 import pytest
+from django.core.cache import caches
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -26,74 +27,178 @@ PERSONAE = [
     "partner_bdt",
     "partner_region",
     "committee_member",
+    "outsider",
 ]
 
 # url name: (objects needed for its arguments, {method: "statuses in the order of PERSONAE"})
 MATRIX = {
     # pages
-    "login": (None, {"GET": "200 302 302 302 302 302 302"}),
-    "logout": (None, {"POST": "302 302 302 302 302 302 302"}),
-    "password_change": (None, {"GET": "302 200 200 200 200 200 200", "POST": "302 200 200 200 200 200 200"}),
-    "password_change_done": (None, {"GET": "302 200 200 200 200 200 200"}),
-    "actions:dashboard": (None, {"GET": "302 200 200 200 200 200 200"}),
-    "actions:action_list": (None, {"GET": "302 200 200 200 200 200 200"}),
-    "actions:action_create": (None, {"GET": "302 200 200 403 403 403 403", "POST": "302 400 400 403 403 403 403"}),
-    "actions:action_detail": ("fiche", {"GET": "302 200 200 200 200 404 200"}),
-    "actions:action_update": ("fiche", {"GET": "302 200 200 200 403 404 403", "POST": "302 400 400 400 403 404 403"}),
-    "actions:progress_create": ("fiche", {"POST": "302 400 400 400 403 404 403"}),
+    "login": (None, {"GET": "200 302 302 302 302 302 302 302"}),
+    "logout": (None, {"POST": "302 302 302 302 302 302 302 302"}),
+    "password_change": (None, {"GET": "302 200 200 200 200 200 200 200", "POST": "302 200 200 200 200 200 200 200"}),
+    "password_change_done": (None, {"GET": "302 200 200 200 200 200 200 200"}),
+    # Staff accounts signed in go on to the admin's index; the others are told they may not enter.
+    "admin_login": (None, {"GET": "200 302 302 200 200 200 200 200"}),
+    # Second factor: nobody has a device yet, so the verification page sends to the set-up page.
+    "accounts:second_factor_setup": (
+        None,
+        {"GET": "302 200 200 200 200 200 200 200", "POST": "302 400 400 400 400 400 400 400"},
+    ),
+    "accounts:second_factor_verify": (None, {"GET": "302 302 302 302 302 302 302 302"}),
+    "actions:dashboard": (None, {"GET": "302 200 200 200 200 200 200 403"}),
+    "actions:action_list": (None, {"GET": "302 200 200 200 200 200 200 403"}),
+    "actions:action_create": (
+        None,
+        {"GET": "302 200 200 403 403 403 403 403", "POST": "302 400 400 403 403 403 403 403"},
+    ),
+    "actions:action_detail": ("fiche", {"GET": "302 200 200 200 200 404 200 403"}),
+    "actions:action_update": (
+        "fiche",
+        {"GET": "302 200 200 200 403 404 403 403", "POST": "302 400 400 400 403 404 403 403"},
+    ),
+    "actions:progress_create": ("fiche", {"POST": "302 400 400 400 403 404 403 403"}),
     # An empty form is refused with a message on the fiche page.
-    "actions:milestone_achieve": ("milestone", {"POST": "302 302 302 302 403 404 403"}),
-    "actions:formset_row": ("row", {"GET": "302 200 200 200 403 403 403"}),
-    "actions:formset_row_remove": (None, {"GET": "302 200 200 200 200 200 200"}),
-    "conventions:meeting_list": (None, {"GET": "302 200 200 200 403 403 200"}),
-    "conventions:meeting_create": (None, {"GET": "302 200 200 403 403 403 403", "POST": "302 400 400 403 403 403 403"}),
-    "conventions:meeting_detail": ("meeting", {"GET": "302 200 200 200 403 403 200"}),
-    "conventions:meeting_update": ("meeting", {"GET": "302 200 200 403 403 403 403"}),
-    "evaluation:report_index": (None, {"GET": "302 200 200 403 403 403 200"}),
-    "evaluation:semester_report_pdf": (None, {"GET": "302 200 200 403 403 403 200"}),
-    "evaluation:stored_report_pdf": ("report", {"GET": "302 200 200 403 403 403 200"}),
+    "actions:milestone_achieve": ("milestone", {"POST": "302 302 302 302 403 404 403 403"}),
+    "actions:formset_row": ("row", {"GET": "302 200 200 200 403 403 403 403"}),
+    "actions:formset_row_remove": (None, {"GET": "302 200 200 200 200 200 200 403"}),
+    "conventions:meeting_list": (None, {"GET": "302 200 200 200 403 403 200 403"}),
+    "conventions:meeting_create": (
+        None,
+        {"GET": "302 200 200 403 403 403 403 403", "POST": "302 400 400 403 403 403 403 403"},
+    ),
+    "conventions:meeting_detail": ("meeting", {"GET": "302 200 200 200 403 403 200 403"}),
+    "conventions:meeting_update": (
+        "meeting",
+        {"GET": "302 200 200 403 403 403 403 403", "POST": "302 400 400 403 403 403 403 403"},
+    ),
+    "evaluation:report_index": (None, {"GET": "302 200 200 403 403 403 200 403"}),
+    "evaluation:semester_report_pdf": (None, {"GET": "302 200 200 403 403 403 200 403"}),
+    "evaluation:stored_report_pdf": ("report", {"GET": "302 200 200 403 403 403 200 403"}),
     # An empty form is refused with a message on the meeting page.
-    "evaluation:report_present": ("meeting_report", {"POST": "302 302 302 403 403 403 403"}),
-    "evaluation:action_pdf": ("fiche", {"GET": "302 200 200 200 200 404 200"}),
-    "evaluation:end_of_action_report": ("delivered", {"GET": "302 200 200 200 404 404 403"}),
-    "evaluation:end_of_action_pdf": ("delivered", {"GET": "302 200 200 200 404 404 200"}),
-    "financing:partner_portal": (None, {"GET": "302 403 403 403 200 200 403"}),
-    "financing:funding_export": (None, {"GET": "302 200 200 200 200 200 200"}),
-    "financing:funding_line_decision": ("bdt_line", {"GET": "302 200 200 200 200 404 403"}),
+    "evaluation:report_present": ("meeting_report", {"POST": "302 302 302 403 403 403 403 403"}),
+    "evaluation:action_pdf": ("fiche", {"GET": "302 200 200 200 200 404 200 403"}),
+    "evaluation:end_of_action_report": (
+        "delivered",
+        {"GET": "302 200 200 200 404 404 403 403", "POST": "302 400 400 400 404 404 403 403"},
+    ),
+    "evaluation:end_of_action_pdf": ("delivered", {"GET": "302 200 200 200 404 404 200 403"}),
+    "financing:partner_portal": (None, {"GET": "302 403 403 403 200 200 403 403"}),
+    "financing:funding_export": (None, {"GET": "302 200 200 200 200 200 200 403"}),
+    "financing:funding_line_decision": (
+        "bdt_line",
+        {"GET": "302 200 200 200 200 404 403 403", "POST": "302 400 400 400 400 404 403 403"},
+    ),
     # API (read for every endpoint; writes per endpoint and field are in tests/api/test_access.py)
-    "api:token": (None, {"POST": "401 201 201 201 201 201 201"}),
-    "api:aggregates": (None, {"GET": "401 200 200 200 200 200 200"}),
-    "api:action-list": (None, {"GET": "401 200 200 200 200 200 200"}),
-    "api:action-detail": ("fiche", {"GET": "401 200 200 200 200 404 200", "PATCH": "401 200 200 200 403 404 403"}),
-    "api:funding-line-list": (None, {"GET": "401 200 200 200 200 200 200"}),
+    "api:token": (None, {"POST": "401 201 201 201 201 201 201 201", "DELETE": "401 204 204 204 204 204 204 204"}),
+    "api:aggregates": (None, {"GET": "401 200 200 200 200 200 200 403"}),
+    "api:action-list": (None, {"GET": "401 200 200 200 200 200 200 403", "POST": "401 400 400 403 403 403 403 403"}),
+    "api:action-detail": (
+        "fiche",
+        {
+            "GET": "401 200 200 200 200 404 200 403",
+            "PATCH": "401 200 200 200 403 404 403 403",
+            "PUT": "401 400 400 400 403 404 403 403",
+        },
+    ),
+    "api:funding-line-list": (
+        None,
+        {"GET": "401 200 200 200 200 200 200 403", "POST": "401 400 400 400 403 403 403 403"},
+    ),
     "api:funding-line-detail": (
         "bdt_line",
-        {"GET": "401 200 200 200 200 404 200", "PATCH": "401 200 200 200 200 404 403"},
+        {
+            "GET": "401 200 200 200 200 404 200 403",
+            "PATCH": "401 200 200 200 200 404 403 403",
+            "PUT": "401 400 400 400 400 404 403 403",
+        },
     ),
-    "api:organisation-list": (None, {"GET": "401 200 200 200 200 200 200"}),
+    "api:organisation-list": (
+        None,
+        {"GET": "401 200 200 200 200 200 200 403", "POST": "401 400 400 403 403 403 403 403"},
+    ),
     "api:organisation-detail": (
         "organisation",
-        {"GET": "401 200 200 200 200 200 200", "PATCH": "401 200 200 403 403 403 403"},
+        {
+            "GET": "401 200 200 200 200 200 200 403",
+            "PATCH": "401 200 200 403 403 403 403 403",
+            "PUT": "401 400 400 403 403 403 403 403",
+        },
     ),
-    "api:convention-list": (None, {"GET": "401 200 200 200 200 200 200"}),
-    "api:convention-detail": ("convention", {"GET": "401 200 200 200 200 200 200"}),
-    "api:amendment-list": (None, {"GET": "401 200 200 200 200 200 200"}),
-    "api:amendment-detail": ("amendment", {"GET": "401 200 200 200 200 200 200"}),
-    "api:axis-list": (None, {"GET": "401 200 200 200 200 200 200"}),
-    "api:axis-detail": ("axis", {"GET": "401 200 200 200 200 200 200"}),
-    "api:sub-axis-list": (None, {"GET": "401 200 200 200 200 200 200"}),
-    "api:sub-axis-detail": ("sub_axis", {"GET": "401 200 200 200 200 200 200"}),
-    "api:committee-meeting-list": (None, {"GET": "401 200 200 200 200 200 200"}),
-    "api:committee-meeting-detail": ("meeting", {"GET": "401 200 200 200 200 200 200"}),
-    "api:criterion-list": (None, {"GET": "401 200 200 200 200 200 200"}),
-    "api:criterion-detail": ("criterion", {"GET": "401 200 200 200 200 200 200"}),
-    "api:indicator-list": (None, {"GET": "401 200 200 200 200 200 200"}),
-    "api:indicator-detail": ("indicator", {"GET": "401 200 200 200 200 200 200"}),
-    "api:indicator-value-list": (None, {"GET": "401 200 200 200 200 200 200"}),
-    "api:indicator-value-detail": ("indicator_value", {"GET": "401 200 200 200 200 200 200"}),
-    "api:semester-report": (None, {"GET": "401 200 200 403 403 403 200"}),
-    "api:schema": (None, {"GET": "200 200 200 200 200 200 200"}),
-    "api:docs": (None, {"GET": "200 200 200 200 200 200 200"}),
+    "api:convention-list": (
+        None,
+        {"GET": "401 200 200 200 200 200 200 403", "POST": "401 400 400 403 403 403 403 403"},
+    ),
+    "api:convention-detail": (
+        "convention",
+        {
+            "GET": "401 200 200 200 200 200 200 403",
+            "PATCH": "401 200 200 403 403 403 403 403",
+            "PUT": "401 400 400 403 403 403 403 403",
+        },
+    ),
+    "api:amendment-list": (None, {"GET": "401 200 200 200 200 200 200 403", "POST": "401 400 400 403 403 403 403 403"}),
+    "api:amendment-detail": (
+        "amendment",
+        {
+            "GET": "401 200 200 200 200 200 200 403",
+            "PATCH": "401 200 200 403 403 403 403 403",
+            "PUT": "401 400 400 403 403 403 403 403",
+        },
+    ),
+    "api:axis-list": (None, {"GET": "401 200 200 200 200 200 200 403", "POST": "401 400 400 403 403 403 403 403"}),
+    "api:axis-detail": (
+        "axis",
+        {
+            "GET": "401 200 200 200 200 200 200 403",
+            "PATCH": "401 200 200 403 403 403 403 403",
+            "PUT": "401 400 400 403 403 403 403 403",
+        },
+    ),
+    "api:sub-axis-list": (None, {"GET": "401 200 200 200 200 200 200 403", "POST": "401 400 400 403 403 403 403 403"}),
+    "api:sub-axis-detail": (
+        "sub_axis",
+        {
+            "GET": "401 200 200 200 200 200 200 403",
+            "PATCH": "401 200 200 403 403 403 403 403",
+            "PUT": "401 400 400 403 403 403 403 403",
+        },
+    ),
+    "api:committee-meeting-list": (None, {"GET": "401 200 200 200 200 200 200 403"}),
+    # Meetings are for the roles that read the whole programme, through the API as on the pages.
+    "api:committee-meeting-detail": ("meeting", {"GET": "401 200 200 200 404 404 200 403"}),
+    "api:criterion-list": (None, {"GET": "401 200 200 200 200 200 200 403", "POST": "401 400 400 403 403 403 403 403"}),
+    "api:criterion-detail": (
+        "criterion",
+        {
+            "GET": "401 200 200 200 200 200 200 403",
+            "PATCH": "401 200 200 403 403 403 403 403",
+            "PUT": "401 400 400 403 403 403 403 403",
+        },
+    ),
+    "api:indicator-list": (None, {"GET": "401 200 200 200 200 200 200 403", "POST": "401 400 400 403 403 403 403 403"}),
+    "api:indicator-detail": (
+        "indicator",
+        {
+            "GET": "401 200 200 200 200 200 200 403",
+            "PATCH": "401 200 200 403 403 403 403 403",
+            "PUT": "401 400 400 403 403 403 403 403",
+        },
+    ),
+    "api:indicator-value-list": (
+        None,
+        {"GET": "401 200 200 200 200 200 200 403", "POST": "401 400 400 403 403 403 403 403"},
+    ),
+    "api:indicator-value-detail": (
+        "indicator_value",
+        {
+            "GET": "401 200 200 200 200 200 200 403",
+            "PATCH": "401 200 200 403 403 403 403 403",
+            "PUT": "401 400 400 403 403 403 403 403",
+        },
+    ),
+    "api:semester-report": (None, {"GET": "401 200 200 403 403 403 200 403"}),
+    "api:schema": (None, {"GET": "200 200 200 200 200 200 200 200"}),
+    "api:docs": (None, {"GET": "200 200 200 200 200 200 200 200"}),
 }
 
 QUERY = {
@@ -158,27 +263,67 @@ def objects(reference_data, coordinator):
     }
 
 
-CASES = [
-    (name, method, persona, int(expected))
-    for name, (_, methods) in MATRIX.items()
-    for method, statuses in methods.items()
-    for persona, expected in zip(PERSONAE, statuses.split(), strict=True)
-]
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# Pages and endpoints anyone may reach, signed in or not: what they answer to other methods is checked below
+# only for the absence of a server error.
+OPEN = {
+    "login",
+    "logout",
+    "password_change",
+    "password_change_done",
+    "admin_login",
+    "accounts:second_factor_setup",
+    "accounts:second_factor_verify",
+    "api:token",
+    "api:schema",
+    "api:docs",
+}
 
 
-@pytest.mark.parametrize(("name", "method", "persona", "expected"), CASES)
-def test_status(client, request, objects, name, method, persona, expected):
-    if persona != "anonymous":
-        client.force_login(request.getfixturevalue(persona))
-    else:
-        # Personae exist (some views look them up) but nobody is signed in.
-        for other in PERSONAE[1:]:
-            request.getfixturevalue(other)
+def _expected(name, method):
+    """The statuses of one method of one URL, in the order of PERSONAE, or None when the matrix gives none."""
+    statuses = MATRIX[name][1].get(method)
+    return [int(status) for status in statuses.split()] if statuses else None
+
+
+def _call(client, method, url):
+    if method in ("PUT", "PATCH", "POST") and url.startswith("/api/"):
+        return getattr(client, method.lower())(url, data="{}", content_type="application/json")
+    return getattr(client, method.lower())(url)
+
+
+# Every method the matrix does not list must be refused — by the login (302 / 401), by the missing role
+# (403 for the outsider), by the access rules (403 / 404) or as not allowed (405) — and never served (2xx),
+# never processed (400) nor crash (5xx).
+REFUSED = {302, 401, 403, 404, 405, 429}
+
+
+@pytest.mark.parametrize("name", list(MATRIX))
+def test_every_method_of_every_url_for_every_persona(client, request, objects, name):
+    users = {persona: request.getfixturevalue(persona) for persona in PERSONAE[1:]}
     key = MATRIX[name][0]
     url = reverse(name, kwargs=objects[key] if key else None) + QUERY.get(name, "")
-    response = (
-        getattr(client, method.lower())(url, content_type="application/json")
-        if method == "PATCH"
-        else (getattr(client, method.lower())(url))
-    )
-    assert response.status_code == expected, f"{method} {url} as {persona}"
+    failures = []
+    for index, persona in enumerate(PERSONAE):
+        caches["default"].clear()  # the token endpoint's throttle counts per address: each persona starts afresh
+        for method in METHODS:
+            client.logout()
+            if persona != "anonymous":
+                client.force_login(users[persona])
+            status = _call(client, method, url).status_code
+            expected = _expected(name, method)
+            if expected is not None:
+                ok = status == expected[index]
+                wanted = expected[index]
+            elif name in OPEN:
+                ok, wanted = status < 500, "< 500"
+            elif persona == "anonymous":
+                wanted = 401 if name.startswith("api:") else 302
+                ok = status == wanted
+            elif persona == "outsider":
+                ok, wanted = status == 403, 403
+            else:
+                ok, wanted = status in REFUSED, "refused"
+            if not ok:
+                failures.append(f"{method} {url} as {persona}: {status}, expected {wanted}")
+    assert failures == []

@@ -53,20 +53,50 @@ class FundedByStatusSerializer(serializers.Serializer):
 
 
 class TotalsSerializer(serializers.Serializer):
-    """The fiche's roll-ups from ActionQuerySet.with_totals()."""
+    """The fiche's roll-ups from ActionQuerySet.with_totals().
+
+    `acquired` (accordé + versé of every funder) is the same for every role. The part prévue figures
+    (`planned`, `funded_by_status`, `funded_by_partners`, `remaining_for_owner`…) add lines still under
+    negotiation: they are null for a partner, which gets `own` (its own lines) instead — never a sum of the
+    lines it happens to see.
+    """
 
     cost = money(source="comparable_cost", allow_null=True, help_text="Coût ponctuel chiffré, sinon null.")
     cost_low = money(allow_null=True)
     cost_high = money(allow_null=True)
-    funded_by_status = FundedByStatusSerializer(source="*", read_only=True)
-    funded_total = money(source="funding_total", help_text="Toutes les lignes sauf refusées.")
-    funded_by_partners = money(source="funding_partners", help_text="Sans les lignes du maître d'ouvrage.")
-    unknown_amount_lines = serializers.IntegerField(source="funding_unknown_lines", read_only=True)
-    share_funded = serializers.DecimalField(
-        max_digits=10, decimal_places=1, read_only=True, allow_null=True, help_text="En %, null si non calculable."
+    acquired = money(source="funding_acquired", help_text="Accordé et versé, tous financeurs.")
+    acquired_share = serializers.DecimalField(
+        source="share_acquired",
+        max_digits=10,
+        decimal_places=1,
+        read_only=True,
+        allow_null=True,
+        help_text="Part acquise, en % du coût ; null si non calculable.",
     )
+    acquired_unknown_lines = serializers.IntegerField(source="funding_acquired_unknown_lines", read_only=True)
+    planned = money(source="funding_total", allow_null=True, help_text="Toutes les lignes sauf refusées.")
+    planned_share = serializers.DecimalField(
+        source="share_planned",
+        max_digits=10,
+        decimal_places=1,
+        read_only=True,
+        allow_null=True,
+        help_text="Part prévue, en % du coût ; null si non calculable ou non visible pour ce rôle.",
+    )
+    funded_by_status = FundedByStatusSerializer(source="*", read_only=True, allow_null=True)
+    funded_by_partners = money(
+        source="funding_partners", allow_null=True, help_text="Sans les lignes du maître d'ouvrage."
+    )
+    unknown_amount_lines = serializers.IntegerField(source="funding_unknown_lines", read_only=True, allow_null=True)
     remaining_for_owner = money(allow_null=True)
+    own = money(source="funding_own", allow_null=True, help_text="Pour un partenaire : ses lignes hors refusées.")
     is_overfunded = serializers.BooleanField(read_only=True)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not hasattr(instance, "funding_total"):
+            data["funded_by_status"] = None
+        return data
 
 
 class AxisBriefSerializer(serializers.ModelSerializer):
@@ -208,13 +238,82 @@ class ActionDetailSerializer(ActionSerializer):
         read_only_fields = fields
 
 
+class OperationRowSerializer(serializers.ModelSerializer):
+    """One operation of the fiche as a client writes it: with its id to change it, without to add one,
+    with "delete": true to remove it. Only types here; the rules run in actions.services."""
+
+    id = serializers.IntegerField(required=False, allow_null=True)
+    delete = serializers.BooleanField(required=False, default=False)
+
+    class Meta:
+        model = Operation
+        fields = [
+            "id",
+            "delete",
+            "reference",
+            "name",
+            "description",
+            "cost_kind",
+            "cost_amount",
+            "cost_min",
+            "cost_max",
+            "cost_per_year",
+            "cost_basis",
+            "cost_text",
+            "funding_text",
+            "start_on",
+            "start_precision",
+            "start_until",
+            "start_text",
+            "end_on",
+            "end_precision",
+            "end_until",
+            "end_text",
+            "position",
+        ]
+        validators = []
+
+
+class MilestoneRowSerializer(serializers.ModelSerializer):
+    """One milestone of the fiche as a client writes it (same conventions as OperationRowSerializer)."""
+
+    id = serializers.IntegerField(required=False, allow_null=True)
+    delete = serializers.BooleanField(required=False, default=False)
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id",
+            "delete",
+            "label",
+            "planned_on",
+            "planned_until",
+            "planned_precision",
+            "planned_text",
+            "achieved_on",
+            "position",
+        ]
+        validators = []
+
+
 class ActionWriteSerializer(ModelCleanSerializer):
-    """What a client sends to create or change a fiche: the fields of the fiche form, flat. The rules are
-    the model's (full_clean); the save goes through actions.services.action_save (version check)."""
+    """What a client sends to create or change a fiche: the fields of the fiche form, flat, and optionally
+    its operations and milestones (each list replaces nothing it does not name: rows without "delete" are
+    kept). The rules are the model's (full_clean); the save goes through actions.services.action_save
+    (access, version check, history) like the page's."""
+
+    operations = OperationRowSerializer(many=True, required=False)
+    milestones = MilestoneRowSerializer(many=True, required=False)
 
     class Meta:
         model = Action
-        fields = EDITABLE_ACTION_FIELDS
+        fields = [*EDITABLE_ACTION_FIELDS, "operations", "milestones"]
+
+    def validate(self, attrs):
+        rows = {name: attrs.pop(name) for name in ("operations", "milestones") if name in attrs}
+        attrs = super().validate(attrs)
+        attrs.update(rows)
+        return attrs
 
 
 # Aggregates: the rows of the QuerySet roll-ups, field names as the QuerySets give them.
@@ -271,8 +370,19 @@ class ActionTerritoryRowSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
+class ComparableSerializer(serializers.Serializer):
+    """Cost of the fiches with a one-off cost, and their part acquise / part prévue (null when not visible)."""
+
+    cost = money()
+    acquired = money()
+    acquired_share = serializers.DecimalField(max_digits=10, decimal_places=1, allow_null=True)
+    planned = money(allow_null=True)
+    planned_share = serializers.DecimalField(max_digits=10, decimal_places=1, allow_null=True)
+
+
 class ActionAggregatesSerializer(serializers.Serializer):
     count = serializers.IntegerField()
+    comparable = ComparableSerializer()
     by_status = StatusCountSerializer(many=True)
     by_axis = ActionAxisRowSerializer(many=True)
     by_sub_axis = ActionSubAxisRowSerializer(many=True)
@@ -329,6 +439,11 @@ class FundingYearRowSerializer(serializers.Serializer):
 
 
 class FundingAggregatesSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(
+        choices=[("all", "toutes les lignes"), ("settled", "lignes accordées et versées de tous les financeurs")],
+        help_text="all : toutes les lignes (rôles qui lisent tout) ; settled : pour un partenaire, les lignes "
+        "accordées et versées de tous les financeurs (les autres états valent alors 0 par construction).",
+    )
     by_status = FundingSumsSerializer()
     by_funder = FundingFunderRowSerializer(many=True)
     by_axis = FundingAxisRowSerializer(many=True)
@@ -337,8 +452,15 @@ class FundingAggregatesSerializer(serializers.Serializer):
     by_year = FundingYearRowSerializer(many=True)
 
 
+class OwnFundingSerializer(serializers.Serializer):
+    by_status = FundingSumsSerializer()
+    by_year = FundingYearRowSerializer(many=True)
+
+
 class AggregatesSerializer(serializers.Serializer):
-    """Dashboard roll-ups of the fiches selected by the filters, and of their funding lines the user may see."""
+    """Dashboard roll-ups of the fiches selected by the filters, and of their funding lines (see
+    AggregatesView for what a partner gets)."""
 
     actions = ActionAggregatesSerializer()
     funding = FundingAggregatesSerializer()
+    own_funding = OwnFundingSerializer(allow_null=True, help_text="Pour un partenaire : ses propres lignes.")

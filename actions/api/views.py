@@ -1,5 +1,6 @@
 """Fiches through the API: the HTML list's FilterSet, the pages' access rules, the fiche save service."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -11,7 +12,14 @@ from actions.api import serializers
 from actions.filters import ActionFilterSet
 from actions.models import Action, ProgressUpdate
 from actions.services import EditConflict, action_save
-from acv.api import ApiAutoSchema, PreconditionFailed, VersionedResponseMixin, expected_version
+from acv.access import RestrictedViewSetMixin
+from acv.api import (
+    ApiAutoSchema,
+    PreconditionFailed,
+    VersionedResponseMixin,
+    expected_version,
+    validation_error_from_django,
+)
 from conventions import roles
 from financing.api.views import IF_MATCH
 from financing.models import FundingLine, FundingLineYear
@@ -22,18 +30,6 @@ def visible_funding_lines(user):
     through a fiche any more than through /funding-lines/."""
     lines = FundingLine.objects.visible_to(user).select_related("funder", "scheme").prefetch_related("years")
     return Prefetch("funding_lines", queryset=lines)
-
-
-class _SerializerAsForm:
-    """What actions.services.action_save expects of a form — the instance and save() — so API writes go
-    through the same service (and version check) as the page's."""
-
-    def __init__(self, serializer):
-        self.serializer = serializer
-        self.instance = serializer.cleaned_instance
-
-    def save(self):
-        return self.serializer.save()
 
 
 @extend_schema_view(
@@ -48,6 +44,7 @@ class _SerializerAsForm:
     ),
 )
 class ActionViewSet(
+    RestrictedViewSetMixin,
     VersionedResponseMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -83,13 +80,15 @@ class ActionViewSet(
         self.etag_object = self.get_object()
         return Response(self.get_serializer(self.etag_object).data)
 
-    def _save(self, serializer, expected):
+    def _save(self, serializer, action, expected):
+        data = dict(serializer.validated_data)
+        rows = {name: data.pop(name, None) for name in ("operations", "milestones")}
         try:
-            action = action_save(
-                form=_SerializerAsForm(serializer), formsets=[], user=self.request.user, expected_version=expected
-            )
+            action = action_save(action=action, data=data, user=self.request.user, expected_version=expected, **rows)
         except EditConflict as exc:
             raise PreconditionFailed() from exc
+        except DjangoValidationError as exc:
+            raise validation_error_from_django(exc) from exc
         self.etag_object = self.get_queryset().get(pk=action.pk)
         return self.get_serializer(self.etag_object).data
 
@@ -98,7 +97,7 @@ class ActionViewSet(
             raise PermissionDenied("Seuls l'administrateur et le coordinateur créent des fiches.")
         serializer = serializers.ActionWriteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        return Response(self._save(serializer, None), status=status.HTTP_201_CREATED)
+        return Response(self._save(serializer, None, None), status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, partial=False, **kwargs):
         action = self.get_object()  # 404 for what the user cannot see
@@ -109,7 +108,7 @@ class ActionViewSet(
             action, data=request.data, partial=partial, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        return Response(self._save(serializer, version))
+        return Response(self._save(serializer, action, version))
 
 
 class AggregatesSchema(ApiAutoSchema):
@@ -119,9 +118,14 @@ class AggregatesSchema(ApiAutoSchema):
         return self.view.filter_backends
 
 
-class AggregatesView(generics.GenericAPIView):
-    """Dashboard roll-ups, all computed by the QuerySet methods, over the fiches the user may see that
-    the ActionFilterSet parameters select, and over those fiches' funding lines the user may see."""
+class AggregatesView(RestrictedViewSetMixin, generics.GenericAPIView):
+    """Dashboard roll-ups, all computed by the QuerySet methods, over the fiches the user may see that the
+    ActionFilterSet parameters select.
+
+    Funding: every line of those fiches for the roles that read every line (scope "all"). A partner gets the
+    settled lines of every funder (scope "settled": accordé and versé, the part acquise — the same figures for
+    everyone) and, apart in "own", its own lines by state; never a mix of the two.
+    """
 
     queryset = Action.objects.all()
     filter_backends = [DjangoFilterBackend]
@@ -134,8 +138,12 @@ class AggregatesView(generics.GenericAPIView):
         return Action.objects.visible_to(self.request.user)
 
     def get(self, request):
+        user = request.user
         actions = self.filter_queryset(self.get_queryset())
-        lines = FundingLine.objects.visible_to(request.user).for_actions(actions)
+        lines = FundingLine.objects.for_actions(actions)
+        sees_all = roles.sees_every_funding_line(user)
+        scoped = lines if sees_all else lines.settled()
+        own = lines.filter(funder_id=roles.organisation_id_of(user)) if roles.is_partner(user) else None
         data = {
             "actions": {
                 "count": actions.count(),
@@ -144,14 +152,19 @@ class AggregatesView(generics.GenericAPIView):
                 "by_sub_axis": actions.by_sub_axis(),
                 "by_territory": actions.by_territory(),
                 "cost_totals": actions.cost_totals(),
+                "comparable": actions.comparable_funding(user),
             },
             "funding": {
-                "by_status": lines.by_status(),
-                "by_funder": lines.by_funder(),
-                "by_axis": lines.by_axis(),
-                "by_sub_axis": lines.by_sub_axis(),
-                "by_territory": lines.by_territory(),
-                "by_year": FundingLineYear.objects.for_lines(lines).by_year(),
+                "scope": "all" if sees_all else "settled",
+                "by_status": scoped.by_status(),
+                "by_funder": scoped.by_funder(),
+                "by_axis": scoped.by_axis(),
+                "by_sub_axis": scoped.by_sub_axis(),
+                "by_territory": scoped.by_territory(),
+                "by_year": FundingLineYear.objects.for_lines(scoped).by_year(),
             },
+            "own_funding": None
+            if own is None
+            else {"by_status": own.by_status(), "by_year": FundingLineYear.objects.for_lines(own).by_year()},
         }
         return Response(self.get_serializer(data).data)

@@ -5,12 +5,14 @@ from rest_framework import mixins, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.filters import OrderingFilter
 
+from acv.access import RestrictedViewSetMixin
 from conventions import roles
 from conventions.api import serializers
 from conventions.models import Amendment, Axis, CommitteeMeeting, Convention, Organisation, SubAxis
 
 
 class ReferenceViewSet(
+    RestrictedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -24,21 +26,24 @@ class ReferenceViewSet(
     prefetch = ()
 
     def get_queryset(self):
-        queryset = self.queryset.select_related(*self.related).prefetch_related(*self.prefetch)
-        return queryset if roles.has_programme_role(self.request.user) else queryset.none()
+        return (
+            self.queryset.model.objects.visible_to(self.request.user)
+            .select_related(*self.related)
+            .prefetch_related(*self.prefetch)
+        )
 
-    def check_can_write(self):
-        if not roles.can_edit_reference_data(self.request.user):
+    def check_can_write(self, obj):
+        if not self.queryset.model.objects.editable_by(self.request.user).filter(pk=obj.pk).exists():
             raise PermissionDenied("Seule la coordination du programme modifie ces données.")
 
     def create(self, request, *args, **kwargs):
         # Before validation: a reader learns it may not write, not what its data lacked.
-        self.check_can_write()
+        if not roles.can_edit_reference_data(request.user):
+            raise PermissionDenied("Seule la coordination du programme modifie ces données.")
         return super().create(request, *args, **kwargs)
 
     def update(self, request, *args, **kwargs):
-        self.get_object()  # 404 first for what the user cannot see
-        self.check_can_write()
+        self.check_can_write(self.get_object())  # 404 first for what the user cannot see
         return super().update(request, *args, **kwargs)
 
 
@@ -79,8 +84,9 @@ class SubAxisViewSet(ReferenceViewSet):
     ordering_fields = ["code"]
 
 
-class CommitteeMeetingViewSet(viewsets.ReadOnlyModelViewSet):
-    """Comité meetings, read only here (they are prepared on their own pages)."""
+class CommitteeMeetingViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Comité meetings, read only here (they are prepared on their own pages); for the roles that read the
+    whole programme, as on the pages."""
 
     queryset = CommitteeMeeting.objects.all()
     serializer_class = serializers.CommitteeMeetingSerializer
@@ -89,5 +95,4 @@ class CommitteeMeetingViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["held_on"]
 
     def get_queryset(self):
-        queryset = self.queryset.prefetch_related("attending_organisations")
-        return queryset if roles.has_programme_role(self.request.user) else queryset.none()
+        return CommitteeMeeting.objects.visible_to(self.request.user).prefetch_related("attending_organisations")

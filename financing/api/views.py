@@ -1,7 +1,6 @@
 """Funding lines through the API: scoped by FundingLine.objects.visible_to, changed through financing.services."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import ForeignKey
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -10,7 +9,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from actions.models import Action
+from acv.access import RestrictedViewSetMixin
 from acv.api import PreconditionFailed, VersionedResponseMixin, expected_version, validation_error_from_django
 from conventions import roles
 from financing.api.serializers import FundingLineSerializer, FundingLineWriteSerializer
@@ -29,20 +28,6 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-def _changed_fields(line, attrs):
-    """The fields whose sent value differs from the stored one (a PUT repeats the unchanged ones)."""
-    changed = []
-    for name, value in attrs.items():
-        field = FundingLine._meta.get_field(name)
-        if isinstance(field, ForeignKey):
-            current, value = getattr(line, field.attname), getattr(value, "pk", value)
-        else:
-            current = getattr(line, name)
-        if current != value:
-            changed.append(name)
-    return changed
-
-
 @extend_schema_view(
     create=extend_schema(request=FundingLineWriteSerializer, responses={201: FundingLineSerializer}),
     update=extend_schema(request=FundingLineWriteSerializer, responses=FundingLineSerializer, parameters=[IF_MATCH]),
@@ -51,6 +36,7 @@ def _changed_fields(line, attrs):
     ),
 )
 class FundingLineViewSet(
+    RestrictedViewSetMixin,
     VersionedResponseMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -86,12 +72,12 @@ class FundingLineViewSet(
         return Response(self.get_serializer(line).data, status=status_code)
 
     def create(self, request, *args, **kwargs):
+        # Before validation: a reader learns it may not write, not what its data lacked.
+        if not roles.may_edit_some_fiches(request.user):
+            raise PermissionDenied("Seuls la coordination et les référents ajoutent des lignes de financement.")
         serializer = FundingLineWriteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        action = data["action"]
-        if not Action.objects.editable_by(request.user).filter(pk=action.pk).exists():
-            raise PermissionDenied("Vous ne pouvez pas ajouter de ligne de financement à cette fiche.")
         years = data.pop("years", None)
         try:
             line = funding_line_create(data=data, years=years, user=request.user)
@@ -110,13 +96,7 @@ class FundingLineViewSet(
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         years = changes.pop("years", None)
-        if roles.is_partner(request.user):
-            refused = sorted(set(_changed_fields(line, changes)) - set(roles.PARTNER_EDITABLE_FUNDING_FIELDS))
-            if refused:
-                raise PermissionDenied(
-                    "Un partenaire ne modifie que l'état, la décision et l'échéancier de ses lignes ; "
-                    f"champs refusés : {', '.join(refused)}."
-                )
+        # Access (whose line, which fields, onto which fiche) is the service's: the same for every caller.
         try:
             line = funding_line_update(
                 line=line, changes=changes, years=years, user=request.user, expected_version=version

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.test import RequestFactory
 
 from actions.filters import ActionFilterSet
 from actions.models import Action
@@ -17,8 +18,19 @@ def only_test_fiches():
     return Action.objects.filter(convention__key="acv-test").for_list()
 
 
+@pytest.fixture(autouse=True)
+def as_coordinator(coordinator):
+    """The funding filters run on the lines the viewer may see: these tests read as the coordinator."""
+    global VIEWER
+    VIEWER = RequestFactory().get("/")
+    VIEWER.user = coordinator
+
+
+VIEWER = None
+
+
 def codes(params):
-    filterset = ActionFilterSet(params, queryset=only_test_fiches())
+    filterset = ActionFilterSet(params, queryset=only_test_fiches(), request=VIEWER)
     assert filterset.is_valid(), filterset.errors
     return sorted(action.code for action in filterset.qs)
 
@@ -107,11 +119,11 @@ def test_sub_axis_and_project_owner(fiches, bethune):
 
 
 def test_sorting_by_cost_and_share_puts_unknown_last(fiches):
-    filterset = ActionFilterSet({"ordering": "-cost"}, queryset=only_test_fiches())
+    filterset = ActionFilterSet({"ordering": "-cost"}, queryset=only_test_fiches(), request=VIEWER)
     assert [a.code for a in filterset.qs] == ["FA 54", "FA 41", "FA 60"]
-    filterset = ActionFilterSet({"ordering": "share"}, queryset=only_test_fiches())
+    filterset = ActionFilterSet({"ordering": "share"}, queryset=only_test_fiches(), request=VIEWER)
     assert [a.code for a in filterset.qs] == ["FA 54", "FA 41", "FA 60"]  # 13,1 % then 50 % then none
-    filterset = ActionFilterSet({"ordering": "-funded"}, queryset=only_test_fiches())
+    filterset = ActionFilterSet({"ordering": "-funded"}, queryset=only_test_fiches(), request=VIEWER)
     assert filterset.qs.first().code == "FA 54"
 
 

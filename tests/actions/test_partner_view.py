@@ -39,7 +39,12 @@ def test_partner_sees_settled_lines_of_others_but_never_their_negotiations(clien
     assert "200\u202f000" in body  # the Région's granted line
     assert "150\u202f000" not in body and "123\u202f456" not in body  # the Région's line under negotiation
     assert "négociation secrète" not in body and "Note interne Région" not in body
-    assert "500\u202f000" in body  # totals count only what it may see (300 000 + 200 000)
+    # Part acquise: the Région's granted 200 000 € over 1 000 000 € — the same figure the coordinator reads;
+    # its own 300 000 € apart. Never the sum of what it happens to see (500 000 €), nor the part prévue.
+    assert "Part acquise" in body and "20,0\u00a0%" in body
+    assert "Vos engagements" in body
+    assert "500\u202f000" not in body and "650\u202f000" not in body
+    assert "Part prévue" not in body
 
 
 def test_the_coordinator_sees_every_line_and_its_history(client, coordinator, square):
@@ -51,9 +56,15 @@ def test_the_coordinator_sees_every_line_and_its_history(client, coordinator, sq
 
 def test_partner_list_totals_leave_out_others_negotiations(client, partner_bdt, square):
     client.force_login(partner_bdt)
-    body = client.get(reverse("actions:action_list") + "?q=FA+950").content.decode()
-    assert "500\u202f000" in body
-    assert "650\u202f000" not in body
+    response = client.get(reverse("actions:action_list") + "?q=FA+950")
+    body = response.content.decode()
+    fiche = response.context["actions"][0]
+    assert fiche.funding_acquired == Decimal("200000") and fiche.funding_own == Decimal("300000")
+    assert not hasattr(fiche, "funding_total")  # the part prévue is not computed for a partner at all
+    assert response.context["acquired"]["total"] == Decimal("200000")
+    assert response.context["own"]["total"] == Decimal("300000")
+    assert response.context["planned"] is None
+    assert "500\u202f000" not in body and "650\u202f000" not in body
 
 
 def test_partner_cannot_reach_a_fiche_it_does_not_fund(client, partner_region, partner_bdt, bethune):

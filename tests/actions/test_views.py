@@ -190,10 +190,13 @@ def test_partner_sees_only_the_fiches_it_funds(client, partner_bdt, partner_regi
     assert client.get(fiche_url(square)).status_code == 404
 
 
-def test_outsider_sees_nothing(client, outsider, square):
+def test_outsider_is_told_it_has_no_role_and_sees_nothing(client, outsider, square):
     client.force_login(outsider)
-    assert client.get(fiche_url(square)).status_code == 404
-    assert client.get("/fiches/").context["count"] == 0
+    for url in (fiche_url(square), "/fiches/", "/"):
+        response = client.get(url)
+        assert response.status_code == 403
+        assert "Votre compte n&#x27;a de rôle sur aucun programme" in response.content.decode()
+        assert square.title not in response.content.decode()
 
 
 def test_reader_gets_403_on_writes(client, committee_member, square):
@@ -325,7 +328,7 @@ def test_invalid_fiche_shows_french_errors_next_to_fields_and_saves_nothing(clie
     assert "La borne haute doit être supérieure à la borne basse." in content
     assert "Ce champ est obligatoire." in content
     assert "Le montant doit être positif ou nul." in content
-    assert "La fiche n&#x27;a pas été enregistrée" in content
+    assert "La fiche n'a pas été enregistrée" in content
     square.refresh_from_db()
     assert square.cost_amount == Decimal("1712934") and square.version == 1
 

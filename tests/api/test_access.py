@@ -13,7 +13,7 @@ SQUARE_READ = {
     "partner_bdt": 200,
     "partner_region": 200,
     "committee_member": 200,
-    "outsider": 404,
+    "outsider": 403,
 }
 SQUARE_PATCH = {
     "anonymous": 401,
@@ -22,7 +22,7 @@ SQUARE_PATCH = {
     "partner_bdt": 403,
     "partner_region": 403,
     "committee_member": 403,
-    "outsider": 404,
+    "outsider": 403,
 }
 CREATE = {
     "anonymous": 401,
@@ -69,7 +69,7 @@ def test_fiche_list_is_scoped(client_for, programme):
     assert codes("coordinator") == {"AM.90", "FA 90"}
     assert codes("partner_bdt") == {"AM.90"}
     assert codes("partner_region") == {"AM.90", "FA 90"}
-    assert codes("outsider") == set()
+    assert client_for("outsider").get("/api/v1/actions/").status_code == 403
     assert client_for("anonymous").get("/api/v1/actions/").status_code == 401
 
 
@@ -126,7 +126,7 @@ def test_partner_changes_only_status_decision_and_years_of_its_own_lines(client_
     assert body["years"] == [{"year": 2026, "amount": "300000.00"}]
     refused = client.patch(url, {"amount": "999999.00"})
     assert refused.status_code == 403
-    assert "amount" in refused.json()["detail"]
+    assert "montant" in refused.json()["detail"]
     # Visible (settled) but not its own: 403.
     assert client.patch(f"/api/v1/funding-lines/{lines['etat'].pk}/", {"status": "paid"}).status_code == 403
     lines["bdt"].refresh_from_db()
@@ -142,7 +142,7 @@ def test_partner_changes_only_status_decision_and_years_of_its_own_lines(client_
         ("referent_bethune", 200),
         ("partner_region", 404),
         ("committee_member", 403),
-        ("outsider", 404),
+        ("outsider", 403),
     ],
 )
 def test_funding_line_write_by_persona(client_for, programme, persona, expected):
@@ -182,12 +182,23 @@ def test_reference_lists_are_read_by_every_role(reference_data, client_for, prog
     response = client_for(persona).get(f"/api/v1/{endpoint}/")
     if persona == "anonymous":
         assert response.status_code == 401
+    elif persona == "outsider":
+        assert response.status_code == 403  # an account with no role reads nothing, and is told why
     else:
         assert response.status_code == 200
-        if persona == "outsider":
-            assert response.json()["count"] == 0
-        else:
-            assert response.json()["count"] > 0 or endpoint in ("committee-meetings", "indicator-values")
+        assert response.json()["count"] > 0 or endpoint in ("committee-meetings", "indicator-values")
+
+
+def test_partners_read_no_committee_meeting_through_the_api_as_on_the_pages(client_for, programme, coordinator):
+    from tests.factories import CommitteeMeetingFactory
+
+    meeting = CommitteeMeetingFactory(convention=programme["square"].convention, decisions="Région : 200 000 €")
+    assert client_for("coordinator").get("/api/v1/committee-meetings/").json()["count"] == 1
+    for partner in ("partner_bdt", "partner_region"):
+        client = client_for(partner)
+        assert client.get("/api/v1/committee-meetings/").json()["count"] == 0
+        assert client.get(f"/api/v1/committee-meetings/{meeting.pk}/").status_code == 404
+        assert client.get(f"/comites/{meeting.pk}/").status_code == 403
 
 
 @pytest.mark.parametrize(

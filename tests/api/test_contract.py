@@ -50,8 +50,11 @@ def test_am3_as_listed(reference_data, coordinator):
         "paid": "0.00",
         "refused": "0.00",
     }
-    assert totals["funded_total"] == "7115968.00"
-    assert totals["share_funded"] == "89.8"
+    assert totals["planned"] == "7115968.00"
+    assert totals["planned_share"] == "89.8"
+    assert totals["acquired"] == "0.00"  # nothing accordé nor versé in the documents
+    assert totals["acquired_share"] == "0.0"
+    assert totals["own"] is None
 
 
 def test_fa54_as_listed(reference_data, coordinator):
@@ -72,7 +75,7 @@ def test_fa54_as_listed(reference_data, coordinator):
     assert line["scheme"] is None
     assert fiche["totals"]["cost"] == "1712934.00"
     assert fiche["totals"]["funded_by_status"]["planned"] == "225000.00"
-    assert fiche["totals"]["share_funded"] == "13.1"
+    assert fiche["totals"]["planned_share"] == "13.1"
 
 
 def test_detail_nests_operations_milestones_indicators_and_progress(reference_data, coordinator):

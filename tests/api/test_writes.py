@@ -111,3 +111,67 @@ def test_convention_dates_rule_in_french(coordinator_client, db):
     )
     assert response.status_code == 400
     assert response.json()["fields"]["non_field_errors"] == ["La fin ne peut pas précéder le début."]
+
+
+def test_the_api_writes_a_fiche_operations_and_milestones_through_the_fiche_service(coordinator_client, programme):
+    from tests.factories import MilestoneFactory, OperationFactory
+
+    square = programme["square"]
+    kept = OperationFactory(action=square, name="Études", cost_kind="unknown", cost_amount=None)
+    removed = OperationFactory(action=square, name="Ancienne tranche", cost_kind="unknown", cost_amount=None)
+    milestone = MilestoneFactory(action=square, label="Permis de construire")
+    url = f"/api/v1/actions/{square.pk}/"
+    response = coordinator_client.patch(
+        url,
+        {
+            "operations": [
+                {"id": kept.pk, "name": "Études de maîtrise d'œuvre"},
+                {"id": removed.pk, "delete": True},
+                {"name": "Travaux", "cost_kind": "exact", "cost_amount": "250000.00", "cost_basis": "HT"},
+            ],
+            "milestones": [{"id": milestone.pk, "achieved_on": "2026-03-02"}],
+        },
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert sorted(op["name"] for op in body["operations"]) == ["Travaux", "Études de maîtrise d'œuvre"]
+    assert [m["achieved_on"] for m in body["milestones"]] == ["2026-03-02"]
+    # Every change is in the fiche's history, with its author; the fiche itself did not change (version 1).
+    assert body["version"] == 1
+    assert kept.history.first().history_user.username == "coordinateur"
+    assert removed.history.filter(history_type="-").exists()
+
+
+def test_an_invalid_row_changes_nothing_and_names_the_row(coordinator_client, programme):
+    from actions.models import Operation
+
+    square = programme["square"]
+    url = f"/api/v1/actions/{square.pk}/"
+    response = coordinator_client.patch(
+        url,
+        {
+            "title": "Nouveau titre",
+            "operations": [
+                {"name": "Bonne ligne", "cost_kind": "unknown"},
+                {"name": "Fourchette inversée", "cost_kind": "range", "cost_min": "50000", "cost_max": "10000"},
+            ],
+        },
+    )
+    assert response.status_code == 400
+    assert "Ligne 2" in str(response.json()["fields"]["operations"])
+    assert not Operation.objects.filter(action=square).exists()
+    square.refresh_from_db()
+    assert square.title == "Place du marché" and square.version == 1
+
+
+def test_an_operation_of_another_fiche_cannot_be_reached_by_its_id(client_for, programme):
+    from tests.factories import OperationFactory
+
+    foreign = OperationFactory(action=programme["other"], name="Bruay", cost_kind="unknown", cost_amount=None)
+    client = client_for("referent_bethune")
+    response = client.patch(
+        f"/api/v1/actions/{programme['square'].pk}/", {"operations": [{"id": foreign.pk, "name": "Détournée"}]}
+    )
+    assert response.status_code == 400
+    foreign.refresh_from_db()
+    assert foreign.name == "Bruay" and foreign.action_id == programme["other"].pk

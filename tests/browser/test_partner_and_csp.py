@@ -56,7 +56,7 @@ def test_partner_updates_its_line_downloads_its_commitments_and_cannot_edit_fich
 ):
     fa42 = Action.objects.get(code="FA 42")
     page = log_in_anywhere(browser, live_server, "partenaire.bdt")
-    page.get_by_role("link", name="Mes engagements").click()
+    page.get_by_role("link", name="Mes engagements", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Mes engagements")
     states = page.get_by_role("table", name="Montant de vos engagements par état")
     expect(states.get_by_role("row", name="Prévu")).to_contain_text("22\u202f000")

@@ -90,7 +90,7 @@ def test_invalid_meeting_shows_french_errors_and_saves_nothing(client, coordinat
     body = response.content.decode()
     assert "Indiquez la date de la réunion." in body
     assert "Sélectionnez un choix valide. assemblée n’en fait pas partie." in body
-    assert "La réunion n&#x27;a pas été enregistrée" in body
+    assert "La réunion n'a pas été enregistrée" in body
     assert not CommitteeMeeting.objects.exists()
 
 

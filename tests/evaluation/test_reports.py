@@ -75,7 +75,8 @@ def test_summary_totals_equal_the_dashboard_rollups(reference_data, client, coor
 
     assert f"Fiches suivies {dashboard['total']}" in summary
     assert plain(f"Financements attendus (hors refusés) {euros_round(dashboard['funding']['total'])}") in summary
-    assert plain(f"Part financée {percent(dashboard['comparable']['share'])}") in summary
+    assert plain(f"Part acquise {percent(dashboard['comparable']['acquired_share'])}") in summary
+    assert plain(f"Part prévue {percent(dashboard['comparable']['planned_share'])}") in summary
     for row in dashboard["cost"]["by_basis"]:
         assert plain(euros_round(row["low"])) in summary
     for row in dashboard["funding_rows"]:
@@ -303,10 +304,10 @@ def test_api_refuses_a_bad_semester_in_json(db, client, coordinator, query):
 
 
 def test_api_semester_report_by_token(db, client, coordinator):
-    from rest_framework.authtoken.models import Token
+    from accounts.services import api_token_create
 
-    token = Token.objects.create(user=coordinator)
-    response = client.get(API_URL, HTTP_AUTHORIZATION=f"Token {token.key}")
+    key = api_token_create(user=coordinator)
+    response = client.get(API_URL, HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200 and response.content.startswith(b"%PDF-")
 
 
@@ -369,7 +370,7 @@ def hidden_fiche(bruay):
         ("partner_bdt", "bruay_fiche", 200),
         ("partner_bdt", "hidden_fiche", 404),
         ("partner_region", "bruay_fiche", 404),
-        ("outsider", "bethune_fiche", 404),
+        ("outsider", "bethune_fiche", 403),
     ],
 )
 def test_fiche_pdf_access(client, request, persona, fiche, expected):
@@ -436,7 +437,7 @@ def test_end_of_action_report_refuses_empty_fields_in_french(client, coordinator
         ("committee_member", "bethune_fiche", 403),  # reads, does not write
         ("partner_bdt", "bruay_fiche", 403),
         ("partner_bdt", "bethune_fiche", 404),
-        ("outsider", "bethune_fiche", 404),
+        ("outsider", "bethune_fiche", 403),
         ("coordinator", "hidden_fiche", 403),  # not delivered yet
     ],
 )

@@ -97,7 +97,8 @@ def test_each_fiche_knows_its_funding_by_status(plan):
     )
     assert a1.funding_total == D("70000")  # refused lines fund nothing; the unknown one is not zero...
     assert a1.funding_unknown_lines == 1  # ...it is counted apart
-    assert a1.share_funded == D("70.0")
+    assert a1.share_planned == D("70.0")
+    assert a1.funding_acquired == D("40000") and a1.share_acquired == D("40.0")  # accordé + versé only
     assert a1.remaining_for_owner == D("40000")  # 100 000 − partners' 60 000 (Béthune's own 10 000 is its share)
     assert not a1.is_overfunded
 
@@ -105,12 +106,12 @@ def test_each_fiche_knows_its_funding_by_status(plan):
 def test_range_and_unknown_costs_have_no_share(plan):
     totals = {a.code: a for a in _actions(plan).with_totals()}
     assert (totals["A2"].cost_low, totals["A2"].cost_high) == (D("30000"), D("50000"))
-    assert totals["A2"].share_funded is None
+    assert totals["A2"].share_planned is None and totals["A2"].share_acquired is None
     assert totals["A2"].remaining_for_owner is None
     assert totals["A4"].cost_low is None
-    assert totals["A4"].share_funded is None
+    assert totals["A4"].share_planned is None
     assert totals["A3"].is_overfunded
-    assert totals["A3"].share_funded == D("125.0")
+    assert totals["A3"].share_planned == D("125.0")
 
 
 def test_cost_totals_keep_ht_ttc_and_yearly_costs_apart(plan):
