@@ -1,0 +1,386 @@
+"""Caps of funding schemes and ceilings of envelopes: which ones a funding line or an envelope goes over.
+
+Reads only, nothing here writes. Over a cap is a warning, not an error: the line is stored, and whoever
+wrote it is told (`line_warnings`, called after the save); envelopes are shown with what counts against
+them (`envelope_consumption`, the Enveloppes page) and those over or close to their ceiling are flagged
+(`alerts_for`, the partial `financing/_envelope_alerts.html`).
+
+Which lines count against an envelope is written once, in `_counting_lines`: `envelope_lines(envelope)` is
+that rule for one envelope, and the roll-ups annotate a queryset of envelopes with the same rule.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import IsNull
+from django.utils.formats import number_format
+
+from acv.access import require_restricted
+from acv.values import MONEY, CostKind, format_euros
+from financing.managers import COUNTED, SETTLED, ZERO
+from financing.models import Envelope, FundingLine, FundingLineYear, FundingStatus
+
+# Prévu and sollicité: foreseen or asked for, not decided yet. Accordé and versé (SETTLED) consume the envelope.
+PENDING = (FundingStatus.PLANNED, FundingStatus.REQUESTED)
+# An envelope with less than this share of its ceiling left is shown as close to it.
+AT_RISK_SHARE = Decimal("0.10")
+
+STATE_OVER = "dépassée"
+STATE_NEAR = "à moins de 10 % du plafond"
+STATE_PENDING_OVER = "dépassée si les lignes prévues et sollicitées sont accordées"
+STATE_WITHIN = "dans le plafond"
+
+# How a line's amount is spoken of in a warning, by its state.
+_AMOUNT_WORDS = {
+    FundingStatus.PLANNED: "prévus",
+    FundingStatus.REQUESTED: "demandés",
+    FundingStatus.GRANTED: "accordés",
+    FundingStatus.PAID: "versés",
+}
+
+
+# -- Which lines count against an envelope ---------------------------------------------------------------------
+
+
+class _EnvelopeInHand:
+    """An envelope already read: the rule compares each line with its values."""
+
+    def __init__(self, envelope):
+        self.envelope = envelope
+
+    def column(self, name, depth=0):
+        return Value(getattr(self.envelope, name), output_field=models.IntegerField())
+
+
+class _OuterEnvelope:
+    """The envelope of the enclosing query's row, `depth` subqueries further out than the lines' query."""
+
+    def column(self, name, depth=0):
+        reference = OuterRef(name)
+        for _ in range(depth):
+            reference = OuterRef(reference)
+        return reference
+
+
+def _counting_lines(envelope):
+    """The funding lines that count against `envelope` (an _EnvelopeInHand or an _OuterEnvelope).
+
+    A line counts against an envelope when all of these hold:
+
+    - it is a line of the envelope's funder, and it is not refused (a refused line funds nothing);
+    - territory: when the envelope is for a territory, the line's fiche is located there (an envelope without
+      territory covers every fiche);
+    - scheme: when both the envelope and the line name a scheme, it is the same one; a line without scheme
+      counts against its funder's envelope for that territory and period, and an envelope without scheme
+      takes every scheme of its funder;
+    - period: a line with a yearly split counts when one of its years is within period_start..period_end;
+      a line without split counts when its fiche's dates (`start_on`, its first day, to `end_until`, its
+      last day) overlap these years, a missing date leaving that side open (a fiche with no date at all
+      counts).
+
+    A line counts with its whole amount, not only its years within the period: the ceiling caps what the
+    funder commits to, the split says when it pays.
+    """
+    column = envelope.column
+    split = FundingLineYear.objects.filter(funding_line=OuterRef("pk"))
+    # The years' subquery sits one level further in, so the envelope is one more level out from it.
+    split_in_period = split.filter(year__gte=column("period_start", 1), year__lte=column("period_end", 1))
+    fiche_in_period = (Q(action__start_on__isnull=True) | Q(action__start_on__year__lte=column("period_end"))) & (
+        Q(action__end_until__isnull=True) | Q(action__end_until__year__gte=column("period_start"))
+    )
+    return FundingLine.objects.filter(
+        Q(funder_id=column("funder_id")),
+        Q(status__in=COUNTED),
+        Q(IsNull(column("territory_id"), True)) | Q(action__territory_id=column("territory_id")),
+        Q(IsNull(column("scheme_id"), True)) | Q(scheme__isnull=True) | Q(scheme_id=column("scheme_id")),
+        Q(Exists(split_in_period)) | (~Q(Exists(split)) & fiche_in_period),
+    )
+
+
+def envelope_lines(envelope):
+    """The funding lines that count against this envelope, by the rule of `_counting_lines`. Not restricted to a
+    viewer: they are all lines of the envelope's funder, which whoever may see the envelope may see."""
+    return _counting_lines(_EnvelopeInHand(envelope))
+
+
+def envelopes_of_line(line):
+    """The envelopes a stored funding line counts against (none for a refused line)."""
+    return Envelope.objects.filter(Exists(_counting_lines(_OuterEnvelope()).filter(pk=line.pk)))
+
+
+# -- What counts against an envelope ---------------------------------------------------------------------------
+
+
+def _sum_of(lines, statuses):
+    # Grouped by funder, which every line of the subquery shares: one row, the envelope's sum.
+    total = lines.filter(status__in=statuses).order_by().values("funder").annotate(total=Sum("amount")).values("total")
+    return Coalesce(Subquery(total, output_field=models.DecimalField(**MONEY)), ZERO)
+
+
+def _unknown_count(lines):
+    count = lines.filter(amount__isnull=True).order_by().values("funder").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(count, output_field=models.IntegerField()), Value(0))
+
+
+def with_consumption(envelopes):
+    """The envelopes annotated with `consumed` (accordé + versé), `pending` (prévu + sollicité) and
+    `unknown_lines` (lines of unknown amount, in neither sum: unknown is not zero). Correlated subqueries:
+    one query for all the envelopes, however many."""
+    lines = _counting_lines(_OuterEnvelope())
+    return envelopes.annotate(
+        consumed=_sum_of(lines, SETTLED),
+        pending=_sum_of(lines, PENDING),
+        unknown_lines=_unknown_count(lines),
+    )
+
+
+@dataclass
+class EnvelopeConsumption:
+    """An envelope and what counts against it. `left`, `over` and `at_risk` compare the SQL sums as Decimals in
+    Python rather than in SQL: SQLite adds decimals as floating-point numbers, where 0.1 + 0.2 > 0.3."""
+
+    envelope: Envelope
+    consumed: Decimal
+    pending: Decimal
+    unknown_lines: int
+    fiches: list = field(default_factory=list)
+
+    @property
+    def ceiling(self):
+        return self.envelope.ceiling
+
+    @property
+    def left(self):
+        """Ceiling minus what is granted or paid (negative once the envelope is over)."""
+        return self.ceiling - self.consumed
+
+    @property
+    def over(self):
+        return self.consumed > self.ceiling
+
+    @property
+    def pending_over(self):
+        """Granting every line still prévue or sollicitée would take the envelope over its ceiling."""
+        return self.consumed + self.pending > self.ceiling
+
+    @property
+    def near(self):
+        """Less than 10 % of the ceiling left (or nothing: an envelope over is near too)."""
+        return self.left < self.ceiling * AT_RISK_SHARE
+
+    @property
+    def at_risk(self):
+        return self.pending_over or self.near
+
+    @property
+    def state(self):
+        """The state in words: the page never says it by colour alone."""
+        if self.over:
+            return STATE_OVER
+        if self.near:
+            return STATE_NEAR
+        if self.pending_over:
+            return STATE_PENDING_OVER
+        return STATE_WITHIN
+
+    @property
+    def state_key(self):
+        """over, risk or within: for the page's styles."""
+        if self.over:
+            return "over"
+        return "risk" if self.at_risk else "within"
+
+    @property
+    def label(self):
+        return envelope_label(self.envelope)
+
+
+def period_label(envelope):
+    if envelope.period_start == envelope.period_end:
+        return str(envelope.period_start)
+    return f"{envelope.period_start}-{envelope.period_end}"
+
+
+def envelope_label(envelope):
+    """« Région Hauts-de-France, Ville de Béthune, Dispositif régional dédié Action Cœur de Ville, 2023-2026 »."""
+    return ", ".join(
+        [
+            envelope.funder.name,
+            envelope.territory.name if envelope.territory_id else "tous territoires",
+            envelope.scheme.name if envelope.scheme_id else "tous dispositifs",
+            period_label(envelope),
+        ]
+    )
+
+
+def _consumption(envelopes):
+    return [
+        EnvelopeConsumption(
+            envelope=envelope,
+            consumed=envelope.consumed,
+            pending=envelope.pending,
+            unknown_lines=envelope.unknown_lines,
+        )
+        for envelope in with_consumption(envelopes.select_related("funder", "territory", "scheme"))
+    ]
+
+
+def envelope_consumption(envelopes, *, fiches=None):
+    """Per envelope of `envelopes`, an EnvelopeConsumption: ceiling, consumed (accordé + versé), pending (prévu
+    + sollicité), left (ceiling − consumed), over (consumed > ceiling), at_risk (consumed + pending > ceiling,
+    or less than 10 % of the ceiling left), unknown_lines, and the fiches behind it.
+
+    `envelopes` must come from Envelope.objects.visible_to(user), and `fiches`, when given, from
+    Action.objects.visible_to(user): the fiches behind each envelope are listed among those only.
+
+    Queries: one for the envelopes and their sums (SQL aggregates in correlated subqueries), plus two with
+    `fiches` (the envelope–fiche pairs, then the fiches): the same number for one envelope or a hundred.
+    """
+    rows = _consumption(require_restricted(envelopes))
+    if fiches is not None and rows:
+        by_envelope = _fiches_behind([row.envelope.pk for row in rows], require_restricted(fiches))
+        for row in rows:
+            row.fiches = by_envelope.get(row.envelope.pk, [])
+    return rows
+
+
+def _fiches_behind(envelope_ids, fiches):
+    """{envelope id: [fiche, …]}: the fiches among `fiches` with a line counting against the envelope, in the
+    plan's order."""
+    # Each envelope joined with its funder's lines (one row per line), of which the rule keeps some.
+    pairs = (
+        Envelope.objects.filter(pk__in=envelope_ids)
+        .annotate(line_id=F("funder__funding_lines"))
+        .filter(
+            Exists(_counting_lines(_OuterEnvelope()).filter(pk=OuterRef("line_id"), action__in=fiches.values("pk")))
+        )
+        .order_by()
+        .values_list("pk", "funder__funding_lines__action_id")
+        .distinct()
+    )
+    fiches_of = defaultdict(set)
+    for envelope_id, action_id in pairs:
+        fiches_of[envelope_id].add(action_id)
+    shown = list(fiches.filter(pk__in=pairs.values("funder__funding_lines__action_id")).only("pk", "code", "title"))
+    return {
+        envelope_id: [fiche for fiche in shown if fiche.pk in action_ids]
+        for envelope_id, action_ids in fiches_of.items()
+    }
+
+
+def alerts_for(user, *, action=None):
+    """The envelopes `user` may see that are over their ceiling or at risk of it (see EnvelopeConsumption),
+    for the partial financing/_envelope_alerts.html; with `action`, only those a line of that fiche counts
+    against (the fiche page). One query."""
+    envelopes = Envelope.objects.visible_to(user)
+    if action is not None:
+        envelopes = envelopes.filter(Exists(_counting_lines(_OuterEnvelope()).filter(action_id=action.pk)))
+    return [row for row in _consumption(envelopes) if row.at_risk]
+
+
+# -- What a funding line goes over -----------------------------------------------------------------------------
+
+
+def _percent(rate):
+    """40 %, 12,5 %: the rate as the scheme writes it, without trailing zeros."""
+    rate = Decimal(rate).normalize()
+    decimals = max(0, -rate.as_tuple().exponent)
+    return f"{number_format(rate, decimals, use_l10n=True)}\u00a0%"
+
+
+def _one_off_cost(holder):
+    """The cost of a fiche or an operation when it is a single amount, exact or estimated; None for a range,
+    a cost per year or an unknown cost (no rate can be measured against those)."""
+    if holder.cost_kind in (CostKind.EXACT, CostKind.ESTIMATED) and not holder.cost_per_year:
+        return holder.cost_amount
+    return None
+
+
+def eligible_cost(line):
+    """(cost, basis, what) the scheme's rate applies to: the operation's one-off cost when the line is on an
+    operation that has one, else the fiche's (None when it has none); `what` names it in French."""
+    operation = line.operation
+    if operation is not None and _one_off_cost(operation) is not None:
+        return _one_off_cost(operation), operation.cost_basis, f"de l'opération « {operation.name} »"
+    return _one_off_cost(line.action), line.action.cost_basis, f"de la fiche {line.action.code}"
+
+
+def _amount_warnings(line, scheme):
+    if scheme.max_amount is None or line.amount <= scheme.max_amount:
+        return []
+    return [
+        f"Le dispositif {scheme.name} plafonne l'aide à {format_euros(scheme.max_amount)} par ligne : "
+        f"{format_euros(line.amount)} {_AMOUNT_WORDS[line.status]}."
+    ]
+
+
+def _rate_warnings(line, scheme):
+    if scheme.max_rate is None:
+        return []
+    cap = f"Le dispositif {scheme.name} plafonne l'aide à {_percent(scheme.max_rate)} de la dépense éligible"
+    cost, basis, what = eligible_cost(line)
+    if cost is None:
+        return [f"{cap} : le taux ne peut pas être vérifié, le coût {what} n'est pas un montant unique connu."]
+    if line.basis and basis and line.basis != basis:
+        # HT and TTC are never compared: a share is computed only within one basis.
+        return [
+            f"{cap} : le taux ne peut pas être vérifié, l'aide est exprimée {line.basis} et le coût {what} {basis}."
+        ]
+    # amount / cost > rate / 100, without dividing (a cost of 0 € makes any aid too much) nor rounding.
+    if line.amount * 100 <= cost * scheme.max_rate:
+        return []
+    most = cost * scheme.max_rate / 100
+    cost_text = format_euros(cost) + (f"\u00a0{basis}" if basis else "")
+    return [
+        f"{cap} : {format_euros(line.amount)} {_AMOUNT_WORDS[line.status]} pour un coût {what} de {cost_text}, "
+        f"soit {format_euros(most.quantize(Decimal('0.01')))} au plus."
+    ]
+
+
+def _unknown_note(row):
+    if not row.unknown_lines:
+        return ""
+    plural = "s" if row.unknown_lines > 1 else ""
+    return f" ; {row.unknown_lines} ligne{plural} au montant à déterminer, non comptée{plural}"
+
+
+def _envelope_warnings(line):
+    warnings = []
+    for row in _consumption(envelopes_of_line(line)):
+        if row.over:
+            head = f"L'enveloppe {row.label} est dépassée"
+        elif row.pending_over:
+            head = f"L'enveloppe {row.label} sera dépassée si les lignes prévues et sollicitées sont accordées"
+        else:
+            continue
+        warnings.append(
+            f"{head} : plafond {format_euros(row.ceiling)}, accordé et versé {format_euros(row.consumed)}, "
+            f"prévu et sollicité {format_euros(row.pending)}{_unknown_note(row)}."
+        )
+    return warnings
+
+
+def line_warnings(line):
+    """The French warnings for one funding line as it stands in the database (call it after the save):
+
+    - the scheme's amount cap per line exceeded;
+    - the scheme's rate cap exceeded against the eligible cost (see eligible_cost), or, when the scheme has a
+      rate cap, that the rate cannot be checked (cost unknown, a range, per year, or in another basis);
+    - each envelope the line counts against that is over its ceiling (accordé + versé above it), or would be
+      once the lines still prévues or sollicitées are granted, with its ceiling, consumed and pending.
+
+    A refused line funds nothing and gets none; a line of unknown amount is checked against envelopes only.
+    Envelopes are those of the line's funder: whoever may write the line may see them.
+    """
+    if line.status == FundingStatus.REFUSED:
+        return []
+    warnings = []
+    scheme = line.scheme
+    if scheme is not None and line.amount is not None:
+        warnings += _amount_warnings(line, scheme)
+        warnings += _rate_warnings(line, scheme)
+    return warnings + _envelope_warnings(line)
