@@ -22,12 +22,16 @@ echo "== check --deploy (production settings)"
 DEBUG=0 SECRET_KEY="$(head -c 48 /dev/urandom | base64)" ALLOWED_HOSTS=acv.example.org \
   $BIN/python manage.py check --deploy --fail-level WARNING
 
+# Two workers (the machines have two cores): each gets its own test database. loadgroup keeps the
+# schemathesis module on one worker (see tests/conftest.py).
+WORKERS=(-n "${TEST_WORKERS:-2}" --dist loadgroup)
+
 echo "== tests on SQLite"
-DATABASE_URL= $BIN/pytest "$@"
+DATABASE_URL= $BIN/pytest "${WORKERS[@]}" "$@"
 
 echo "== tests on PostgreSQL ($PG_URL)"
 if ! $BIN/python -c "import psycopg2,sys; psycopg2.connect(sys.argv[1].replace('/acv','/postgres')).close()" "$PG_URL"; then
   echo "PostgreSQL ne répond pas sur $PG_URL : la suite doit tourner sur les deux moteurs." >&2
   exit 1
 fi
-DATABASE_URL=$PG_URL $BIN/pytest "$@"
+DATABASE_URL=$PG_URL $BIN/pytest "${WORKERS[@]}" "$@"
