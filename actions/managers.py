@@ -3,18 +3,23 @@
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from simple_history.manager import HistoricalQuerySet
 
 from acv.access import RestrictedQuerySet
 from conventions import roles
 from financing.managers import (
+    COUNTED,
     SETTLED,
     ZERO,
     funding_sum_for_action,
     unknown_funding_lines_for_action,
 )
+
+ZERO_DECIMAL = Decimal("0")
+# TTC first, as the documents mostly give it; a cost whose basis is not given last.
+BASIS_ORDER = ["TTC", "HT", ""]
 
 # A cost that is a number (exact or estimated) and not per year can be compared with funding.
 COMPARABLE_COST = Q(cost_kind__in=["exact", "estimated"], cost_per_year=False)
@@ -30,6 +35,20 @@ def visible_funding_lines(viewer):
 def sees_every_line(viewer):
     """None stands for the programme itself (reports built for the comité, the loader): every line."""
     return viewer is None or roles.sees_every_funding_line(viewer)
+
+
+def basis_conflicts_for_action():
+    """Subquery: how many counted lines of the fiche have an explicit basis other than its explicit cost basis."""
+    from financing.models import FundingLine
+
+    lines = (
+        FundingLine.objects.filter(action=OuterRef("pk"), status__in=COUNTED)
+        .exclude(basis="")
+        .exclude(basis=OuterRef("cost_basis"))
+        .filter(action__cost_basis__in=["HT", "TTC"])
+    )
+    count = lines.order_by().values("action").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(count, output_field=models.IntegerField()), Value(0))
 
 
 class ActionQuerySet(RestrictedQuerySet):
@@ -86,6 +105,8 @@ class ActionQuerySet(RestrictedQuerySet):
             "cost_high": Coalesce("cost_amount", "cost_max"),
             "funding_acquired": funding_sum_for_action(statuses=SETTLED, lines=lines),
             "funding_acquired_unknown_lines": unknown_funding_lines_for_action(statuses=SETTLED, lines=lines),
+            # Lines whose HT / TTC basis is not the cost's: no share of this fiche is computed.
+            "funding_basis_conflicts": basis_conflicts_for_action(),
         }
         if sees_every_line(viewer):
             annotations["funding_total"] = funding_sum_for_action(lines=lines)
@@ -144,25 +165,61 @@ class ActionQuerySet(RestrictedQuerySet):
         return self.filter(pk__in=QualityNote.objects.filter(is_open=True).values("action_id"))
 
     def comparable_funding(self, viewer=None):
-        """Cost and funding of the fiches whose cost is a one-off number: the base of the shares.
+        """The shares of the fiches whose cost is a one-off number, per HT / TTC basis of that cost.
 
-        Fiches with an unknown, ranged or yearly cost are left out on both sides, so the share compares
-        like with like. `acquired` (accordé + versé, every funder) for everyone; `planned` (every line but
+        HT and TTC are never added: each basis of cost is compared with the lines of the same basis. A line
+        whose basis is not given is read in its fiche's basis (the documents give a fiche's financing in the
+        basis of its cost); a line whose explicit basis differs from its fiche's explicit cost basis is in no
+        share — it is counted apart in `other_basis` and flagged on the fiche. Fiches with an unknown, ranged
+        or yearly cost are left out on both sides.
+
+        Returns {"by_basis": [{basis, cost, acquired, acquired_share, planned, planned_share}], "other_basis":
+        {"lines", "amount"}}. `acquired` (accordé + versé, every funder) for everyone; `planned` (every line but
         refused ones) only when the viewer sees every line — None for a partner, never a partial sum.
         """
         from financing.models import FundingLine
 
         comparable = self.filter(COMPARABLE_COST)
-        cost = comparable.order_by().aggregate(total=Coalesce(Sum("cost_amount"), ZERO))["total"]
-        lines = FundingLine.objects.for_actions(comparable)
-        acquired = lines.filter(status__in=SETTLED).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
-        result = {"cost": cost, "acquired": acquired, "acquired_share": share(acquired, cost)}
-        if sees_every_line(viewer):
-            planned = lines.counted().aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
-            result.update(planned=planned, planned_share=share(planned, cost))
-        else:
-            result.update(planned=None, planned_share=None)
-        return result
+        costs = {
+            row["cost_basis"]: row["cost"]
+            for row in comparable.order_by().values("cost_basis").annotate(cost=Coalesce(Sum("cost_amount"), ZERO))
+        }
+        same_basis = Q(basis="") | Q(action__cost_basis="") | Q(basis=F("action__cost_basis"))
+        sees_all = sees_every_line(viewer)
+        sums = {
+            "acquired": Coalesce(Sum("amount", filter=same_basis & Q(status__in=SETTLED)), ZERO),
+            "planned": Coalesce(Sum("amount", filter=same_basis & Q(status__in=COUNTED)), ZERO),
+            "other_lines": Count("pk", filter=~same_basis & Q(status__in=COUNTED if sees_all else SETTLED)),
+            "other_amount": Coalesce(
+                Sum("amount", filter=~same_basis & Q(status__in=COUNTED if sees_all else SETTLED)), ZERO
+            ),
+        }
+        lines = {
+            row["action__cost_basis"]: row
+            for row in FundingLine.objects.for_actions(comparable)
+            .order_by()
+            .values("action__cost_basis")
+            .annotate(**sums)
+        }
+        by_basis, other_lines, other_amount = [], 0, ZERO_DECIMAL
+        for basis in sorted(costs, key=BASIS_ORDER.index):
+            row = lines.get(basis, {})
+            acquired, planned = row.get("acquired", ZERO_DECIMAL), row.get("planned", ZERO_DECIMAL)
+            other_lines += row.get("other_lines", 0)
+            other_amount += row.get("other_amount", ZERO_DECIMAL)
+            by_basis.append(
+                {
+                    "basis": basis,
+                    "cost": costs[basis],
+                    "acquired": acquired,
+                    "acquired_share": share(acquired, costs[basis]),
+                    "planned": planned if sees_all else None,
+                    "planned_share": share(planned, costs[basis]) if sees_all else None,
+                    # What no line covers yet: a funding plan that is not complete shows its missing amount.
+                    "to_fund": costs[basis] - planned if sees_all else None,
+                }
+            )
+        return {"by_basis": by_basis, "other_basis": {"lines": other_lines, "amount": other_amount}}
 
     def cost_totals(self):
         """Total cost by HT/TTC basis, one-off costs and yearly costs apart; unknown costs counted.

@@ -211,12 +211,24 @@ class Action(PeriodModel, CostModel):
     @property
     def share_acquired(self):
         """Part acquise: accordé + versé of every funder over the cost, the same for every role."""
+        if self.share_unavailable_reason:
+            return None
         return share(self.funding_acquired, self.comparable_cost)
 
     @property
     def share_planned(self):
         """Part prévue: every line but refused ones over the cost; only for roles that read every line."""
+        if self.share_unavailable_reason:
+            return None
         return share(getattr(self, "funding_total", None), self.comparable_cost)
+
+    @property
+    def share_unavailable_reason(self):
+        """Why no share is computed although the cost is a number: HT and TTC are never compared."""
+        if getattr(self, "funding_basis_conflicts", 0) and self.comparable_cost is not None:
+            other = "HT" if self.cost_basis == "TTC" else "TTC"
+            return f"Part non calculable : des lignes sont en {other} pour un coût {self.cost_basis}."
+        return ""
 
     @property
     def remaining_for_owner(self):
@@ -225,6 +237,15 @@ class Action(PeriodModel, CostModel):
         if self.comparable_cost is None or partners is None:
             return None
         return self.comparable_cost - partners
+
+    @property
+    def to_fund(self):
+        """Reste à financer: the cost minus every counted line (the maître d'ouvrage's own included); None when
+        the cost is not a one-off number or the viewer may not read every line."""
+        total = getattr(self, "funding_total", None)
+        if self.comparable_cost is None or total is None or self.share_unavailable_reason:
+            return None
+        return self.comparable_cost - total
 
     @property
     def is_overfunded(self):

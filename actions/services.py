@@ -167,9 +167,14 @@ def action_save(
             action.save()
             for name, pks in m2m.items():
                 getattr(action, name).set(pks)
+    action.funding_warnings = []
+
+    def save_lines(rows):
+        action.funding_warnings = funding_lines_save(action=action, rows=rows, user=user)
+
     for name, rows, save in (
         ("operations", operations, lambda rows: _save_rows(Operation, rows, action=action, user=user)),
-        ("funding_lines", funding_lines, lambda rows: funding_lines_save(action=action, rows=rows, user=user)),
+        ("funding_lines", funding_lines, save_lines),
         ("milestones", milestones, lambda rows: _save_rows(Milestone, rows, action=action, user=user)),
     ):
         if rows is None or errors.get("__all__"):

@@ -26,6 +26,7 @@ from actions.services import EditConflict, action_save, milestone_achieve, progr
 from acv.access import RestrictedViewMixin, editable_object, visible_object_or_404
 from conventions import roles
 from conventions.mixins import ProgrammeMemberMixin
+from financing.caps import alerts_for
 from financing.models import COUNTED_STATUSES, FundingLine, FundingStatus
 
 PAGE_SIZE = 25
@@ -66,16 +67,22 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
         # funder (the part acquise) and, apart, its own lines — never a sum of the two.
         lines = FundingLine.objects.for_actions(fiches)
         sees_all = roles.sees_every_funding_line(self.request.user)
-        funding = lines.by_status() if sees_all else lines.settled().by_status()
+        scoped = lines if sees_all else lines.settled()
+        funding = scoped.by_status()
+        # One column per HT / TTC basis: amounts of different bases are never added into one figure.
+        by_basis = scoped.by_basis()
         shown = ("planned", "requested", "granted", "paid") if sees_all else ("granted", "paid")
         funding_rows = [
             {
                 "label": FundingStatus(status).label,
-                "amount": funding[status],
+                "amounts": [row[status] for row in by_basis],
                 "url": list_url(funding_status=status),
             }
             for status in shown
         ]
+        from financing.models import FundingLineYear
+
+        by_year = list(FundingLineYear.objects.for_lines(scoped).by_year())
         own = None
         if roles.is_partner(self.request.user):
             own_totals = lines.filter(funder_id=roles.organisation_id_of(self.request.user)).by_status()
@@ -110,6 +117,9 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
             unknown_cost_url=list_url(cost_kind="unknown"),
             funding=funding,
             funding_rows=funding_rows,
+            funding_bases=by_basis,
+            envelope_alerts=alerts_for(self.request.user),
+            funding_by_year=by_year,
             sees_all_funding=sees_all,
             own_funding=own,
             comparable=fiches.comparable_funding(self.request.user),
@@ -197,6 +207,12 @@ class ActionDetailView(ProgrammeMemberMixin, RestrictedViewMixin, DetailView):
         warnings = []
         if action.is_overfunded:
             warnings.append("Les financements dépassent le coût de la fiche : vérifiez les montants ou le coût.")
+        for line in counted:
+            if line.basis and action.cost_basis and line.basis != action.cost_basis:
+                warnings.append(
+                    f"La ligne {line.funder} est en {line.basis} et le coût de la fiche en {action.cost_basis} : "
+                    "HT et TTC ne s'additionnent pas ; vérifiez l'une ou l'autre."
+                )
         if unknown:
             warnings.append(
                 f"{len(unknown)} ligne(s) de financement sans montant connu : elles sont comptées à part, "
@@ -213,6 +229,7 @@ class ActionDetailView(ProgrammeMemberMixin, RestrictedViewMixin, DetailView):
             unknown_lines=unknown,
             warnings=warnings,
             timeline=action_timeline(action.pk, viewer=user),
+            envelope_alerts=alerts_for(user, action=action),
             sees_all_funding=roles.sees_every_funding_line(user),
             shows_funding_text=roles.sees_signed_funding_text(user, action),
             # The coordination's work list: shown to those who may read it (QualityNote.objects.visible_to).
@@ -305,6 +322,8 @@ class ActionEditMixin(ProgrammeMemberMixin):
             _attach_errors(form, formsets, error)
             return self.render_form(request, action, form, formsets, version=expected, status=400)
         messages.success(request, f"Fiche {saved.code} enregistrée.")
+        for warning in saved.funding_warnings:
+            messages.warning(request, warning)
         return redirect(saved)
 
 

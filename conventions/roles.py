@@ -17,7 +17,7 @@ class Role(models.TextChoices):
 
 
 # What a partner may change on its own funding lines: their state, the decision and the yearly split.
-PARTNER_EDITABLE_FUNDING_FIELDS = ("status", "decision_reference", "decision_date")
+PARTNER_EDITABLE_FUNDING_FIELDS = ("status", "decision_reference", "decision_date", "years_complete")
 # Other funders' lines a partner may see on a fiche it funds: only what is settled, never negotiations.
 SETTLED_FUNDING_STATUSES = ("granted", "paid")
 # The roles a coordinator may give or take away: never its own, never an administrator's.

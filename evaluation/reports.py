@@ -287,6 +287,7 @@ def semester_report_context(fiches, *, year, semester, today=None, meeting=None,
     late_since = [action for action in late_list if action.end_until and action.end_until >= start]
     lines = FundingLine.objects.for_actions(fiches)
     funding = lines.by_status()
+    funding_bases = lines.by_basis()
     by_funder = list(lines.by_funder())
     statuses = [
         {"label": STATUS_LABELS.get(row["status"], row["status"]), "count": row["count"]} for row in fiches.by_status()
@@ -309,8 +310,10 @@ def semester_report_context(fiches, *, year, semester, today=None, meeting=None,
         "statuses": statuses,
         "cost": fiches.cost_totals(),
         "funding": funding,
+        # One column per HT / TTC basis: amounts of different bases are never added into one figure.
+        "funding_bases": funding_bases,
         "funding_rows": [
-            {"label": FUNDING_LABELS[status], "amount": funding[status]}
+            {"label": FUNDING_LABELS[status], "amounts": [row[status] for row in funding_bases]}
             for status in ("planned", "requested", "granted", "paid", "refused")
         ],
         "by_funder": by_funder,

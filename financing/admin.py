@@ -2,7 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from actions.admin import ReadOnlyAdminMixin
-from financing.models import Envelope, FundingLine, FundingLineYear, FundingScheme
+from financing.models import Envelope, FundingEvent, FundingLine, FundingLineYear, FundingScheme, Payment
 
 
 @admin.register(FundingScheme)
@@ -43,3 +43,19 @@ class FundingLineAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 class FundingLineYearAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["funding_line", "year", "amount"]
     list_filter = ["year"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Versements are recorded on the line's page (financing.services.payment_record checks the grant)."""
+
+    list_display = ["funding_line", "paid_on", "amount", "reference", "recorded_by"]
+    list_filter = ["paid_on"]
+    search_fields = ["reference", "funding_line__action__code", "funding_line__funder__name"]
+
+
+@admin.register(FundingEvent)
+class FundingEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["funding_line", "at", "user", "from_status", "to_status", "amount", "note"]
+    list_filter = ["to_status"]
+    search_fields = ["funding_line__action__code", "funding_line__funder__name", "note"]

@@ -7,7 +7,7 @@ from django.forms import inlineformset_factory
 from actions.models import Action, Operation
 from acv.forms import BaseRowFormSet, DateInput, FrenchNumbersMixin
 from conventions.roles import PARTNER_EDITABLE_FUNDING_FIELDS
-from financing.models import FundingLine, FundingLineYear
+from financing.models import FundingLine, FundingLineYear, Payment
 
 
 class FundingLineForm(FrenchNumbersMixin, forms.ModelForm):
@@ -98,3 +98,15 @@ class FundingLineYearForm(FrenchNumbersMixin, forms.ModelForm):
 FundingLineYearFormSet = inlineformset_factory(
     FundingLine, FundingLineYear, form=FundingLineYearForm, extra=2, can_delete=True
 )
+
+
+class PaymentForm(FrenchNumbersMixin, forms.ModelForm):
+    """A versement as the funder (or the coordination) records it; its rules run in financing.services."""
+
+    class Meta:
+        model = Payment
+        fields = ("paid_on", "amount", "reference", "document")
+        widgets = {"paid_on": DateInput()}
+
+    def _post_clean(self):
+        pass

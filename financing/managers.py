@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, NullIf
 from simple_history.manager import HistoricalQuerySet
 
 from acv.access import RestrictedQuerySet
@@ -96,6 +96,19 @@ class FundingLineQuerySet(RestrictedQuerySet):
     def counted(self):
         return self.filter(status__in=COUNTED)
 
+    def with_paid(self):
+        """Each line with `paid`, the sum of its versements (one subquery, not a join: a line stays one row)."""
+        from financing.models import Payment
+
+        paid = (
+            Payment.objects.filter(funding_line=OuterRef("pk"))
+            .order_by()
+            .values("funding_line")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        return self.annotate(paid=Coalesce(Subquery(paid, output_field=models.DecimalField(**MONEY)), ZERO))
+
     def settled(self):
         """Accordé and versé lines: the part acquise, the same for every role that sees the fiche."""
         return self.filter(status__in=SETTLED)
@@ -103,6 +116,18 @@ class FundingLineQuerySet(RestrictedQuerySet):
     def by_status(self):
         """Amount and number of lines per status, unknown amounts counted apart (they are not zero)."""
         return self.aggregate(**_sum_by_status())
+
+    def by_basis(self):
+        """by_status() per HT / TTC basis — the line's own, or its fiche's cost basis when the line gives none:
+        HT and TTC are never added. Rows ordered TTC, HT, then « non précisée » ('')."""
+        basis = Coalesce(NullIf("basis", Value("")), NullIf("action__cost_basis", Value("")), Value(""))
+        rows = list(
+            self.order_by().annotate(effective_basis=basis).values("effective_basis").annotate(**_sum_by_status())
+        )
+        order = ["TTC", "HT", ""]
+        return sorted(
+            ({"basis": row.pop("effective_basis"), **row} for row in rows), key=lambda row: order.index(row["basis"])
+        )
 
     def by_status_with_unknown(self):
         """Amount and number of lines of unknown amount, per status."""
@@ -195,6 +220,59 @@ class HistoricalFundingLineQuerySet(RestrictedQuerySet, HistoricalQuerySet):
             return self.all()
         if roles.is_partner(user):
             return self.filter(funder_id=roles.organisation_id_of(user))
+        return self.none()
+
+    def _editable(self, user):
+        return self.none()
+
+
+class FundingEventQuerySet(RestrictedQuerySet):
+    """A line's life is its negotiation: readers of every line follow them all, a partner its own lines."""
+
+    def _visible(self, user):
+        if roles.sees_every_funding_line(user):
+            return self.all()
+        if roles.is_partner(user):
+            return self.filter(funding_line__funder_id=roles.organisation_id_of(user))
+        return self.none()
+
+    def _editable(self, user):
+        return self.none()  # a record of what happened
+
+
+class PaymentQuerySet(RestrictedQuerySet):
+    """Payments: their sum (« versé ») is part of the part acquise every role sees; the payments themselves
+    (dates, references, documents) are the funder's and the coordination's. Recorded by whoever may change
+    the line."""
+
+    def _visible(self, user):
+        if roles.sees_every_funding_line(user):
+            return self.all()
+        if roles.is_partner(user):
+            return self.filter(funding_line__funder_id=roles.organisation_id_of(user))
+        return self.none()
+
+    def _editable(self, user):
+        from financing.models import FundingLine
+
+        return self.filter(funding_line_id__in=FundingLine.objects.editable_by(user).values("pk"))
+
+    def paid_by_line(self):
+        """{line id: sum of its payments}."""
+        return dict(
+            self.order_by()
+            .values("funding_line_id")
+            .annotate(total=Sum("amount"))
+            .values_list("funding_line_id", "total")
+        )
+
+
+class HistoricalPaymentQuerySet(RestrictedQuerySet, HistoricalQuerySet):
+    def _visible(self, user):
+        if roles.sees_every_funding_line(user):
+            return self.all()
+        if roles.is_partner(user):
+            return self.filter(funding_line__funder_id=roles.organisation_id_of(user))
         return self.none()
 
     def _editable(self, user):

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -11,9 +12,12 @@ from acv.values import DATE_BOUNDS, MONEY, NON_NEGATIVE, YEAR_BOUNDS, Basis
 from conventions.managers import ReferenceQuerySet
 from financing.managers import (
     EnvelopeQuerySet,
+    FundingEventQuerySet,
     FundingLineQuerySet,
     FundingLineYearQuerySet,
     HistoricalFundingLineQuerySet,
+    HistoricalPaymentQuerySet,
+    PaymentQuerySet,
 )
 
 SHARE = {"max_digits": 5, "decimal_places": 2}
@@ -133,6 +137,17 @@ class FundingStatus(models.TextChoices):
 # A refused line funds nothing; every other status counts towards what a fiche expects to receive.
 COUNTED_STATUSES = (FundingStatus.PLANNED, FundingStatus.REQUESTED, FundingStatus.GRANTED, FundingStatus.PAID)
 
+# The life of a line: prévu → sollicité → accordé | refusé → versé. « Versé » is never chosen: it follows from
+# the payments (a line is versé when they reach its amount, partly versé before). A request can be withdrawn
+# (back to prévu), a refusal followed by a new request, a grant cancelled (refusé) while nothing is paid.
+TRANSITIONS = {
+    FundingStatus.PLANNED: {FundingStatus.REQUESTED, FundingStatus.GRANTED, FundingStatus.REFUSED},
+    FundingStatus.REQUESTED: {FundingStatus.PLANNED, FundingStatus.GRANTED, FundingStatus.REFUSED},
+    FundingStatus.GRANTED: {FundingStatus.REFUSED},
+    FundingStatus.REFUSED: {FundingStatus.PLANNED, FundingStatus.REQUESTED},
+    FundingStatus.PAID: set(),
+}
+
 
 class FundingLine(models.Model):
     """What one funder puts into one fiche (or one of its operations), under which scheme, in which state."""
@@ -171,6 +186,11 @@ class FundingLine(models.Model):
     share = models.DecimalField(_("part (%)"), null=True, blank=True, **SHARE)
     basis = models.CharField(_("HT / TTC"), max_length=3, choices=Basis.choices, blank=True, default="")
     status = models.CharField(_("état"), max_length=10, choices=FundingStatus.choices, default=FundingStatus.PLANNED)
+    years_complete = models.BooleanField(
+        _("échéancier complet"),
+        default=False,
+        help_text=_("Cochez quand l'échéancier annuel répartit tout le montant : il doit alors lui être égal."),
+    )
     decision_reference = models.CharField(_("référence de la décision"), max_length=200, blank=True)
     decision_date = models.DateField(_("date de la décision"), null=True, blank=True, validators=DATE_BOUNDS)
     source_text = models.CharField(_("tel qu'écrit"), max_length=500, blank=True)
@@ -245,3 +265,70 @@ class FundingLineYear(models.Model):
 
     def __str__(self):
         return f"{self.year} : {self.amount}"
+
+
+def payment_document_path(payment, filename):
+    return f"versements/{payment.funding_line_id}/{filename}"
+
+
+class Payment(models.Model):
+    """A versement on a funding line: « versé » is the sum of these, never above the amount granted."""
+
+    funding_line = models.ForeignKey(
+        FundingLine, on_delete=models.PROTECT, related_name="payments", verbose_name=_("ligne de financement")
+    )
+    paid_on = models.DateField(_("versé le"), validators=DATE_BOUNDS)
+    amount = models.DecimalField(_("montant (€)"), validators=NON_NEGATIVE, **MONEY)
+    reference = models.CharField(_("référence"), max_length=200, blank=True, help_text=_("Mandat, titre, virement…"))
+    document = models.FileField(_("pièce"), upload_to=payment_document_path, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("saisi par")
+    )
+    recorded_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
+
+    history = HistoricalRecords(
+        verbose_name=_("historique de versement"), historical_queryset=HistoricalPaymentQuerySet
+    )
+    objects = PaymentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("versement")
+        verbose_name_plural = _("versements")
+        ordering = ["funding_line", "paid_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="payment_amount_positive",
+                violation_error_message=_("Un versement a un montant strictement positif."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.funding_line} – {self.paid_on:%d/%m/%Y}"
+
+
+class FundingEvent(models.Model):
+    """A dated change of state of a line (who, when, from, to, for how much): the line's life, as its funder
+    and the coordination follow it."""
+
+    funding_line = models.ForeignKey(
+        FundingLine, on_delete=models.CASCADE, related_name="events", verbose_name=_("ligne de financement")
+    )
+    at = models.DateTimeField(_("le"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("par")
+    )
+    from_status = models.CharField(_("de"), max_length=10, choices=FundingStatus.choices, blank=True)
+    to_status = models.CharField(_("à"), max_length=10, choices=FundingStatus.choices)
+    amount = models.DecimalField(_("montant (€)"), null=True, blank=True, **MONEY)
+    note = models.CharField(_("précision"), max_length=300, blank=True)
+
+    objects = FundingEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("événement de financement")
+        verbose_name_plural = _("événements de financement")
+        ordering = ["funding_line", "at", "pk"]
+
+    def __str__(self):
+        return f"{self.funding_line} : {self.get_from_status_display() or '—'} → {self.get_to_status_display()}"

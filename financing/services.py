@@ -6,13 +6,24 @@ onto a fiche they may not change), the line's version, line endings, and nothing
 changed.
 """
 
+from decimal import Decimal
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
 
 from actions.models import Action
 from actions.services import ROW_KEYS, EditConflict, apply_changes
+from acv.values import format_euros
 from conventions import roles
-from financing.models import FundingLine, FundingLineYear
+from financing.caps import line_warnings
+from financing.models import TRANSITIONS, FundingEvent, FundingLine, FundingLineYear, FundingStatus, Payment
+
+STATUS_LABELS = dict(FundingStatus.choices)
+PAYMENT_RIGHTS = (
+    "Seuls le financeur de cette ligne, son maître d'ouvrage et la coordination enregistrent ses versements."
+)
 
 
 class FundingLineConflict(EditConflict):
@@ -44,6 +55,79 @@ def _check_partner_fields(user, line, changed):
         )
 
 
+def _check_transition(old, new):
+    """The workflow of TRANSITIONS, with a French reason when a change is not one of its steps."""
+    if old == new:
+        return
+    if new == FundingStatus.PAID:
+        raise ValidationError(
+            {
+                "status": "L'état « versé » découle des versements : enregistrez-les, la ligne passe à « versé » "
+                "quand ils atteignent son montant."
+            }
+        )
+    if new not in TRANSITIONS[old]:
+        allowed = ", ".join(f"« {STATUS_LABELS[status]} »" for status in sorted(TRANSITIONS[old])) or "aucun"
+        raise ValidationError(
+            {
+                "status": f"Une ligne « {STATUS_LABELS[old]} » ne passe pas à « {STATUS_LABELS[new]} » "
+                f"(états possibles : {allowed})."
+            }
+        )
+
+
+def _record_event(line, *, from_status, to_status, user, amount=None, note=""):
+    FundingEvent.objects.create(
+        funding_line=line,
+        at=timezone.now(),
+        user=user if getattr(user, "is_authenticated", False) else None,
+        from_status=from_status,
+        to_status=to_status,
+        amount=line.amount if amount is None else amount,
+        note=note,
+    )
+
+
+def programme_years(action):
+    """The years a fiche's money may be planned in: from its convention's start to the end of the last period
+    its convention or avenants cover (None where the documents give no date)."""
+    convention = action.convention
+    first = convention.starts_on or convention.signed_on
+    last = convention.amendments.aggregate(last=Max("covers_to"))["last"]
+    if convention.ends_on and (last is None or convention.ends_on > last):
+        last = convention.ends_on
+    return (first.year if first else None, last.year if last else None)
+
+
+def check_years(line, years):
+    """The yearly split of a line: each year within the programme's period, their sum no more than the line's
+    amount — equal to it when the split is marked complete. `years`: [{"year", "amount"}]."""
+    errors = []
+    first, last = programme_years(line.action)
+    for row in years:
+        year = row.get("year")
+        if year is not None and ((first and year < first) or (last and year > last)):
+            errors.append(
+                f"{year} : hors de la période du programme ({first or '…'}–{last or '…'}) ; "
+                "l'échéancier ne peut pas s'étendre au-delà."
+            )
+    total = sum((Decimal(row.get("amount") or 0) for row in years), Decimal("0"))
+    if line.amount is not None and total > line.amount:
+        errors.append(
+            f"L'échéancier totalise {format_euros(total)}, plus que le montant de la ligne "
+            f"({format_euros(line.amount)})."
+        )
+    if line.years_complete and line.amount is not None and years and total != line.amount:
+        errors.append(
+            f"L'échéancier est dit complet mais totalise {format_euros(total)} pour une ligne de "
+            f"{format_euros(line.amount)}."
+        )
+    if line.years_complete and line.amount is not None and not years:
+        errors.append("L'échéancier est dit complet mais ne compte aucune année.")
+    if errors:
+        raise ValidationError({"years": errors})
+
+
 def _years_differ(line, years):
     current = {(row.year, row.amount) for row in line.years.all()} if line.pk else set()
     return current != {(row.get("year"), row.get("amount")) for row in years}
@@ -67,17 +151,31 @@ def funding_line_update(
     if expected_version is not None and line.version != expected_version:
         raise FundingLineConflict(line, expected_version)
     _check_target(user, changes, line)
+    old_status = line.status
     changed = apply_changes(line, changes, written_texts={})
     years_changed = years is not None and _years_differ(line, years)
     _check_partner_fields(user, line, changed)
     if not changed and not years_changed:
         return line
+    _check_transition(old_status, line.status)
     line.full_clean()
+    if "amount" in changed and line.amount is not None and _paid(line) > line.amount:
+        raise ValidationError(
+            {
+                "amount": f"Des versements de {format_euros(_paid(line))} sont déjà enregistrés : le montant ne "
+                "peut pas leur être inférieur."
+            }
+        )
+    check_years(line, years if years is not None else list(line.years.values("year", "amount")))
     line.version += 1
     line._history_user = user
     line.save()
     if years_changed:
         _replace_years(line, years)
+    if line.status != old_status:
+        _record_event(line, from_status=old_status, to_status=line.status, user=user)
+    # Over a cap is a warning, not a refusal: the line is stored and whoever wrote it is told.
+    line.warnings = line_warnings(line)
     return line
 
 
@@ -107,12 +205,67 @@ def funding_line_create(*, data: dict, years: list | None, user) -> FundingLine:
     _check_target(user, data)
     line = FundingLine()
     apply_changes(line, data, written_texts={})
+    if line.status == FundingStatus.PAID:
+        _check_transition(FundingStatus.GRANTED, FundingStatus.PAID)  # says why: versé follows from payments
     line.full_clean()
+    check_years(line, years or [])
     line._history_user = user
     line.save()
     if years:
         _replace_years(line, years)
+    _record_event(line, from_status="", to_status=line.status, user=user, note="création de la ligne")
+    line.warnings = line_warnings(line)
     return line
+
+
+def _paid(line):
+    return Payment.objects.filter(funding_line=line).aggregate(total=Sum("amount"))["total"] or Decimal("0")
+
+
+@transaction.atomic
+def payment_record(*, line: FundingLine, data: dict, user) -> Payment:
+    """A versement on an accordé line: never above what was granted. The line becomes « versé » when its
+    payments reach its amount (partly versé before), and each payment is an event of its life."""
+    if not FundingLine.objects.editable_by(user).filter(pk=line.pk).exists():
+        raise PermissionDenied(PAYMENT_RIGHTS)
+    line = FundingLine.objects.select_for_update().get(pk=line.pk)
+    if line.status not in (FundingStatus.GRANTED, FundingStatus.PAID):
+        raise ValidationError(
+            {
+                "amount": f"Une ligne « {STATUS_LABELS[line.status]} » ne reçoit pas de versement : elle doit d'abord "
+                "être accordée."
+            }
+        )
+    if line.amount is None:
+        raise ValidationError({"amount": "Indiquez le montant accordé de la ligne avant d'enregistrer un versement."})
+    payment = Payment(funding_line=line, recorded_by=user if getattr(user, "is_authenticated", False) else None)
+    apply_changes(payment, data, written_texts={})
+    payment.full_clean()
+    already = _paid(line)
+    if already + payment.amount > line.amount:
+        raise ValidationError(
+            {
+                "amount": f"Ce versement porterait le total versé à {format_euros(already + payment.amount)}, plus que "
+                f"le montant accordé ({format_euros(line.amount)}) ; reste à verser : "
+                f"{format_euros(line.amount - already)}."
+            }
+        )
+    payment._history_user = user
+    payment.save()
+    paid = already + payment.amount
+    old_status = line.status
+    if paid == line.amount and line.status != FundingStatus.PAID:
+        line.status = FundingStatus.PAID
+        line.version += 1
+        line._history_user = user
+        line.save(update_fields=["status", "version", "updated_at"])
+    note = (
+        "versement du solde"
+        if paid == line.amount
+        else f"versement partiel ({format_euros(paid)} sur {format_euros(line.amount)})"
+    )
+    _record_event(line, from_status=old_status, to_status=line.status, user=user, amount=payment.amount, note=note)
+    return payment
 
 
 @transaction.atomic
@@ -127,14 +280,14 @@ def funding_line_delete(*, line: FundingLine, user, expected_version: int | None
     line.delete()
 
 
-def funding_lines_save(*, action: Action, rows: list[dict], user) -> None:
+def funding_lines_save(*, action: Action, rows: list[dict], user) -> list[str]:
     """The funding lines of the fiche form: each row {"id", "version", "delete", field: value…}.
 
     Existing rows go through funding_line_update with the version the form was opened with, so a partner's
     decision recorded meanwhile is never overwritten (EditConflict); an id of another fiche's line is refused.
     """
     existing = {line.pk: line for line in FundingLine.objects.filter(action=action)}
-    errors = []
+    errors, warnings = [], []
     for index, row in enumerate(rows):
         data = {key: value for key, value in row.items() if key not in ROW_KEYS}
         years = data.pop("years", None)
@@ -147,13 +300,16 @@ def funding_lines_save(*, action: Action, rows: list[dict], user) -> None:
                 if pk is not None:
                     funding_line_delete(line=existing[pk], user=user, expected_version=row.get("version"))
             elif pk is not None:
-                funding_line_update(
+                line = funding_line_update(
                     line=existing[pk], changes=data, years=years, user=user, expected_version=row.get("version")
                 )
+                warnings += getattr(line, "warnings", [])
             else:
                 data.setdefault("position", index)
-                funding_line_create(data={**data, "action": action}, years=years, user=user)
+                line = funding_line_create(data={**data, "action": action}, years=years, user=user)
+                warnings += line.warnings
         except ValidationError as error:
             errors.extend(f"Ligne {index + 1} : {message}" for message in error.messages)
     if errors:
         raise ValidationError(errors)
+    return list(dict.fromkeys(warnings))

@@ -1,22 +1,27 @@
 """The partners' portal "Mes engagements" and the funding lines export."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from actions.models import Action
 from acv.access import editable_object
 from conventions import roles
 from conventions.mixins import ProgrammeMemberMixin
+from financing.caps import alerts_for, envelope_consumption
 from financing.exports import funding_lines_xlsx
-from financing.forms import FundingLineDecisionForm, FundingLineYearFormSet
+from financing.forms import FundingLineDecisionForm, FundingLineYearFormSet, PaymentForm
 from financing.history import funding_changes_since
 from financing.managers import STATUSES
-from financing.models import FundingLine, FundingLineYear, FundingStatus
-from financing.services import FundingLineConflict, funding_line_update
+from financing.models import Envelope, FundingEvent, FundingLine, FundingLineYear, FundingStatus, Payment
+from financing.services import FundingLineConflict, funding_line_update, payment_record
 
 
 class PartnerPortalView(ProgrammeMemberMixin, TemplateView):
@@ -47,10 +52,28 @@ class PartnerPortalView(ProgrammeMemberMixin, TemplateView):
             changes=funding_changes_since(
                 FundingLine.objects.visible_to(self.request.user), profile.last_portal_visit, self.request.user
             ),
+            # The partner's own envelopes only: visible_to shows a partner no other funder's.
+            envelope_alerts=alerts_for(self.request.user),
         )
         # Seen now: the next visit shows what changed after this one.
         profile.last_portal_visit = timezone.now()
         profile.save(update_fields=["last_portal_visit"])
+        return context
+
+
+class EnvelopeListView(ProgrammeMemberMixin, TemplateView):
+    """Every envelope the user may see (a partner: its own) with its ceiling, what is granted or paid against it,
+    what is still foreseen or asked for, what is left, its state, and the fiches behind it."""
+
+    template_name = "financing/envelope_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        envelopes = Envelope.objects.visible_to(user).order_by(
+            "funder__name", F("territory__name").asc(nulls_first=True), "period_start", "key"
+        )
+        context["rows"] = envelope_consumption(envelopes, fiches=Action.objects.visible_to(user))
         return context
 
 
@@ -104,7 +127,7 @@ class FundingLineDecisionView(ProgrammeMemberMixin, View):
                 if row and not row.get("DELETE") and row.get("year") is not None
             ]
             try:
-                funding_line_update(
+                updated = funding_line_update(
                     line=self.line,
                     changes=changes,
                     years=split,
@@ -131,9 +154,49 @@ class FundingLineDecisionView(ProgrammeMemberMixin, View):
                         form.add_error(target, message)
                 return self.render(form, years, status=400)
             messages.success(request, f"Ligne {self.line.funder} de la fiche {self.line.action.code} mise à jour.")
+            for warning in getattr(updated, "warnings", []):
+                messages.warning(request, warning)
             return redirect("financing:partner_portal" if roles.is_partner(request.user) else self.line.action)
         return self.render(form, years, status=400)
 
-    def render(self, form, years, status=200):
-        context = {"line": self.line, "form": form, "years": years}
+    def render(self, form, years, status=200, payment_form=None):
+        user = self.request.user
+        payments = Payment.objects.visible_to(user).filter(funding_line=self.line).select_related("recorded_by")
+        paid = payments.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+        context = {
+            "line": self.line,
+            "form": form,
+            "years": years,
+            "payments": payments,
+            "paid": paid,
+            "left_to_pay": self.line.amount - paid if self.line.amount is not None else None,
+            "payment_form": payment_form or PaymentForm(),
+            "can_pay": self.line.status in (FundingStatus.GRANTED, FundingStatus.PAID),
+            "events": FundingEvent.objects.visible_to(user).filter(funding_line=self.line).select_related("user"),
+        }
         return render(self.request, self.template_name, context, status=status)
+
+
+class PaymentCreateView(FundingLineDecisionView):
+    """« Enregistrer un versement » on the line's page: financing.services.payment_record decides."""
+
+    def get(self, request, pk):
+        return redirect("financing:funding_line_decision", pk=pk)
+
+    def post(self, request, pk):
+        payment_form = PaymentForm(request.POST, request.FILES)
+        decision = FundingLineDecisionForm(instance=self.line)
+        years = FundingLineYearFormSet(instance=self.line)
+        if payment_form.is_valid():
+            try:
+                payment_record(line=self.line, data=payment_form.cleaned_data, user=request.user)
+            except ValidationError as error:
+                for field, field_errors in error.message_dict.items():
+                    for message in field_errors:
+                        payment_form.add_error(field if field in payment_form.fields else None, message)
+            else:
+                messages.success(
+                    request, f"Versement enregistré sur la ligne {self.line.funder} de {self.line.action.code}."
+                )
+                return redirect("financing:funding_line_decision", pk=pk)
+        return self.render(decision, years, status=400, payment_form=payment_form)

@@ -84,9 +84,15 @@ MATRIX = {
     "evaluation:end_of_action_pdf": ("delivered", {"GET": "302 200 200 200 404 404 200 403"}),
     "financing:partner_portal": (None, {"GET": "302 403 403 403 200 200 403 403"}),
     "financing:funding_export": (None, {"GET": "302 200 200 200 200 200 200 403"}),
+    "financing:envelope_list": (None, {"GET": "302 200 200 200 200 200 200 403"}),
     "financing:funding_line_decision": (
         "bdt_line",
         {"GET": "302 200 200 200 200 404 403 403", "POST": "302 400 400 400 400 404 403 403"},
+    ),
+    # Recording a versement: from the line's page (GET goes back to it); an empty form is refused.
+    "financing:payment_create": (
+        "bdt_line",
+        {"GET": "302 302 302 302 302 404 403 403", "POST": "302 400 400 400 400 404 403 403"},
     ),
     # API (read for every endpoint; writes per endpoint and field are in tests/api/test_access.py)
     "api:token": (None, {"POST": "401 201 201 201 201 201 201 201", "DELETE": "401 204 204 204 204 204 204 204"}),
@@ -111,6 +117,10 @@ MATRIX = {
             "PATCH": "401 200 200 200 200 404 403 403",
             "PUT": "401 400 400 400 400 404 403 403",
         },
+    ),
+    "api:funding-line-payments": (
+        "bdt_line",
+        {"GET": "401 200 200 200 200 404 200 403", "POST": "401 400 400 400 400 404 403 403"},
     ),
     "api:organisation-list": (
         None,

@@ -210,29 +210,34 @@ PAGES = {
 # more raises the ceiling and says why. Every page counts the session, its user and the profile (3); every
 # API call also the per-user throttle in the database cache (6: read, count, savepoint, read, write, release).
 CEILINGS = {
-    ("coordinator", "dashboard"): 18,
-    ("partner_bdt", "dashboard"): 16,
+    # + the funding per HT / TTC basis, the funding per year and the envelopes to watch (one query each).
+    ("coordinator", "dashboard"): 21,
+    ("partner_bdt", "dashboard"): 19,
     ("coordinator", "fiche list"): 20,
     ("partner_bdt", "fiche list"): 19,
     ("coordinator", "fiche list by funding"): 20,
     ("partner_bdt", "fiche list by funding"): 19,
     ("coordinator", "fiche list of a funder"): 21,
     ("partner_bdt", "fiche list of a funder"): 20,
-    ("partner_bdt", "partner portal"): 14,
+    # + the partner's own envelopes near or over their ceiling.
+    ("partner_bdt", "partner portal"): 15,
     ("coordinator", "funding export"): 7,
     ("partner_bdt", "funding export"): 8,
-    ("coordinator", "api actions"): 14,
-    ("partner_bdt", "api actions"): 14,
-    ("coordinator", "api funding lines"): 12,
-    ("partner_bdt", "api funding lines"): 12,
-    ("coordinator", "api aggregates"): 24,
-    ("partner_bdt", "api aggregates"): 25,
+    # + each line's events (its life), one prefetch for the whole page.
+    ("coordinator", "api actions"): 15,
+    ("partner_bdt", "api actions"): 15,
+    ("coordinator", "api funding lines"): 13,
+    ("partner_bdt", "api funding lines"): 13,
+    # + the funding per HT / TTC basis.
+    ("coordinator", "api aggregates"): 25,
+    ("partner_bdt", "api aggregates"): 26,
     ("coordinator", "api committee meetings"): 12,
     ("partner_bdt", "api committee meetings"): 9,
     ("coordinator", "api organisations"): 11,
     ("partner_bdt", "api organisations"): 11,
-    ("coordinator", "fiche page"): 24,
-    ("partner_bdt", "fiche page"): 21,
+    # + the envelopes the fiche's lines count against, near or over their ceiling.
+    ("coordinator", "fiche page"): 25,
+    ("partner_bdt", "fiche page"): 22,
 }
 
 

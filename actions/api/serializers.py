@@ -91,6 +91,9 @@ class TotalsSerializer(serializers.Serializer):
     remaining_for_owner = money(allow_null=True)
     own = money(source="funding_own", allow_null=True, help_text="Pour un partenaire : ses lignes hors refusées.")
     is_overfunded = serializers.BooleanField(read_only=True)
+    share_unavailable_reason = serializers.CharField(
+        read_only=True, help_text="Pourquoi aucune part n'est calculée (bases HT / TTC différentes), sinon vide."
+    )
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -370,14 +373,28 @@ class ActionTerritoryRowSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
-class ComparableSerializer(serializers.Serializer):
-    """Cost of the fiches with a one-off cost, and their part acquise / part prévue (null when not visible)."""
+class ComparableBasisSerializer(serializers.Serializer):
+    """One HT / TTC basis of cost: its one-off costs, their part acquise and part prévue (null when not visible)."""
 
+    basis = serializers.CharField(help_text="TTC, HT ou vide (base non précisée).")
     cost = money()
     acquired = money()
     acquired_share = serializers.DecimalField(max_digits=10, decimal_places=1, allow_null=True)
     planned = money(allow_null=True)
     planned_share = serializers.DecimalField(max_digits=10, decimal_places=1, allow_null=True)
+
+
+class OtherBasisSerializer(serializers.Serializer):
+    lines = serializers.IntegerField()
+    amount = money()
+
+
+class ComparableSerializer(serializers.Serializer):
+    """The shares per basis of cost: HT and TTC are never added. Lines in another basis than their fiche's cost
+    are counted in no share (`other_basis`)."""
+
+    by_basis = ComparableBasisSerializer(many=True)
+    other_basis = OtherBasisSerializer()
 
 
 class ActionAggregatesSerializer(serializers.Serializer):
@@ -401,6 +418,10 @@ class FundingSumsSerializer(serializers.Serializer):
     total = money()
     unknown_lines = serializers.IntegerField()
     lines = serializers.IntegerField()
+
+
+class FundingBasisRowSerializer(FundingSumsSerializer):
+    basis = serializers.CharField(help_text="TTC, HT ou vide : la base de la ligne, sinon celle du coût de sa fiche.")
 
 
 class FundingFunderRowSerializer(FundingSumsSerializer):
@@ -444,7 +465,10 @@ class FundingAggregatesSerializer(serializers.Serializer):
         help_text="all : toutes les lignes (rôles qui lisent tout) ; settled : pour un partenaire, les lignes "
         "accordées et versées de tous les financeurs (les autres états valent alors 0 par construction).",
     )
-    by_status = FundingSumsSerializer()
+    by_status = FundingSumsSerializer(
+        help_text="Toutes bases confondues : ne se lit qu'avec by_basis, HT et TTC ne s'additionnent pas."
+    )
+    by_basis = FundingBasisRowSerializer(many=True, help_text="Par base HT / TTC : les montants à lire.")
     by_funder = FundingFunderRowSerializer(many=True)
     by_axis = FundingAxisRowSerializer(many=True)
     by_sub_axis = FundingSubAxisRowSerializer(many=True)

@@ -22,13 +22,20 @@ from acv.api import (
 )
 from conventions import roles
 from financing.api.views import IF_MATCH
-from financing.models import FundingLine, FundingLineYear
+from financing.models import FundingEvent, FundingLine, FundingLineYear
 
 
 def visible_funding_lines(user):
     """The fiche's funding lines this user may see: a partner must not read other funders' negotiations
     through a fiche any more than through /funding-lines/."""
-    lines = FundingLine.objects.visible_to(user).select_related("funder", "scheme").prefetch_related("years")
+    lines = (
+        FundingLine.objects.visible_to(user)
+        .with_paid()
+        .select_related("funder", "scheme")
+        .prefetch_related(
+            "years", Prefetch("events", queryset=FundingEvent.objects.visible_to(user).select_related("user"))
+        )
+    )
     return Prefetch("funding_lines", queryset=lines)
 
 
@@ -157,6 +164,7 @@ class AggregatesView(RestrictedViewSetMixin, generics.GenericAPIView):
             "funding": {
                 "scope": "all" if sees_all else "settled",
                 "by_status": scoped.by_status(),
+                "by_basis": scoped.by_basis(),
                 "by_funder": scoped.by_funder(),
                 "by_axis": scoped.by_axis(),
                 "by_sub_axis": scoped.by_sub_axis(),

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from conventions import roles
 from conventions.api.serializers import OrganisationBriefSerializer
-from financing.models import FundingLine, FundingLineYear, FundingScheme
+from financing.models import FundingEvent, FundingLine, FundingLineYear, FundingScheme, Payment
 
 
 def money(**kwargs):
@@ -27,6 +27,28 @@ class FundingLineYearSerializer(serializers.ModelSerializer):
         validators = []
 
 
+class FundingEventSerializer(serializers.ModelSerializer):
+    """A dated change of state of the line (its funder's and the coordination's to read)."""
+
+    user = serializers.CharField(source="user.get_full_name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = FundingEvent
+        fields = ["at", "user", "from_status", "to_status", "amount", "note"]
+        read_only_fields = fields
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    """A versement as read and as sent (POST /funding-lines/<id>/payments/); the rules run in
+    financing.services.payment_record."""
+
+    class Meta:
+        model = Payment
+        fields = ["id", "paid_on", "amount", "reference", "recorded_at"]
+        read_only_fields = ["id", "recorded_at"]
+        validators = []
+
+
 class FundingLineSerializer(serializers.ModelSerializer):
     """A funding line as read. On another funder's line seen by a partner, `note` and `source_text`
     are left out (see roles.sees_funding_line_detail). Never queries: needs select_related("funder",
@@ -39,6 +61,17 @@ class FundingLineSerializer(serializers.ModelSerializer):
     share = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True, allow_null=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     years = FundingLineYearSerializer(many=True, read_only=True)
+    paid = money(help_text="Somme des versements (« versé »), visible comme l'accordé.")
+    events = FundingEventSerializer(
+        many=True, read_only=True, help_text="La vie de la ligne ; vide sur la ligne d'un autre financeur."
+    )
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        default=list,
+        help_text="Après une écriture : les plafonds et enveloppes que la ligne dépasse (elle est enregistrée "
+        "quand même) ; vide en lecture.",
+    )
     # Not read-only in the schema's sense: they may be absent (see the class docstring).
     note = serializers.CharField(required=False)
     source_text = serializers.CharField(required=False)
@@ -64,6 +97,10 @@ class FundingLineSerializer(serializers.ModelSerializer):
             "note",
             "position",
             "years",
+            "years_complete",
+            "paid",
+            "events",
+            "warnings",
             "version",
         ]
         read_only_fields = [
@@ -105,5 +142,6 @@ class FundingLineWriteSerializer(serializers.ModelSerializer):
             "note",
             "position",
             "years",
+            "years_complete",
         ]
         validators = []

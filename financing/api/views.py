@@ -1,10 +1,12 @@
 """Funding lines through the API: scoped by FundingLine.objects.visible_to, changed through financing.services."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
@@ -12,10 +14,16 @@ from rest_framework.response import Response
 from acv.access import RestrictedViewSetMixin
 from acv.api import PreconditionFailed, VersionedResponseMixin, expected_version, validation_error_from_django
 from conventions import roles
-from financing.api.serializers import FundingLineSerializer, FundingLineWriteSerializer
+from financing.api.serializers import FundingLineSerializer, FundingLineWriteSerializer, PaymentSerializer
 from financing.filters import FundingLineFilterSet
-from financing.models import FundingLine
-from financing.services import FundingLineConflict, funding_line_create, funding_line_update
+from financing.models import FundingEvent, FundingLine, Payment
+from financing.services import (
+    PAYMENT_RIGHTS,
+    FundingLineConflict,
+    funding_line_create,
+    funding_line_update,
+    payment_record,
+)
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -56,18 +64,46 @@ class FundingLineViewSet(
     versioned = True
 
     def get_queryset(self):
+        user = self.request.user
         return (
-            FundingLine.objects.visible_to(self.request.user)
+            FundingLine.objects.visible_to(user)
+            .with_paid()
             .select_related("funder", "scheme", "action")
-            .prefetch_related("years")
+            .prefetch_related(
+                "years",
+                Prefetch("events", queryset=FundingEvent.objects.visible_to(user).select_related("user")),
+            )
         )
+
+    @extend_schema(methods=["GET"], responses=PaymentSerializer(many=True))
+    @extend_schema(methods=["POST"], request=PaymentSerializer, responses={201: PaymentSerializer})
+    @action(detail=True, methods=["get", "post"], serializer_class=PaymentSerializer, pagination_class=None)
+    def payments(self, request, pk=None):
+        """The line's versements (GET) or a new one (POST): never above the amount granted; the line becomes
+        « versé » when they reach it."""
+        line = self.get_object()
+        if request.method == "GET":
+            payments = Payment.objects.visible_to(request.user).filter(funding_line=line)
+            return Response(PaymentSerializer(payments, many=True).data)
+        # Before validation: a reader learns it may not write, not what its data lacked.
+        if not FundingLine.objects.editable_by(request.user).filter(pk=line.pk).exists():
+            raise PermissionDenied(PAYMENT_RIGHTS)
+        serializer = PaymentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            payment = payment_record(line=line, data=dict(serializer.validated_data), user=request.user)
+        except DjangoValidationError as exc:
+            raise validation_error_from_django(exc) from exc
+        return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, *args, **kwargs):
         self.etag_object = self.get_object()
         return Response(self.get_serializer(self.etag_object).data)
 
     def _respond(self, line, status_code=status.HTTP_200_OK):
+        warnings = getattr(line, "warnings", [])
         line = self.get_queryset().get(pk=line.pk)
+        line.warnings = warnings
         self.etag_object = line
         return Response(self.get_serializer(line).data, status=status_code)
 

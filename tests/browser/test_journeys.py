@@ -110,3 +110,30 @@ def test_two_people_edit_the_same_fiche_and_the_second_sees_the_conflict(program
     expect(history).to_contain_text("version de l'administrateur")
     expect(history).to_contain_text("Coordinateur Test")
     expect(history).to_contain_text("Admin.acv Test")
+
+
+def test_a_region_line_over_the_bethune_envelope_is_stored_and_flagged_everywhere(programme, browser, live_server):
+    """The avenant caps the Région at 500 000 € per commune for 2023-2026: 600 000 € accordés on FA 42 (Béthune,
+    September 2022 – October 2023) take the Béthune envelope 100 000 € over. The line is stored; the coordinator
+    is told on save, on the fiche and on the Enveloppes page."""
+    fiche = Action.objects.get(code="FA 42")
+    page = log_in(browser, live_server, "coordinateur")
+    page.goto(f"{live_server.url}/fiches/{fiche.pk}/modifier/")
+    page.get_by_role("button", name="Ajouter une ligne de financement").click()
+    new_row = page.locator("fieldset.formset-row", has_text="Nouvelle ligne de financement")
+    new_row.get_by_label("Financeur").select_option(value=str(Organisation.objects.get(key="region").pk))
+    new_row.get_by_label("Montant (€)").fill("600 000")
+    new_row.get_by_label("État").select_option(label="accordé")
+    page.get_by_role("button", name="Enregistrer la fiche").click()
+
+    expect(page.get_by_role("status").filter(has_text="Fiche FA 42 enregistrée.")).to_be_visible()
+    expect(page.get_by_text(re.compile("plafond 500\u202f000\u00a0€")).first).to_be_visible()
+    alerts = page.get_by_role("status").filter(has_text="Enveloppes à surveiller")
+    expect(alerts).to_contain_text("dépassée")
+    expect(alerts).to_contain_text("600\u202f000")
+
+    page.get_by_role("link", name="Voir toutes les enveloppes").click()
+    row = page.get_by_role("row").filter(has_text="Ville de Béthune").filter(has_text="Région")
+    expect(row).to_contain_text(re.compile("dépassée", re.IGNORECASE))
+    expect(row).to_contain_text("600\u202f000")
+    expect(row.get_by_role("link", name="FA 42")).to_be_visible()

@@ -74,13 +74,18 @@ def test_summary_totals_equal_the_dashboard_rollups(reference_data, client, coor
         return pdf_text_like(value)
 
     assert f"Fiches suivies {dashboard['total']}" in summary
-    assert plain(f"Financements attendus (hors refusés) {euros_round(dashboard['funding']['total'])}") in summary
-    assert plain(f"Part acquise {percent(dashboard['comparable']['acquired_share'])}") in summary
-    assert plain(f"Part prévue {percent(dashboard['comparable']['planned_share'])}") in summary
+    for column in dashboard["funding_bases"]:
+        label = column["basis"] or "(base non précisée)"
+        assert plain(f"Financements attendus {label} (hors refusés) {euros_round(column['total'])}") in summary
+    for row in dashboard["comparable"]["by_basis"]:
+        label = row["basis"] or "(base non précisée)"
+        assert plain(f"Part acquise {label} {percent(row['acquired_share'])}") in summary
+        assert plain(f"part prévue {percent(row['planned_share'])}") in summary
     for row in dashboard["cost"]["by_basis"]:
         assert plain(euros_round(row["low"])) in summary
     for row in dashboard["funding_rows"]:
-        assert plain(f"{row['label'].capitalize()} {euros_round(row['amount'])}") in summary
+        amounts = " ".join(euros_round(amount) for amount in row["amounts"])
+        assert plain(f"{row['label'].capitalize()} {amounts}") in summary
     for row in dashboard["statuses"]:
         assert f"{row['label'].capitalize()} {row['count']}" in summary
 

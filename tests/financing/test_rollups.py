@@ -180,3 +180,37 @@ def test_fiche_rollups_do_not_multiply_rows(plan, django_assert_num_queries):
     with django_assert_num_queries(1):
         fiches = list(_actions(plan).with_totals())
     assert len(fiches) == 5
+
+
+def test_shares_are_computed_per_basis_and_never_add_ht_to_ttc(plan, coordinator, partner_bdt):
+    """By hand: the one-off costs are A1 100 000 € TTC and A3 20 000 € HT (lines without a basis read in their
+    fiche's). TTC: acquired 40 000 (État, accordé) → 40,0 %; planned 40 000 + 20 000 + 10 000 = 70 000 → 70,0 %.
+    HT: acquired = planned = 25 000 → 125,0 %. Never one share of 125 000 € over 120 000 €."""
+    by_basis = {row["basis"]: row for row in _actions(plan).comparable_funding(coordinator)["by_basis"]}
+    assert set(by_basis) == {"TTC", "HT"}
+    ttc, ht = by_basis["TTC"], by_basis["HT"]
+    assert (ttc["cost"], ttc["acquired"], ttc["acquired_share"]) == (D("100000"), D("40000"), D("40.0"))
+    assert (ttc["planned"], ttc["planned_share"]) == (D("70000"), D("70.0"))
+    assert (ht["cost"], ht["acquired"], ht["acquired_share"], ht["planned_share"]) == (
+        D("20000"),
+        D("25000"),
+        D("125.0"),
+        D("125.0"),
+    )
+    partner = {row["basis"]: row for row in _actions(plan).comparable_funding(partner_bdt)["by_basis"]}
+    assert partner["TTC"]["acquired_share"] == D("40.0") and partner["TTC"]["planned"] is None
+
+
+def test_a_line_in_another_basis_than_its_cost_is_in_no_share_and_flagged(plan, coordinator):
+    """An ANRU line of 15 000 € HT on A1 (a TTC cost): A1 gets no share and says why; the programme's TTC share
+    is unchanged (40 000 / 100 000) and the line is counted apart."""
+    a1 = plan["actions"]["A1"]
+    anru = f.OrganisationFactory(key="t-anru", name="Test anru", kind="agence")
+    f.FundingLineFactory(action=a1, funder=anru, amount=D("15000"), basis="HT", status="granted")
+    fiche = _actions(plan).with_totals(coordinator).get(code="A1")
+    assert fiche.share_acquired is None and fiche.share_planned is None
+    assert "HT pour un coût TTC" in fiche.share_unavailable_reason
+    result = _actions(plan).comparable_funding(coordinator)
+    ttc = next(row for row in result["by_basis"] if row["basis"] == "TTC")
+    assert (ttc["acquired"], ttc["planned"]) == (D("40000"), D("70000"))
+    assert result["other_basis"] == {"lines": 1, "amount": D("15000")}
