@@ -10,4 +10,5 @@ urlpatterns = [
     path("enveloppes/", views.EnvelopeListView.as_view(), name="envelope_list"),
     path("engagements/lignes/<int:pk>/", views.FundingLineDecisionView.as_view(), name="funding_line_decision"),
     path("engagements/lignes/<int:pk>/versements/", views.PaymentCreateView.as_view(), name="payment_create"),
+    path("engagements/versements/<int:pk>/piece/", views.PaymentDocumentView.as_view(), name="payment_document"),
 ]

@@ -5,14 +5,14 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Sum
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
 from actions.models import Action
-from acv.access import editable_object
+from acv.access import editable_object, visible_object_or_404
 from conventions import roles
 from conventions.mixins import ProgrammeMemberMixin
 from financing.caps import alerts_for, envelope_consumption
@@ -200,3 +200,16 @@ class PaymentCreateView(FundingLineDecisionView):
                 )
                 return redirect("financing:funding_line_decision", pk=pk)
         return self.render(decision, years, status=400, payment_form=payment_form)
+
+
+class PaymentDocumentView(ProgrammeMemberMixin, View):
+    """The document of a versement, to those who may read the payment (its funder and the coordination): never
+    a public media URL."""
+
+    def get(self, request, pk):
+        payment = visible_object_or_404(Payment.objects.visible_to(request.user).exclude(document=""), pk=pk)
+        try:
+            handle = payment.document.open("rb")
+        except FileNotFoundError as error:
+            raise Http404("Le fichier de ce versement est introuvable.") from error
+        return FileResponse(handle, as_attachment=True, filename=payment.document.name.rsplit("/", 1)[-1])

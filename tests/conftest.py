@@ -99,11 +99,6 @@ def pytest_collection_modifyitems(config, items):
     for item in browser:
         item.add_marker(pytest.mark.browser)
     others = [item for item in items if item not in browser]
-    for item in others:
-        if item.path.name == "test_schemathesis.py":
-            # One worker runs the whole module (make test runs with --dist loadgroup): its last test checks
-            # what every persona reached over all the others.
-            item.add_marker(pytest.mark.xdist_group("schemathesis"))
     own_data = [item for item in others if "reference_db" not in getattr(item, "fixturenames", ())]
     reference = [item for item in others if "reference_db" in getattr(item, "fixturenames", ())]
     items[:] = own_data + reference + browser

@@ -94,6 +94,8 @@ MATRIX = {
         "bdt_line",
         {"GET": "302 302 302 302 302 404 403 403", "POST": "302 400 400 400 400 404 403 403"},
     ),
+    # A versement's document: to those who may read the payment (its funder, the roles that read every line).
+    "financing:payment_document": ("payment", {"GET": "302 200 200 200 200 404 200 403"}),
     # API (read for every endpoint; writes per endpoint and field are in tests/api/test_access.py)
     "api:token": (None, {"POST": "401 201 201 201 201 201 201 201", "DELETE": "401 204 204 204 204 204 204 204"}),
     "api:aggregates": (None, {"GET": "401 200 200 200 200 200 200 403"}),
@@ -235,6 +237,14 @@ def test_every_url_is_in_the_matrix():
     assert set(_url_names(get_resolver().url_patterns)) ^ set(MATRIX) == set()
 
 
+def _payment(line):
+    from financing.models import Payment
+
+    payment = Payment(funding_line=line, paid_on="2026-03-02", amount=1000)
+    payment.document.save("avis.pdf", ContentFile(b"%PDF-1.4\n%avis de versement\n"), save=True)
+    return payment
+
+
 @pytest.fixture
 def objects(reference_data, coordinator):
     fiche = Action.objects.get(code="FA 42")
@@ -258,6 +268,7 @@ def objects(reference_data, coordinator):
         "report": {"pk": report.pk},
         "delivered": {"pk": delivered.pk},
         "bdt_line": {"pk": FundingLine.objects.get(action=fiche, funder__key="bdt").pk},
+        "payment": {"pk": _payment(FundingLine.objects.get(action=fiche, funder__key="bdt")).pk},
         "organisation": {"pk": Organisation.objects.get(key="bethune").pk},
         "convention": {"pk": Convention.objects.get(key="acv-2018").pk},
         "amendment": {"pk": Amendment.objects.get(key="avenant-2").pk},

@@ -238,3 +238,23 @@ def test_a_partner_follows_the_life_of_its_lines_only(
         .json()["events"][0]["note"]
         .startswith("versement partiel")
     )
+
+
+def test_a_payment_document_is_served_only_to_who_may_read_the_payment(client, line, partner_bdt, partner_region):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    payment = payment_record(
+        line=line,
+        data={
+            "paid_on": datetime.date(2025, 3, 1),
+            "amount": D("1000"),
+            "document": SimpleUploadedFile("avis.pdf", b"%PDF-1.4 avis BDT"),
+        },
+        user=partner_bdt,
+    )
+    url = reverse("financing:payment_document", args=[payment.pk])
+    client.force_login(partner_bdt)
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 avis BDT"
+    client.force_login(partner_region)
+    assert client.get(url).status_code == 404
