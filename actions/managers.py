@@ -253,29 +253,31 @@ class ActionQuerySet(RestrictedQuerySet):
         )
 
     def by_sub_axis(self):
-        """Fiches and their one-off cost per sous-axe (fiches without one grouped under a null sous-axe)."""
+        """Fiches and their one-off cost per sous-axe and HT / TTC basis of cost (never added across bases;
+        fiches without a sous-axe grouped under a null one)."""
         return (
             self.order_by()
-            .values("sub_axis_id", "sub_axis__code", "sub_axis__title")
+            .values("sub_axis_id", "sub_axis__code", "sub_axis__title", "cost_basis")
             .annotate(
                 count=Count("pk"),
                 cost_low=Coalesce(Sum(Coalesce("cost_amount", "cost_min"), filter=Q(cost_per_year=False)), ZERO),
                 cost_high=Coalesce(Sum(Coalesce("cost_amount", "cost_max"), filter=Q(cost_per_year=False)), ZERO),
             )
-            .order_by("sub_axis__code")
+            .order_by("sub_axis__code", "cost_basis")
         )
 
     def by_axis(self):
-        """Fiches and their one-off cost per axe (a fiche under two axes counts in both)."""
+        """Fiches and their one-off cost per axe and HT / TTC basis of cost (never added across bases; a fiche
+        under two axes counts in both)."""
         return (
             self.order_by()
-            .values("axes__id", "axes__number", "axes__title")
+            .values("axes__id", "axes__number", "axes__title", "cost_basis")
             .annotate(
                 count=Count("pk"),
                 cost_low=Coalesce(Sum(Coalesce("cost_amount", "cost_min"), filter=Q(cost_per_year=False)), ZERO),
                 cost_high=Coalesce(Sum(Coalesce("cost_amount", "cost_max"), filter=Q(cost_per_year=False)), ZERO),
             )
-            .order_by("axes__number")
+            .order_by("axes__number", "cost_basis")
         )
 
 

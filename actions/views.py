@@ -97,7 +97,9 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
         for row in axis_rows:
             short = "Axe transversal" if row["axes__number"] == "T" else f"Axe {row['axes__number']}"
             title = row["axes__title"] or ""
-            row["short"] = f"{short} – {title[:28]}…" if len(title) > 28 else f"{short} – {title}"
+            # One bar per axe and HT / TTC basis: costs of different bases are never added.
+            short = f"{short} ({row['cost_basis'] or 'base ?'})"
+            row["short"] = f"{short} – {title[:22]}…" if len(title) > 22 else f"{short} – {title}"
         bars, chart_height = horizontal_bars(
             axis_rows,
             value_key="cost_high",

@@ -202,7 +202,8 @@ def _axis_chart(fiches):
     for row in rows:
         short = "Axe transversal" if row["axes__number"] == "T" else f"Axe {row['axes__number']}"
         title = row["axes__title"] or ""
-        row["short"] = f"{short} – {title[:34]}…" if len(title) > 34 else f"{short} – {title}"
+        basis = row["cost_basis"] or "base ?"
+        row["short"] = f"{short} ({basis}) – {title[:28]}…" if len(title) > 28 else f"{short} ({basis}) – {title}"
     bars, height = horizontal_bars(
         rows, value_key="cost_high", label_key="short", title_key="axes__title", count_key="count", url_for=_no_url
     )
@@ -211,7 +212,11 @@ def _axis_chart(fiches):
 
 def _funder_chart(by_funder, limit=10):
     rows = [
-        {"label": str(row["funder__short_name"] or row["funder__name"]), "title": row["funder__name"], **row}
+        {
+            "label": f"{row['funder__short_name'] or row['funder__name']} ({row['basis_of_line'] or 'base ?'})",
+            "title": row["funder__name"],
+            **row,
+        }
         for row in by_funder[:limit]
         if row["total"]
     ]

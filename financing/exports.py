@@ -50,20 +50,27 @@ HEADERS = [
 
 
 def export_totals(lines, viewer):
-    """The Totaux sheet's groups, as SQL roll-ups: every line by state for those who read every line; for a
-    partner its own lines by state, and apart the other funders' settled lines — never one sum of both."""
+    """The Totaux sheet's groups, as SQL roll-ups, one per HT / TTC basis (never added): every line by state for
+    those who read every line; for a partner its own lines by state, and apart the other funders' settled lines
+    — never one sum of both."""
     from conventions import roles
 
     if roles.sees_every_funding_line(viewer):
-        return [("Toutes les lignes", lines.by_status_with_unknown(), STATUS_ORDER)]
-    organisation = roles.organisation_id_of(viewer)
+        groups = [("Toutes les lignes", lines, STATUS_ORDER)]
+    else:
+        organisation = roles.organisation_id_of(viewer)
+        groups = [
+            ("Vos lignes", lines.filter(funder_id=organisation), STATUS_ORDER),
+            (
+                "Autres financeurs (accordé, versé)",
+                lines.exclude(funder_id=organisation).settled(),
+                ("granted", "paid"),
+            ),
+        ]
     return [
-        ("Vos lignes", lines.filter(funder_id=organisation).by_status_with_unknown(), STATUS_ORDER),
-        (
-            "Autres financeurs (accordé, versé)",
-            lines.exclude(funder_id=organisation).settled().by_status_with_unknown(),
-            ("granted", "paid"),
-        ),
+        (f"{label} — {row['basis_of_line'] or 'base non précisée'}", row, statuses)
+        for label, queryset, statuses in groups
+        for row in queryset.by_status_with_unknown_per_basis()
     ]
 
 

@@ -18,6 +18,11 @@ COUNTED = ("planned", "requested", "granted", "paid")
 SETTLED = roles.SETTLED_FUNDING_STATUSES
 
 
+def effective_basis(prefix=""):
+    """A line's HT / TTC basis: its own, else its fiche's cost basis ('' when neither says)."""
+    return Coalesce(NullIf(f"{prefix}basis", Value("")), NullIf(f"{prefix}action__cost_basis", Value("")), Value(""))
+
+
 def _sum_by_status():
     """One Sum per status plus the counted total (refused lines fund nothing)."""
     sums = {f"{status}": Coalesce(Sum("amount", filter=Q(status=status)), ZERO) for status in STATUSES}
@@ -120,7 +125,7 @@ class FundingLineQuerySet(RestrictedQuerySet):
     def by_basis(self):
         """by_status() per HT / TTC basis — the line's own, or its fiche's cost basis when the line gives none:
         HT and TTC are never added. Rows ordered TTC, HT, then « non précisée » ('')."""
-        basis = Coalesce(NullIf("basis", Value("")), NullIf("action__cost_basis", Value("")), Value(""))
+        basis = effective_basis()
         rows = list(
             self.order_by().annotate(effective_basis=basis).values("effective_basis").annotate(**_sum_by_status())
         )
@@ -129,47 +134,54 @@ class FundingLineQuerySet(RestrictedQuerySet):
             ({"basis": row.pop("effective_basis"), **row} for row in rows), key=lambda row: order.index(row["basis"])
         )
 
-    def by_status_with_unknown(self):
-        """Amount and number of lines of unknown amount, per status."""
+    def by_status_with_unknown_per_basis(self):
+        """Per HT / TTC basis (`basis_of_line`, never added across bases): amount and number of lines of unknown
+        amount, per status. Rows ordered TTC, HT, then « non précisée »."""
         sums = {}
         for status in STATUSES:
             sums[status] = Coalesce(Sum("amount", filter=Q(status=status)), ZERO)
             sums[f"{status}_unknown"] = Count("pk", filter=Q(status=status, amount__isnull=True))
-        return self.aggregate(**sums)
+        rows = self.order_by().annotate(basis_of_line=effective_basis()).values("basis_of_line").annotate(**sums)
+        return sorted(rows, key=lambda row: ["TTC", "HT", ""].index(row["basis_of_line"]))
 
     def by_funder(self):
-        """Per funder: amount per status, counted total, lines with unknown amounts."""
+        """Per funder and HT / TTC basis (`basis_of_line`: never added across bases): amount per status, counted
+        total, lines with unknown amounts. The same holds for by_axis, by_sub_axis and by_territory."""
         return (
             self.order_by()
-            .values("funder_id", "funder__name", "funder__short_name", "funder__key")
+            .annotate(basis_of_line=effective_basis())
+            .values("funder_id", "funder__name", "funder__short_name", "funder__key", "basis_of_line")
             .annotate(**_sum_by_status())
-            .order_by("-total", "funder__name")
+            .order_by("-total", "funder__name", "basis_of_line")
         )
 
     def by_axis(self):
         """Per axe of the fiche (a fiche under two axes counts in both)."""
         return (
             self.order_by()
-            .values("action__axes__id", "action__axes__number", "action__axes__title")
+            .annotate(basis_of_line=effective_basis())
+            .values("action__axes__id", "action__axes__number", "action__axes__title", "basis_of_line")
             .annotate(**_sum_by_status())
-            .order_by("action__axes__number")
+            .order_by("action__axes__number", "basis_of_line")
         )
 
     def by_sub_axis(self):
         """Per sous-axe of the fiche."""
         return (
             self.order_by()
-            .values("action__sub_axis_id", "action__sub_axis__code", "action__sub_axis__title")
+            .annotate(basis_of_line=effective_basis())
+            .values("action__sub_axis_id", "action__sub_axis__code", "action__sub_axis__title", "basis_of_line")
             .annotate(**_sum_by_status())
-            .order_by("action__sub_axis__code")
+            .order_by("action__sub_axis__code", "basis_of_line")
         )
 
     def by_territory(self):
         return (
             self.order_by()
-            .values("action__territory_id", "action__territory__name", "action__territory__short_name")
+            .annotate(basis_of_line=effective_basis())
+            .values("action__territory_id", "action__territory__name", "action__territory__short_name", "basis_of_line")
             .annotate(**_sum_by_status())
-            .order_by("action__territory__name")
+            .order_by("action__territory__name", "basis_of_line")
         )
 
 
@@ -190,10 +202,16 @@ class FundingLineYearQuerySet(RestrictedQuerySet):
         return self.filter(funding_line__in=lines.values("pk"))
 
     def by_year(self):
-        """Amount per year and per status of the line, from the lines' yearly splits."""
+        """Amount per year, HT / TTC basis of the line and status, from the lines' yearly splits."""
         sums = {status: Coalesce(Sum("amount", filter=Q(funding_line__status=status)), ZERO) for status in STATUSES}
         sums["total"] = Coalesce(Sum("amount", filter=Q(funding_line__status__in=COUNTED)), ZERO)
-        return self.order_by().values("year").annotate(**sums).order_by("year")
+        return (
+            self.order_by()
+            .annotate(basis_of_line=effective_basis("funding_line__"))
+            .values("year", "basis_of_line")
+            .annotate(**sums)
+            .order_by("year", "basis_of_line")
+        )
 
 
 class EnvelopeQuerySet(RestrictedQuerySet):

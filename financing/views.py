@@ -40,10 +40,13 @@ class PartnerPortalView(ProgrammeMemberMixin, TemplateView):
         own = FundingLine.objects.visible_to(self.request.user).filter(funder_id=profile.organisation_id)
         labels = dict(FundingStatus.choices)
         totals = own.by_status()
+        bases = own.by_basis()
         context.update(
             organisation=profile.organisation,
             totals=totals,
-            states=[(labels[status], totals[status]) for status in STATUSES],
+            # One column per HT / TTC basis: amounts of different bases are never added into one figure.
+            bases=bases,
+            states=[(labels[status], [row[status] for row in bases]) for status in STATUSES],
             by_year=FundingLineYear.objects.filter(funding_line__in=own.values("pk")).by_year(),
             by_territory=own.by_territory(),
             by_axis=own.by_axis(),

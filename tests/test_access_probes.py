@@ -139,10 +139,11 @@ def test_partner_export_carries_no_note_of_other_funders_settled_lines(client, p
         ("FA 802", "Banque des Territoires", 40000, None),
     }
     totals = [[cell.value for cell in row] for row in workbook["Totaux"].iter_rows(min_row=2) if row[0].value]
-    groups = {(row[0], row[1]): row[2] for row in totals if row[1]}
+    groups = {(row[0].split(" — ")[0], row[1]): row[2] for row in totals if row[1]}
     assert groups[("Vos lignes", "Sollicité")] == 300000
     assert groups[("Autres financeurs (accordé, versé)", "Accordé")] == 200000
     assert ("Autres financeurs (accordé, versé)", "Sollicité") not in groups
+    assert all(" — " in row[0] for row in totals if row[1])  # each group is given per HT / TTC basis
 
 
 # 4. « Ce qui a changé depuis votre dernière visite » shows only its own lines.

@@ -219,8 +219,8 @@ CEILINGS = {
     ("partner_bdt", "fiche list by funding"): 19,
     ("coordinator", "fiche list of a funder"): 21,
     ("partner_bdt", "fiche list of a funder"): 20,
-    # + the partner's own envelopes near or over their ceiling.
-    ("partner_bdt", "partner portal"): 15,
+    # + the partner's own envelopes near or over their ceiling, and its lines per HT / TTC basis.
+    ("partner_bdt", "partner portal"): 16,
     ("coordinator", "funding export"): 7,
     ("partner_bdt", "funding export"): 8,
     # + each line's events (its life), one prefetch for the whole page.

@@ -349,6 +349,9 @@ def _text():
 
 
 class ActionAxisRowSerializer(serializers.Serializer):
+    cost_basis = serializers.CharField(
+        help_text="Base HT / TTC du coût : les coûts de bases différentes ne s'additionnent pas."
+    )
     axes__id = _id()
     axes__number = _text()
     axes__title = _text()
@@ -358,6 +361,7 @@ class ActionAxisRowSerializer(serializers.Serializer):
 
 
 class ActionSubAxisRowSerializer(serializers.Serializer):
+    cost_basis = serializers.CharField()
     sub_axis_id = _id()
     sub_axis__code = _text()
     sub_axis__title = _text()
@@ -424,26 +428,32 @@ class FundingBasisRowSerializer(FundingSumsSerializer):
     basis = serializers.CharField(help_text="TTC, HT ou vide : la base de la ligne, sinon celle du coût de sa fiche.")
 
 
-class FundingFunderRowSerializer(FundingSumsSerializer):
+class FundingBasisSumsSerializer(FundingSumsSerializer):
+    basis_of_line = serializers.CharField(
+        help_text="Base HT / TTC de la ligne (sinon celle du coût de sa fiche) : une ligne par base, non additionnées."
+    )
+
+
+class FundingFunderRowSerializer(FundingBasisSumsSerializer):
     funder_id = _id()
     funder__name = _text()
     funder__short_name = _text()
     funder__key = _text()
 
 
-class FundingAxisRowSerializer(FundingSumsSerializer):
+class FundingAxisRowSerializer(FundingBasisSumsSerializer):
     action__axes__id = _id()
     action__axes__number = _text()
     action__axes__title = _text()
 
 
-class FundingSubAxisRowSerializer(FundingSumsSerializer):
+class FundingSubAxisRowSerializer(FundingBasisSumsSerializer):
     action__sub_axis_id = _id()
     action__sub_axis__code = _text()
     action__sub_axis__title = _text()
 
 
-class FundingTerritoryRowSerializer(FundingSumsSerializer):
+class FundingTerritoryRowSerializer(FundingBasisSumsSerializer):
     action__territory_id = _id()
     action__territory__name = _text()
     action__territory__short_name = _text()
@@ -451,6 +461,7 @@ class FundingTerritoryRowSerializer(FundingSumsSerializer):
 
 class FundingYearRowSerializer(serializers.Serializer):
     year = serializers.IntegerField()
+    basis_of_line = serializers.CharField()
     planned = money()
     requested = money()
     granted = money()

@@ -36,7 +36,11 @@ def _oracle(persona, bethune):
     """What the rules say each persona's funding aggregates hold, written from the rules on plain rows (not by
     calling the QuerySets under test): the coordinator, every line of the Béthune fiches; the BDT partner,
     the fiches it funds or partners, and on them the accordé / versé lines of every funder; its own apart."""
-    rows = list(FundingLine.objects.values("id", "action_id", "funder__key", "status", "amount"))
+    rows = list(
+        FundingLine.objects.values("id", "action_id", "funder__key", "status", "amount", "basis", "action__cost_basis")
+    )
+    for row in rows:
+        row["effective_basis"] = row["basis"] or row["action__cost_basis"]  # HT and TTC are never added
     fiches = set(Action.objects.filter(territory=bethune).values_list("pk", flat=True))
     if persona == "partner_bdt":
         funded = {row["action_id"] for row in rows if row["funder__key"] == "bdt"}
@@ -67,9 +71,10 @@ def test_aggregates_hold_what_the_rules_say(reference_data, client_for, persona,
     assert body["funding"]["by_status"]["lines"] == len(scope)
     for status in ("granted", "paid"):
         assert body["funding"]["by_status"][status] == _sum(scope, (status,))
-    by_funder = {r["funder__key"]: r["total"] for r in body["funding"]["by_funder"]}
+    by_funder = {(r["funder__key"], r["basis_of_line"]): r["total"] for r in body["funding"]["by_funder"]}
+    keys = {(r["funder__key"], r["effective_basis"]) for r in scope}
     assert by_funder == {
-        key: _sum([r for r in scope if r["funder__key"] == key]) for key in {r["funder__key"] for r in scope}
+        key: _sum([r for r in scope if (r["funder__key"], r["effective_basis"]) == key]) for key in keys
     }
     settled = [r for r in scope if r["status"] in ("granted", "paid")]
     assert all(row["acquired"] is not None for row in body["actions"]["comparable"]["by_basis"])

@@ -133,7 +133,7 @@ def test_a_region_line_over_the_bethune_envelope_is_stored_and_flagged_everywher
     expect(alerts).to_contain_text("600\u202f000")
 
     page.get_by_role("link", name="Voir toutes les enveloppes").click()
-    row = page.get_by_role("row").filter(has_text="Ville de Béthune").filter(has_text="Région")
+    row = page.get_by_role("row").filter(has_text=re.compile(r"\bBéthune\b")).filter(has_text="2023-2026")
     expect(row).to_contain_text(re.compile("dépassée", re.IGNORECASE))
     expect(row).to_contain_text("600\u202f000")
     expect(row.get_by_role("link", name="FA 42")).to_be_visible()

@@ -135,31 +135,54 @@ def test_funding_by_status_over_the_plan(plan):
 
 
 def test_funding_per_partner(plan):
-    rows = {row["funder__key"]: row for row in FundingLine.objects.for_actions(_actions(plan)).by_funder()}
-    assert rows["t-etat"]["total"] == D("65000")
-    assert (rows["t-region"]["requested"], rows["t-region"]["paid"], rows["t-region"]["total"]) == (
-        D("20000"),
-        D("10000"),
-        D("30000"),
-    )
-    assert (rows["t-bdt"]["total"], rows["t-bdt"]["unknown_lines"]) == (D("0"), 1)
-    assert (rows["t-anah"]["total"], rows["t-anah"]["refused"]) == (D("0"), D("5000"))
-    assert next(iter(rows)) == "t-etat"  # biggest funder first
+    """Per funder and basis: the État gives 40 000 € on A1 (TTC) and 25 000 € on A3 (HT) — two rows, never
+    one of 65 000 €."""
+    rows = {
+        (row["funder__key"], row["basis_of_line"]): row
+        for row in FundingLine.objects.for_actions(_actions(plan)).by_funder()
+    }
+    assert rows[("t-etat", "TTC")]["total"] == D("40000")
+    assert rows[("t-etat", "HT")]["total"] == D("25000")
+    region = rows[("t-region", "TTC")]
+    assert (region["requested"], region["paid"], region["total"]) == (D("20000"), D("10000"), D("30000"))
+    assert (rows[("t-bdt", "TTC")]["total"], rows[("t-bdt", "TTC")]["unknown_lines"]) == (D("0"), 1)
+    assert (rows[("t-anah", "TTC")]["total"], rows[("t-anah", "TTC")]["refused"]) == (D("0"), D("5000"))
+    assert next(iter(rows)) == ("t-etat", "TTC")  # biggest first
 
 
 def test_fiches_and_cost_per_axe(plan):
-    rows = {row["axes__number"]: row for row in _actions(plan).by_axis()}
-    assert (rows["3"]["count"], rows["3"]["cost_low"], rows["3"]["cost_high"]) == (3, D("50000"), D("70000"))
-    assert (rows["4"]["count"], rows["4"]["cost_low"], rows["4"]["cost_high"]) == (2, D("130000"), D("150000"))
-    assert rows[None]["count"] == 1  # A5 has no axe
+    """Per axe and basis of cost: axe 3 holds A2 (30 000 à 50 000 € TTC), A3 (20 000 € HT) and A4 (à
+    déterminer, no basis) — three rows; axe 4 holds A1 and A2, both TTC: 130 000 à 150 000 €."""
+    rows = {(row["axes__number"], row["cost_basis"]): row for row in _actions(plan).by_axis()}
+    assert (rows[("3", "TTC")]["count"], rows[("3", "TTC")]["cost_low"], rows[("3", "TTC")]["cost_high"]) == (
+        1,
+        D("30000"),
+        D("50000"),
+    )
+    assert (rows[("3", "HT")]["count"], rows[("3", "HT")]["cost_low"]) == (1, D("20000"))
+    assert (rows[("3", "")]["count"], rows[("3", "")]["cost_high"]) == (1, D("0"))
+    assert (rows[("4", "TTC")]["count"], rows[("4", "TTC")]["cost_low"], rows[("4", "TTC")]["cost_high"]) == (
+        2,
+        D("130000"),
+        D("150000"),
+    )
+    assert rows[(None, "TTC")]["count"] == 1  # A5 has no axe
 
 
 def test_funding_per_axe_and_per_commune(plan):
+    """Lines read in their fiche's basis: axe 3 gets A2's Région 10 000 € (TTC) and A3's État 25 000 € (HT);
+    axe 4 gets A1's 70 000 € and A2's 10 000 €, all TTC."""
     lines = FundingLine.objects.for_actions(_actions(plan))
-    by_axis = {row["action__axes__number"]: row["total"] for row in lines.by_axis()}
-    assert by_axis == {"3": D("35000"), "4": D("80000")}
-    by_territory = {row["action__territory__name"]: row["total"] for row in lines.by_territory()}
-    assert by_territory == {"Test bethune": D("70000"), "Test bruay": D("35000")}
+    by_axis = {(row["action__axes__number"], row["basis_of_line"]): row["total"] for row in lines.by_axis()}
+    assert by_axis == {("3", "TTC"): D("10000"), ("3", "HT"): D("25000"), ("4", "TTC"): D("80000")}
+    by_territory = {
+        (row["action__territory__name"], row["basis_of_line"]): row["total"] for row in lines.by_territory()
+    }
+    assert by_territory == {
+        ("Test bethune", "TTC"): D("70000"),
+        ("Test bruay", "TTC"): D("10000"),
+        ("Test bruay", "HT"): D("25000"),
+    }
 
 
 def test_fiches_per_commune_and_status(plan):
