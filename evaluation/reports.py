@@ -210,6 +210,17 @@ def _axis_chart(fiches):
     return {"bars": bars, "height": height}
 
 
+def _basis_rows(funding_bases, comparable):
+    """One row per HT / TTC basis: the funding expected in it, and the shares of the one-off costs of that basis."""
+    shares = {row["basis"]: row for row in comparable["by_basis"]}
+    expected = {row["basis"]: row["total"] for row in funding_bases}
+    return [
+        {"basis": basis, "expected": expected.get(basis), **shares.get(basis, {})}
+        for basis in ("TTC", "HT", "")
+        if basis in shares or basis in expected
+    ]
+
+
 def _funder_chart(by_funder, limit=10):
     rows = [
         {
@@ -293,6 +304,7 @@ def semester_report_context(fiches, *, year, semester, today=None, meeting=None,
     lines = FundingLine.objects.for_actions(fiches)
     funding = lines.by_status()
     funding_bases = lines.by_basis()
+    comparable = fiches.comparable_funding(None)
     by_funder = list(lines.by_funder())
     statuses = [
         {"label": STATUS_LABELS.get(row["status"], row["status"]), "count": row["count"]} for row in fiches.by_status()
@@ -322,7 +334,8 @@ def semester_report_context(fiches, *, year, semester, today=None, meeting=None,
             for status in ("planned", "requested", "granted", "paid", "refused")
         ],
         "by_funder": by_funder,
-        "comparable": fiches.comparable_funding(None),
+        "comparable": comparable,
+        "basis_rows": _basis_rows(funding_bases, comparable),
         "axis_chart": _axis_chart(fiches),
         "funder_chart": _funder_chart(by_funder),
         "changes": semester_changes(fiches, by_pk, start=start, end=end, late_since=late_since),

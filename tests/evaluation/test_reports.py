@@ -74,13 +74,12 @@ def test_summary_totals_equal_the_dashboard_rollups(reference_data, client, coor
         return pdf_text_like(value)
 
     assert f"Fiches suivies {dashboard['total']}" in summary
-    for column in dashboard["funding_bases"]:
-        label = column["basis"] or "(base non précisée)"
-        assert plain(f"Financements attendus {label} (hors refusés) {euros_round(column['total'])}") in summary
+    expected = {column["basis"]: column["total"] for column in dashboard["funding_bases"]}
     for row in dashboard["comparable"]["by_basis"]:
-        label = row["basis"] or "(base non précisée)"
-        assert plain(f"Part acquise {label} {percent(row['acquired_share'])}") in summary
-        assert plain(f"part prévue {percent(row['planned_share'])}") in summary
+        label = row["basis"] or "Sans base"
+        cells = [expected[row["basis"]], row["cost"], row["acquired"]]
+        shown = " ".join([label, *(euros_round(cell) for cell in cells)])
+        assert plain(f"{shown} {percent(row['acquired_share'])} {percent(row['planned_share'])}") in summary
     for row in dashboard["cost"]["by_basis"]:
         assert plain(euros_round(row["low"])) in summary
     for row in dashboard["funding_rows"]:
