@@ -175,9 +175,10 @@ class ActionListView(ProgrammeMemberMixin, TemplateView):
             actions=page.object_list,
             count=page.paginator.count,
             cost=selected.cost_totals(),
-            acquired=lines.settled().by_status(),
-            planned=lines.by_status() if sees_all else None,
-            own=lines.filter(funder_id=roles.organisation_id_of(self.request.user)).by_status()
+            # Footer totals per HT / TTC basis: never one figure adding the two.
+            acquired=lines.settled().by_basis(),
+            planned=lines.by_basis() if sees_all else None,
+            own=lines.filter(funder_id=roles.organisation_id_of(self.request.user)).by_basis()
             if roles.is_partner(self.request.user)
             else None,
             sees_all_funding=sees_all,
@@ -220,6 +221,20 @@ class ActionDetailView(ProgrammeMemberMixin, RestrictedViewMixin, DetailView):
                 f"{len(unknown)} ligne(s) de financement sans montant connu : elles sont comptées à part, "
                 "pas comme zéro."
             )
+        # When the lines are in more than one HT / TTC basis, the fiche's totals are given per basis (never one
+        # figure adding the two).
+        bases = {line.basis or action.cost_basis for line in counted}
+        by_basis = None
+        if len(bases) > 1:
+            fiche_lines = FundingLine.objects.filter(action=action)
+            by_basis = {
+                "acquired": fiche_lines.settled().by_basis(),
+                "planned": fiche_lines.by_basis() if roles.sees_every_funding_line(user) else None,
+                "own": fiche_lines.filter(funder_id=roles.organisation_id_of(user)).by_basis()
+                if roles.is_partner(user)
+                else None,
+            }
+            warnings.append("Les lignes de cette fiche sont en HT et en TTC : leurs totaux sont donnés par base.")
         milestones = list(action.milestones.all())
         for milestone in milestones:
             milestone.achieve_form = (
@@ -232,6 +247,7 @@ class ActionDetailView(ProgrammeMemberMixin, RestrictedViewMixin, DetailView):
             warnings=warnings,
             timeline=action_timeline(action.pk, viewer=user),
             envelope_alerts=alerts_for(user, action=action),
+            funding_by_basis=by_basis,
             sees_all_funding=roles.sees_every_funding_line(user),
             shows_funding_text=roles.sees_signed_funding_text(user, action),
             # The coordination's work list: shown to those who may read it (QualityNote.objects.visible_to).

@@ -237,3 +237,19 @@ def test_a_line_in_another_basis_than_its_cost_is_in_no_share_and_flagged(plan, 
     ttc = next(row for row in result["by_basis"] if row["basis"] == "TTC")
     assert (ttc["acquired"], ttc["planned"]) == (D("40000"), D("70000"))
     assert result["other_basis"] == {"lines": 1, "amount": D("15000")}
+
+
+def test_a_fiche_with_lines_in_both_bases_gives_its_totals_per_basis(client, plan, coordinator):
+    """A1 (100 000 € TTC) gets an ANRU line of 15 000 € HT, accordé: the fiche page gives the acquis per basis —
+    40 000 € TTC and 15 000 € HT — and no share."""
+    from django.urls import reverse
+
+    a1 = plan["actions"]["A1"]
+    anru = f.OrganisationFactory(key="t-anru2", name="Test anru 2", kind="agence")
+    f.FundingLineFactory(action=a1, funder=anru, amount=D("15000"), basis="HT", status="granted")
+    client.force_login(coordinator)
+    response = client.get(reverse("actions:action_detail", args=[a1.pk]))
+    acquired = {row["basis"]: row["total"] for row in response.context["funding_by_basis"]["acquired"]}
+    assert acquired == {"TTC": D("40000"), "HT": D("15000")}
+    body = response.content.decode()
+    assert "Acquis par base HT / TTC" in body and "Part non calculable" in body
