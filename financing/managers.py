@@ -229,69 +229,42 @@ class EnvelopeQuerySet(RestrictedQuerySet):
         return self.all() if roles.can_edit_reference_data(user) else self.none()
 
 
-class HistoricalFundingLineQuerySet(RestrictedQuerySet, HistoricalQuerySet):
-    """Past states of funding lines are negotiations: those who read every line follow them all; a partner
-    follows its own lines only — another funder's line going from sollicité to accordé is not its to read."""
+class FunderRecordQuerySet(RestrictedQuerySet):
+    """Records of a line's negotiation (its past states, its events, its payments): those who read every line
+    follow them all; a partner follows its own lines only — another funder's line going from sollicité to
+    accordé is not its to read. Nobody changes a record. `funder_field` leads from the record to the funder."""
+
+    funder_field = "funding_line__funder_id"
 
     def _visible(self, user):
         if roles.sees_every_funding_line(user):
             return self.all()
         if roles.is_partner(user):
-            return self.filter(funder_id=roles.organisation_id_of(user))
+            return self.filter(**{self.funder_field: roles.organisation_id_of(user)})
         return self.none()
 
     def _editable(self, user):
         return self.none()
 
 
-class FundingEventQuerySet(RestrictedQuerySet):
-    """A line's life is its negotiation: readers of every line follow them all, a partner its own lines."""
-
-    def _visible(self, user):
-        if roles.sees_every_funding_line(user):
-            return self.all()
-        if roles.is_partner(user):
-            return self.filter(funding_line__funder_id=roles.organisation_id_of(user))
-        return self.none()
-
-    def _editable(self, user):
-        return self.none()  # a record of what happened
+class HistoricalFundingLineQuerySet(FunderRecordQuerySet, HistoricalQuerySet):
+    funder_field = "funder_id"
 
 
-class PaymentQuerySet(RestrictedQuerySet):
+class FundingEventQuerySet(FunderRecordQuerySet):
+    """A line's life (its dated changes of state)."""
+
+
+class PaymentQuerySet(FunderRecordQuerySet):
     """Payments: their sum (« versé ») is part of the part acquise every role sees; the payments themselves
     (dates, references, documents) are the funder's and the coordination's. Recorded by whoever may change
     the line."""
-
-    def _visible(self, user):
-        if roles.sees_every_funding_line(user):
-            return self.all()
-        if roles.is_partner(user):
-            return self.filter(funding_line__funder_id=roles.organisation_id_of(user))
-        return self.none()
 
     def _editable(self, user):
         from financing.models import FundingLine
 
         return self.filter(funding_line_id__in=FundingLine.objects.editable_by(user).values("pk"))
 
-    def paid_by_line(self):
-        """{line id: sum of its payments}."""
-        return dict(
-            self.order_by()
-            .values("funding_line_id")
-            .annotate(total=Sum("amount"))
-            .values_list("funding_line_id", "total")
-        )
 
-
-class HistoricalPaymentQuerySet(RestrictedQuerySet, HistoricalQuerySet):
-    def _visible(self, user):
-        if roles.sees_every_funding_line(user):
-            return self.all()
-        if roles.is_partner(user):
-            return self.filter(funding_line__funder_id=roles.organisation_id_of(user))
-        return self.none()
-
-    def _editable(self, user):
-        return self.none()
+class HistoricalPaymentQuerySet(FunderRecordQuerySet, HistoricalQuerySet):
+    """Past states of payments, readable as the payments are."""
