@@ -85,13 +85,13 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
         by_year = list(FundingLineYear.objects.for_lines(scoped).by_year())
         own = None
         if roles.is_partner(self.request.user):
-            own_totals = lines.filter(funder_id=roles.organisation_id_of(self.request.user)).by_status()
+            own_bases = lines.filter(funder_id=roles.organisation_id_of(self.request.user)).by_basis()
             own = {
+                "bases": own_bases,
                 "rows": [
-                    {"label": FundingStatus(status).label, "amount": own_totals[status]}
+                    {"label": FundingStatus(status).label, "amounts": [row[status] for row in own_bases]}
                     for status in ("planned", "requested", "granted", "paid", "refused")
                 ],
-                "totals": own_totals,
             }
         axis_rows = [row for row in fiches.by_axis() if row["axes__id"] is not None]
         for row in axis_rows:

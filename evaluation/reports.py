@@ -23,7 +23,7 @@ from actions.charts import horizontal_bars
 from actions.models import Action, ActionStatus, Milestone, ProgressUpdate, QualityNote
 from acv.values import format_cost, format_euros
 from conventions.models import Axis, Organisation, Signatory
-from financing.models import COUNTED_STATUSES, FundingLine, FundingStatus
+from financing.models import COUNTED_STATUSES, FundingLine, FundingLineYear, FundingStatus
 
 PDF_STYLESHEET = "evaluation/pdf.css"
 STATUS_LABELS = dict(ActionStatus.choices)
@@ -334,6 +334,7 @@ def semester_report_context(fiches, *, year, semester, today=None, meeting=None,
             for status in ("planned", "requested", "granted", "paid", "refused")
         ],
         "by_funder": by_funder,
+        "by_year": list(FundingLineYear.objects.for_lines(lines).by_year()),
         "comparable": comparable,
         "basis_rows": _basis_rows(funding_bases, comparable),
         "axis_chart": _axis_chart(fiches),

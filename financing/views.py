@@ -50,7 +50,7 @@ class PartnerPortalView(ProgrammeMemberMixin, TemplateView):
             by_year=FundingLineYear.objects.filter(funding_line__in=own.values("pk")).by_year(),
             by_territory=own.by_territory(),
             by_axis=own.by_axis(),
-            lines=own.for_export(),
+            lines=own.for_export().with_paid(),
             last_visit=profile.last_portal_visit,
             changes=funding_changes_since(
                 FundingLine.objects.visible_to(self.request.user), profile.last_portal_visit, self.request.user

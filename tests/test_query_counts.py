@@ -228,9 +228,9 @@ CEILINGS = {
     ("partner_bdt", "api actions"): 15,
     ("coordinator", "api funding lines"): 13,
     ("partner_bdt", "api funding lines"): 13,
-    # + the funding per HT / TTC basis.
+    # + the funding per HT / TTC basis (and, for a partner, its own lines' bases).
     ("coordinator", "api aggregates"): 25,
-    ("partner_bdt", "api aggregates"): 26,
+    ("partner_bdt", "api aggregates"): 27,
     ("coordinator", "api committee meetings"): 12,
     ("partner_bdt", "api committee meetings"): 9,
     ("coordinator", "api organisations"): 11,

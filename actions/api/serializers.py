@@ -477,7 +477,9 @@ class FundingAggregatesSerializer(serializers.Serializer):
         "accordées et versées de tous les financeurs (les autres états valent alors 0 par construction).",
     )
     by_status = FundingSumsSerializer(
-        help_text="Toutes bases confondues : ne se lit qu'avec by_basis, HT et TTC ne s'additionnent pas."
+        allow_null=True,
+        help_text="Par état, quand toutes les lignes partagent une base HT / TTC ; null sinon (lire by_basis : "
+        "HT et TTC ne s'additionnent pas).",
     )
     by_basis = FundingBasisRowSerializer(many=True, help_text="Par base HT / TTC : les montants à lire.")
     by_funder = FundingFunderRowSerializer(many=True)
@@ -488,7 +490,7 @@ class FundingAggregatesSerializer(serializers.Serializer):
 
 
 class OwnFundingSerializer(serializers.Serializer):
-    by_status = FundingSumsSerializer()
+    by_status = FundingSumsSerializer(allow_null=True, help_text="Null quand les lignes sont en HT et en TTC.")
     by_year = FundingYearRowSerializer(many=True)
 
 

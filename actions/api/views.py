@@ -118,6 +118,12 @@ class ActionViewSet(
         return Response(self._save(serializer, action, version))
 
 
+def single_basis(lines, by_basis):
+    """by_status() of these lines when they all share one HT / TTC basis (`by_basis`: their by_basis() rows);
+    None otherwise — one figure may add only amounts of one basis."""
+    return lines.by_status() if len(by_basis) <= 1 else None
+
+
 class AggregatesSchema(ApiAutoSchema):
     """One object, not a list, yet filtered by the fiche FilterSet: document its query parameters."""
 
@@ -151,6 +157,7 @@ class AggregatesView(RestrictedViewSetMixin, generics.GenericAPIView):
         sees_all = roles.sees_every_funding_line(user)
         scoped = lines if sees_all else lines.settled()
         own = lines.filter(funder_id=roles.organisation_id_of(user)) if roles.is_partner(user) else None
+        scoped_bases = scoped.by_basis()
         data = {
             "actions": {
                 "count": actions.count(),
@@ -163,8 +170,8 @@ class AggregatesView(RestrictedViewSetMixin, generics.GenericAPIView):
             },
             "funding": {
                 "scope": "all" if sees_all else "settled",
-                "by_status": scoped.by_status(),
-                "by_basis": scoped.by_basis(),
+                "by_status": single_basis(scoped, scoped_bases),
+                "by_basis": scoped_bases,
                 "by_funder": scoped.by_funder(),
                 "by_axis": scoped.by_axis(),
                 "by_sub_axis": scoped.by_sub_axis(),
@@ -173,6 +180,9 @@ class AggregatesView(RestrictedViewSetMixin, generics.GenericAPIView):
             },
             "own_funding": None
             if own is None
-            else {"by_status": own.by_status(), "by_year": FundingLineYear.objects.for_lines(own).by_year()},
+            else {
+                "by_status": single_basis(own, own.by_basis()),
+                "by_year": FundingLineYear.objects.for_lines(own).by_year(),
+            },
         }
         return Response(self.get_serializer(data).data)

@@ -214,6 +214,8 @@ def test_payments_through_the_api_and_the_portal(client, line, partner_bdt):
     client.force_login(partner_bdt)
     page = client.get(reverse("financing:funding_line_decision", args=[line.pk])).content.decode()
     assert "M-1" in page and "reste à verser" in page
+    portal = client.get(reverse("financing:partner_portal")).content.decode()
+    assert "versé en partie : 723\u202f250" in portal
     response = client.post(
         reverse("financing:payment_create", args=[line.pk]), {"paid_on": "2025-09-01", "amount": "1 000 000"}
     )
