@@ -34,10 +34,6 @@ class EditConflict(Exception):
         self.line = line
 
 
-def _clean_value(value):
-    return normalise_line_endings(value)
-
-
 def apply_changes(instance, data, *, written_texts=WRITTEN_TEXTS):
     """Set `data` (concrete fields only) on `instance`; return the names that really change.
 
@@ -47,7 +43,7 @@ def apply_changes(instance, data, *, written_texts=WRITTEN_TEXTS):
     changed = []
     for name, value in data.items():
         field = instance._meta.get_field(name)
-        value = _clean_value(value)
+        value = normalise_line_endings(value)
         if field.is_relation:
             current = getattr(instance, field.attname)
             new = getattr(value, "pk", value)

@@ -146,6 +146,20 @@ def format_cost(kind, amount, low, high, per_year, basis, text=""):
     return f"{prefix}{format_euros(amount)}{per}{suffix}"
 
 
+# The fields a person writes for a cost and for a period (the readings derived from them are not written).
+COST_FIELDS = ["cost_kind", "cost_amount", "cost_min", "cost_max", "cost_per_year", "cost_basis", "cost_text"]
+PERIOD_FIELDS = [
+    "start_on",
+    "start_precision",
+    "start_until",
+    "start_text",
+    "end_on",
+    "end_precision",
+    "end_until",
+    "end_text",
+]
+
+
 class PeriodModel(models.Model):
     """Start and end as written, with their reading: used by fiches and operations."""
 

@@ -159,10 +159,11 @@ def funding_line_update(
         return line
     _check_transition(old_status, line.status)
     line.full_clean()
-    if "amount" in changed and line.amount is not None and _paid(line) > line.amount:
+    paid = _paid(line) if "amount" in changed and line.amount is not None else Decimal("0")
+    if paid > (line.amount or 0):
         raise ValidationError(
             {
-                "amount": f"Des versements de {format_euros(_paid(line))} sont déjà enregistrés : le montant ne "
+                "amount": f"Des versements de {format_euros(paid)} sont déjà enregistrés : le montant ne "
                 "peut pas leur être inférieur."
             }
         )

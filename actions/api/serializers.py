@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from actions.models import EDITABLE_ACTION_FIELDS, Action, Milestone, Operation, ProgressUpdate, ResultIndicator
 from acv.api import ModelCleanSerializer
-from acv.values import Precision
+from acv.values import COST_FIELDS, PERIOD_FIELDS, Precision
 from conventions.api.serializers import OrganisationBriefSerializer
 from conventions.models import Axis, SubAxis
 from financing.api.serializers import FundingLineSerializer, money
@@ -256,22 +256,9 @@ class OperationRowSerializer(serializers.ModelSerializer):
             "reference",
             "name",
             "description",
-            "cost_kind",
-            "cost_amount",
-            "cost_min",
-            "cost_max",
-            "cost_per_year",
-            "cost_basis",
-            "cost_text",
+            *COST_FIELDS,
             "funding_text",
-            "start_on",
-            "start_precision",
-            "start_until",
-            "start_text",
-            "end_on",
-            "end_precision",
-            "end_until",
-            "end_text",
+            *PERIOD_FIELDS,
             "position",
         ]
         validators = []

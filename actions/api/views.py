@@ -25,7 +25,7 @@ from financing.api.views import IF_MATCH
 from financing.models import FundingEvent, FundingLine, FundingLineYear
 
 
-def visible_funding_lines(user):
+def funding_lines_prefetch(user):
     """The fiche's funding lines this user may see: a partner must not read other funders' negotiations
     through a fiche any more than through /funding-lines/."""
     lines = (
@@ -73,14 +73,14 @@ class ActionViewSet(
         user = self.request.user
         queryset = Action.objects.visible_to(user).for_list(user)
         if self.action == "list":
-            return queryset.prefetch_related(visible_funding_lines(user))
+            return queryset.prefetch_related(funding_lines_prefetch(user))
         return queryset.prefetch_related(
             "partners",
             "operations",
             "milestones",
             "result_indicators",
             Prefetch("progress_updates", queryset=ProgressUpdate.objects.select_related("author")),
-            visible_funding_lines(user),
+            funding_lines_prefetch(user),
         )
 
     def retrieve(self, request, *args, **kwargs):
