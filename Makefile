@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DEBUG ?= 1
 
-.PHONY: install run test lint format lock
+.PHONY: install run test lint format lock bench
 
 $(BIN)/.installed: pyproject.toml requirements.lock scripts/system-deps.sh
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 requis (trouvé %s)" % sys.version.split()[0]'
@@ -24,6 +24,11 @@ run: install
 
 test: install
 	scripts/test.sh
+
+# The national data set (built once, then reused) and the benchmark table: see docs/benchmarks.md.
+# DATABASE_URL picks the engine (default: PostgreSQL acv_bench); BENCH_ARGS=--quick for the pages only.
+bench: install
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
