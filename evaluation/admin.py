@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from simple_history.admin import SimpleHistoryAdmin
 
 from evaluation.models import Criterion, DataSource, EndOfActionReport, Indicator, IndicatorValue, SemesterReport
+from evaluation.services import VALUE_FIELDS, indicator_value_save
 
 
 class IndicatorInline(admin.StackedInline):
@@ -19,8 +22,8 @@ class CriterionAdmin(admin.ModelAdmin):
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
-    list_display = ["name", "criterion", "unit", "perimeter", "direction"]
-    list_filter = ["criterion__axis", "direction"]
+    list_display = ["name", "criterion", "unit", "unit_kind", "perimeter", "direction", "scope", "frequency"]
+    list_filter = ["criterion__axis", "direction", "scope", "frequency", "unit_kind"]
     search_fields = ["name"]
     filter_horizontal = ["sources"]
 
@@ -32,10 +35,25 @@ class DataSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(admin.ModelAdmin):
-    list_display = ["indicator", "territory", "period", "value", "source"]
-    list_filter = ["territory", "period"]
+class IndicatorValueAdmin(SimpleHistoryAdmin):
+    """Writes go through indicator_value_save, as on the grid page and the API: one set of rules and the
+    author recorded."""
+
+    list_display = ["indicator", "place_label", "period", "series", "value", "source", "entered_by"]
+    list_filter = ["series", "period_kind", "year", "territory"]
     search_fields = ["indicator__name"]
+    list_select_related = ["indicator", "territory", "sector", "source", "entered_by"]
+    exclude = ["entered_by"]
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in VALUE_FIELDS if name in form.cleaned_data}
+        data["period"] = obj.period
+        try:
+            indicator_value_save(user=request.user, data=data, value=obj if change else None)
+        except ValidationError as error:
+            # The form ran the same model rules already: only a concurrent duplicate can land here.
+            self.message_user(request, " ".join(error.messages), level="error")
+            raise
 
 
 @admin.register(SemesterReport)

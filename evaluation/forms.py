@@ -1,9 +1,11 @@
-"""Forms of the reports: the end-of-action report of a fiche (the semester to report on is
-conventions.forms.SemesterForm, a notion of the programme's calendar)."""
+"""Forms of the evaluation app: the grid's filters and one value of a cell; the end-of-action report of a fiche
+(the semester to report on is conventions.forms.SemesterForm, a notion of the programme's calendar)."""
 
 from django import forms
 
-from evaluation.models import EndOfActionReport
+from conventions.models import Axis, Organisation, Sector
+from evaluation.models import DataSource, EndOfActionReport, Series, programme_territories
+from evaluation.periods import PERIOD_HELP, Period, PeriodError
 
 
 class EndOfActionReportForm(forms.ModelForm):
@@ -28,3 +30,88 @@ class EndOfActionReportForm(forms.ModelForm):
         field.localize = True
         field.widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
         field.widget.is_localized = True
+
+
+class GridFilterForm(forms.Form):
+    """The grid's filters, for the page (GET form, in the URL) and the API alike."""
+
+    axis = forms.ModelChoiceField(
+        label="Axe", queryset=Axis.objects.none(), required=False, empty_label="Tous les axes"
+    )
+    territory = forms.ModelChoiceField(
+        label="Territoire", queryset=Organisation.objects.none(), required=False, empty_label="Tous les territoires"
+    )
+    sector = forms.ModelChoiceField(
+        label="Secteur ORT", queryset=Sector.objects.none(), required=False, empty_label="Aucun secteur"
+    )
+    period = forms.CharField(
+        label="Période",
+        required=False,
+        max_length=20,
+        help_text=PERIOD_HELP,
+        widget=forms.TextInput(attrs={"placeholder": "toutes", "size": 10}),
+    )
+
+    def __init__(self, *args, programme=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        programme_id = getattr(programme, "pk", None)
+        territories = programme_territories(programme_id).order_by("kind", "name")
+        self.fields["axis"].queryset = Axis.objects.filter(criteria__programme_id=programme_id).distinct()
+        self.fields["territory"].queryset = territories
+        self.fields["sector"].queryset = Sector.objects.filter(commune__in=territories).select_related("commune")
+
+    def clean_period(self):
+        text = self.cleaned_data["period"].strip()
+        if not text:
+            return None
+        try:
+            return Period.parse(text)
+        except PeriodError as error:
+            raise forms.ValidationError(str(error)) from error
+
+
+class IndicatorValueForm(forms.Form):
+    """One value of one cell: the indicator and the place come from the cell, the rest is typed here; the rules
+    are the model's, run by evaluation.services.indicator_value_save."""
+
+    period = forms.CharField(label="Période", max_length=20, help_text=PERIOD_HELP)
+    series = forms.ChoiceField(label="Série", choices=Series.choices, initial=Series.MEASURED)
+    value = forms.DecimalField(
+        label="Valeur",
+        max_digits=16,
+        decimal_places=4,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "size": 10}),
+        error_messages={"required": "Saisissez la valeur.", "invalid": "Saisissez un nombre, par exemple 12,5."},
+    )
+    source = forms.ModelChoiceField(
+        label="Source", queryset=DataSource.objects.none(), required=False, empty_label="Non précisée"
+    )
+    measured_on = forms.DateField(
+        label="Date de la mesure",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    note = forms.CharField(label="Remarque", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, indicator, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.indicator = indicator
+        # The indicator's own sources first: they are the ones the grid names.
+        self.fields["source"].queryset = DataSource.objects.order_by("name")
+        unit = indicator.unit_label
+        if unit:
+            self.fields["value"].label = f"Valeur ({unit})"
+
+    def clean_period(self):
+        try:
+            return Period.parse(self.cleaned_data["period"])
+        except PeriodError as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def add_service_errors(self, error):
+        """Put the service's messages next to the fields they are about (others above the form)."""
+        for name, messages in error.message_dict.items():
+            target = name if name in self.fields else None
+            for message in messages:
+                self.add_error(target, message)

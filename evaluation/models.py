@@ -1,13 +1,23 @@
 """The evaluation grid of Article 8 (criteria, indicators, sources), the values measured, and the reports."""
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from actions.managers import PartOfActionQuerySet
-from acv.values import MONEY, NON_NEGATIVE, YEAR_BOUNDS
+from acv.values import DATE_BOUNDS, FIRST_DATE, MONEY, NON_NEGATIVE, YEAR_BOUNDS
 from conventions.managers import ReferenceQuerySet
-from evaluation.managers import SemesterReportQuerySet
+from conventions.models import OrganisationKind
+from evaluation.managers import HistoricalIndicatorValueQuerySet, IndicatorValueQuerySet, SemesterReportQuerySet
+from evaluation.periods import Period, PeriodKind
 
 
 class DataSource(models.Model):
@@ -72,6 +82,32 @@ class Direction(models.TextChoices):
     UNSPECIFIED = "", _("non précisé")
 
 
+class UnitKind(models.TextChoices):
+    """What kind of number an indicator counts: it decides the bounds a value must keep."""
+
+    COUNT = "count", _("nombre (entier, positif ou nul)")
+    PERCENT = "percent", _("pourcentage (0 à 100)")
+    QUANTITY = "quantity", _("quantité (km, m², visiteurs…)")
+    AMOUNT = "amount", _("montant en euros")
+
+
+class IndicatorScope(models.TextChoices):
+    NATIONAL = "national", _("indicateur national ACV")
+    LOCAL = "local", _("indicateur local")
+
+
+class Frequency(models.TextChoices):
+    """How often an indicator is measured: the kind of period its measured and estimated values carry."""
+
+    YEAR = "year", _("annuelle")
+    SEMESTER = "semester", _("semestrielle")
+    QUARTER = "quarter", _("trimestrielle")
+    ANY = "any", _("ponctuelle (toute période)")
+
+
+MAX_DECIMAL_PLACES = 4
+
+
 class Indicator(models.Model):
     """An indicator of a criterion: what is measured, in which unit, on which perimeter, from which sources."""
 
@@ -79,9 +115,27 @@ class Indicator(models.Model):
         Criterion, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("critère")
     )
     name = models.CharField(_("indicateur"), max_length=500)
-    unit = models.CharField(_("unité"), max_length=60, blank=True)
+    unit = models.CharField(_("unité"), max_length=60, blank=True, help_text=_("Telle qu'affichée : logements, %, km…"))
+    unit_kind = models.CharField(
+        _("nature de la valeur"), max_length=10, choices=UnitKind.choices, default=UnitKind.QUANTITY
+    )
+    decimal_places = models.PositiveSmallIntegerField(
+        _("décimales admises"),
+        default=2,
+        validators=[
+            MaxValueValidator(MAX_DECIMAL_PLACES, message=_("Une valeur a au plus 4 décimales.")),
+        ],
+    )
+    min_value = models.DecimalField(
+        _("valeur minimale"), max_digits=16, decimal_places=4, null=True, blank=True, help_text=_("Facultatif.")
+    )
+    max_value = models.DecimalField(
+        _("valeur maximale"), max_digits=16, decimal_places=4, null=True, blank=True, help_text=_("Facultatif.")
+    )
     perimeter = models.CharField(_("périmètre"), max_length=300, blank=True)
     direction = models.CharField(_("évolution souhaitée"), max_length=10, choices=Direction.choices, blank=True)
+    scope = models.CharField(_("portée"), max_length=10, choices=IndicatorScope.choices, default=IndicatorScope.LOCAL)
+    frequency = models.CharField(_("fréquence"), max_length=10, choices=Frequency.choices, default=Frequency.YEAR)
     sources = models.ManyToManyField(DataSource, blank=True, related_name="indicators", verbose_name=_("sources"))
     note = models.TextField(_("remarque"), blank=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
@@ -92,13 +146,79 @@ class Indicator(models.Model):
         verbose_name = _("indicateur")
         verbose_name_plural = _("indicateurs")
         ordering = ["criterion", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decimal_places__lte=MAX_DECIMAL_PLACES),
+                name="indicator_decimal_places_max",
+                violation_error_message=_("Une valeur a au plus 4 décimales."),
+            ),
+            models.CheckConstraint(
+                condition=Q(min_value__isnull=True) | Q(max_value__isnull=True) | Q(max_value__gte=F("min_value")),
+                name="indicator_bounds_ordered",
+                violation_error_message=_("La valeur maximale ne peut pas être inférieure à la valeur minimale."),
+            ),
+        ]
 
     def __str__(self):
         return self.name
 
+    @property
+    def bounds(self):
+        """(lowest, highest) a value may take, None for no bound: the indicator's own bounds, else those of
+        its kind (a percentage lies between 0 and 100, a count or an amount is never negative)."""
+        low, high = self.min_value, self.max_value
+        if self.unit_kind == UnitKind.PERCENT:
+            low = Decimal("0") if low is None else low
+            high = Decimal("100") if high is None else high
+        elif self.unit_kind in (UnitKind.COUNT, UnitKind.AMOUNT) and low is None:
+            low = Decimal("0")
+        return low, high
+
+    @property
+    def places(self):
+        """Decimals a value may carry: none for a count, whatever the setting says."""
+        return 0 if self.unit_kind == UnitKind.COUNT else self.decimal_places
+
+    @property
+    def unit_label(self):
+        return self.unit or ("%" if self.unit_kind == UnitKind.PERCENT else "")
+
+
+class Series(models.TextChoices):
+    """Which figure a value is: the state at the start, the target aimed at, what was measured, or an estimate."""
+
+    INITIAL = "initial", _("état initial")
+    TARGET = "target", _("cible")
+    MEASURED = "measured", _("mesuré")
+    ESTIMATED = "estimated", _("estimé")
+
+
+# The kinds of organisation that are perimeters of a programme (the ORT sectors and quartiers are Sectors).
+TERRITORY_KINDS = (OrganisationKind.COMMUNE, OrganisationKind.EPCI)
+PERIOD_WITH_ARTICLE = {
+    PeriodKind.YEAR: _("une année (2025)"),
+    PeriodKind.SEMESTER: _("un semestre (S1 2025)"),
+    PeriodKind.QUARTER: _("un trimestre (T2 2025)"),
+    PeriodKind.DATE: _("une date"),
+}
+DUPLICATE_VALUE = _("Une valeur existe déjà pour cet indicateur, ce territoire et cette période.")
+
+
+def programme_territories(programme_id):
+    """The communes and EPCI that are perimeters of a programme: those that signed one of its conventions as
+    collectivité bénéficiaire."""
+    from conventions.models import Organisation, Signatory, SignatoryRole
+
+    signed = Signatory.objects.filter(role=SignatoryRole.BENEFICIARY, convention__programme_id=programme_id).values(
+        "organisation_id"
+    )
+    return Organisation.objects.filter(pk__in=signed, kind__in=TERRITORY_KINDS)
+
 
 class IndicatorValue(models.Model):
-    """A measured value of an indicator for a territory and a period."""
+    """One figure of the grid: an indicator × a territory (commune, EPCI, or one of a commune's ORT sectors)
+    × a typed period × a series (état initial, cible, mesuré, estimé), with where it comes from and who
+    entered it. The rules are in clean(); evaluation.services.indicator_value_save is the one way to write."""
 
     indicator = models.ForeignKey(
         Indicator, on_delete=models.CASCADE, related_name="values", verbose_name=_("indicateur")
@@ -108,32 +228,199 @@ class IndicatorValue(models.Model):
         on_delete=models.PROTECT,
         related_name="indicator_values",
         verbose_name=_("territoire"),
+        help_text=_("Une commune ou un EPCI du programme."),
     )
-    period = models.CharField(_("période"), max_length=20, help_text=_("Par exemple 2024 ou S1 2025."))
+    sector = models.ForeignKey(
+        "conventions.Sector",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="indicator_values",
+        verbose_name=_("secteur"),
+        help_text=_("Un secteur d'intervention (périmètre ORT) de la commune, si la valeur ne porte que sur lui."),
+    )
+    period_kind = models.CharField(
+        _("type de période"), max_length=10, choices=PeriodKind.choices, default=PeriodKind.YEAR
+    )
+    year = models.PositiveSmallIntegerField(_("année"), validators=YEAR_BOUNDS)
+    number = models.PositiveSmallIntegerField(
+        _("semestre ou trimestre"), default=0, help_text=_("1–2 pour un semestre, 1–4 pour un trimestre, 0 sinon.")
+    )
+    day = models.DateField(
+        _("jour"), null=True, blank=True, validators=DATE_BOUNDS, help_text=_("Pour une période de type date.")
+    )
+    series = models.CharField(_("série"), max_length=10, choices=Series.choices, default=Series.MEASURED)
     value = models.DecimalField(_("valeur"), max_digits=16, decimal_places=4)
     source = models.ForeignKey(
         DataSource, on_delete=models.PROTECT, null=True, blank=True, related_name="values", verbose_name=_("source")
     )
+    measured_on = models.DateField(
+        _("date de la mesure"), null=True, blank=True, validators=DATE_BOUNDS, help_text=_("Facultatif.")
+    )
     note = models.TextField(_("remarque"), blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saisie par"),
+    )
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
-    objects = ReferenceQuerySet.as_manager()
+    history = HistoricalRecords(
+        verbose_name=_("historique de valeur d'indicateur"),
+        historical_queryset=HistoricalIndicatorValueQuerySet,
+    )
+    objects = IndicatorValueQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("valeur d'indicateur")
         verbose_name_plural = _("valeurs d'indicateur")
-        ordering = ["indicator", "territory", "period"]
+        ordering = ["indicator", "territory", "sector", "year", "number", "day", "series"]
         constraints = [
+            # Sector and day are often empty: coalesced so that two values of one cell cannot coexist (a
+            # plain unique constraint lets NULLs differ, and SQLite has no nulls_distinct).
             models.UniqueConstraint(
-                fields=["indicator", "territory", "period"],
+                "indicator",
+                "territory",
+                Coalesce("sector", Value(0)),
+                "series",
+                "period_kind",
+                "year",
+                "number",
+                Coalesce("day", Value(FIRST_DATE)),
                 name="indicator_value_unique",
-                violation_error_message=_(
-                    "Une valeur existe déjà pour cet indicateur, ce territoire et cette période."
+                violation_error_message=DUPLICATE_VALUE,
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(period_kind=PeriodKind.YEAR, number=0, day__isnull=True)
+                    | Q(period_kind=PeriodKind.SEMESTER, number__in=[1, 2], day__isnull=True)
+                    | Q(period_kind=PeriodKind.QUARTER, number__in=[1, 2, 3, 4], day__isnull=True)
+                    | Q(period_kind=PeriodKind.DATE, number=0, day__isnull=False)
                 ),
-            )
+                name="indicator_value_period_shape",
+                violation_error_message=_(
+                    "Période incohérente : un semestre est numéroté 1 ou 2, un trimestre de 1 à 4, une date "
+                    "porte son jour."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(series=Series.TARGET) | Q(period_kind=PeriodKind.YEAR),
+                name="indicator_value_target_is_a_year",
+                violation_error_message=_("Une cible porte sur une année : l'année visée."),
+            ),
         ]
 
     def __str__(self):
-        return f"{self.indicator} – {self.territory} – {self.period}"
+        return f"{self.indicator} – {self.place_label} – {self.period} ({self.get_series_display()})"
+
+    # The period as one value: IndicatorValue(period="S1 2025") or value.period = Period(...).
+    @property
+    def period(self):
+        return Period.of(self)
+
+    @period.setter
+    def period(self, value):
+        period = Period.parse(value)
+        self.period_kind, self.year, self.number, self.day = period.kind, period.year, period.number, period.day
+
+    @property
+    def place_label(self):
+        return f"{self.territory} – {self.sector.name}" if self.sector_id else str(self.territory)
+
+    def clean(self):
+        errors = {}
+        problem = Period.of(self).problem() if self.year is not None else ""
+        if problem:
+            errors["period_kind"] = problem
+        indicator = self.indicator if self.indicator_id else None
+        territory = self.territory if self.territory_id else None
+        if territory is not None:
+            if territory.kind not in TERRITORY_KINDS:
+                errors["territory"] = _(
+                    "« %(name)s » est de type %(kind)s : une valeur porte sur une commune, un EPCI ou un secteur "
+                    "ORT du programme."
+                ) % {"name": territory.name, "kind": territory.get_kind_display()}
+            elif indicator is not None and not (
+                programme_territories(indicator.criterion.programme_id).filter(pk=territory.pk).exists()
+            ):
+                errors["territory"] = _(
+                    "« %(name)s » n'est pas un territoire du programme (commune ou EPCI signataire de sa "
+                    "convention comme collectivité bénéficiaire)."
+                ) % {"name": territory.name}
+            if self.sector_id and self.sector.commune_id != territory.pk:
+                errors["sector"] = _("Le secteur « %(sector)s » n'est pas un secteur de %(territory)s.") % {
+                    "sector": self.sector.name,
+                    "territory": territory.name,
+                }
+        if not problem and self.series == Series.TARGET and self.period_kind != PeriodKind.YEAR:
+            errors["period_kind"] = _("Une cible porte sur une année : l'année visée (par exemple 2026).")
+        if indicator is not None and not problem and "period_kind" not in errors:
+            wanted = indicator.frequency
+            measured = self.series in (Series.MEASURED, Series.ESTIMATED, Series.INITIAL)
+            if measured and wanted != Frequency.ANY and self.period_kind != wanted:
+                errors["period_kind"] = _(
+                    "Cet indicateur est suivi avec une fréquence %(frequency)s : la période doit être %(kind)s, "
+                    "pas « %(period)s »."
+                ) % {
+                    "frequency": indicator.get_frequency_display(),
+                    "kind": PERIOD_WITH_ARTICLE[wanted],
+                    "period": self.period.label,
+                }
+        if indicator is not None and self.value is not None:
+            message = value_problem(indicator, self.value)
+            if message:
+                errors["value"] = message
+        if errors:
+            raise ValidationError(errors)
+
+
+def format_number(indicator, value):
+    """A value in French with the indicator's decimals, without its unit (for a column that names it)."""
+    if value is None:
+        return ""
+    return number_format(value, decimal_pos=indicator.places, use_l10n=True, force_grouping=True)
+
+
+def format_value(indicator, value):
+    """A value as the grid shows it, in French, with the indicator's decimals and unit."""
+    if value is None:
+        return ""
+    text = format_number(indicator, value)
+    unit = indicator.unit_label
+    return f"{text}\u00a0{unit}" if unit else text
+
+
+def value_problem(indicator, value):
+    """Why this number does not fit the indicator (its decimals, its bounds), in French; '' when it fits."""
+    value = Decimal(value).normalize()
+    exponent = value.as_tuple().exponent
+    decimals = max(0, -exponent) if isinstance(exponent, int) else 0
+    places = indicator.places
+    if decimals > places:
+        if places == 0:
+            return str(_("Cet indicateur compte des unités entières : pas de décimale (%(value)s).")) % {
+                "value": number_format(value, use_l10n=True)
+            }
+        return str(_("%(value)s a %(decimals)s décimales ; cet indicateur en admet %(places)s au plus.")) % {
+            "value": number_format(value, use_l10n=True),
+            "decimals": decimals,
+            "places": places,
+        }
+    low, high = indicator.bounds
+    if low is not None and value < low:
+        return str(_("La valeur doit être supérieure ou égale à %(low)s (%(kind)s).")) % {
+            "low": format_value(indicator, low),
+            "kind": indicator.get_unit_kind_display(),
+        }
+    if high is not None and value > high:
+        return str(_("La valeur doit être inférieure ou égale à %(high)s (%(kind)s).")) % {
+            "high": format_value(indicator, high),
+            "kind": indicator.get_unit_kind_display(),
+        }
+    return ""
 
 
 def semester_report_path(report, filename):

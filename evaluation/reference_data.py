@@ -1,7 +1,19 @@
 """Loading the evaluation grid of Article 8 (see conventions.reference_data)."""
 
 from conventions import reference_data as ref
-from evaluation.models import Criterion, DataSource, Indicator
+from evaluation.models import Criterion, DataSource, Frequency, Indicator, IndicatorScope, UnitKind
+
+# The grid writes no unit kind: it is read from the unit, « % » a percentage, a noun a count.
+COUNT_UNITS = {"logements", "commerces", "chantiers", "équipements", "pôles culturels"}
+
+
+def unit_kind_of(unit):
+    """(unit kind, decimal places) an indicator gets when its row does not say."""
+    if unit == "%":
+        return UnitKind.PERCENT, 1
+    if unit in COUNT_UNITS:
+        return UnitKind.COUNT, 0
+    return UnitKind.QUANTITY, 2
 
 
 def load_data_sources(ctx, rows):
@@ -35,15 +47,23 @@ def load_criteria(ctx, rows):
                 if source is None:
                     ctx.fail(f"source de données inconnue « {key} »")
                 sources.append(source)
+            unit = ref.text(item.get("unit"))
+            kind, places = unit_kind_of(unit)
             ref.upsert(
                 ctx,
                 Indicator,
                 {"criterion": criterion, "position": index},
                 {
                     "name": item["name"],
-                    "unit": ref.text(item.get("unit")),
+                    "unit": unit,
+                    "unit_kind": item.get("unit_kind") or kind,
+                    "decimal_places": item.get("decimal_places", places),
                     "perimeter": ref.text(item.get("perimeter")),
                     "direction": item.get("direction") or "",
+                    # The 2018 convention announces « certains indicateurs communs au Programme national »
+                    # without naming them: local unless the row says so.
+                    "scope": item.get("scope") or IndicatorScope.LOCAL,
+                    "frequency": item.get("frequency") or Frequency.YEAR,
                     "note": ref.text(item.get("note")),
                 },
                 m2m={"sources": sources},

@@ -23,9 +23,16 @@ from actions.charts import horizontal_bars
 from actions.models import Action, ActionStatus, Milestone, ProgressUpdate, QualityNote
 from acv.values import format_cost, format_euros
 from conventions.models import Axis, Organisation, Signatory
+from evaluation.charts import indicator_chart
+from evaluation.grid import MISSING, Trend, build_grid
+from evaluation.models import Series, format_number
 from financing.models import COUNTED_STATUSES, FundingLine, FundingLineYear, FundingStatus
 
 PDF_STYLESHEET = "evaluation/pdf.css"
+PDF_VARIANT = "pdf/ua-1"
+# The printed charts keep a column on each side of the bars, labels left and values right, so no text touches a bar
+# (evaluation/pdf/_bar_chart.html).
+PDF_BAR_WIDTH = 520
 STATUS_LABELS = dict(ActionStatus.choices)
 FUNDING_LABELS = dict(FundingStatus.choices)
 COST_FIELDS = ("cost_kind", "cost_amount", "cost_min", "cost_max", "cost_per_year", "cost_basis")
@@ -40,10 +47,17 @@ def semester_bounds(year, semester):
 
 
 def render_pdf(template_name, context):
-    """HTML template → A4 PDF bytes, with the print stylesheet shared by every report."""
+    """HTML template → A4 PDF bytes, with the print stylesheet shared by every report.
+
+    Tagged PDF/UA-1 (RGAA 13.3): the structure of the HTML (headings, lists, tables and their headers) becomes
+    the PDF's tags and reading order, with the document's title (<title>) and language (<html lang="fr">), so
+    that a screen reader reads the report as it reads the page.
+    """
     html = render_to_string(template_name, context)
     stylesheet = CSS(filename=finders.find(PDF_STYLESHEET))
-    return HTML(string=html, base_url=str(finders.find(PDF_STYLESHEET))).write_pdf(stylesheets=[stylesheet])
+    return HTML(string=html, base_url=str(finders.find(PDF_STYLESHEET))).write_pdf(
+        stylesheets=[stylesheet], pdf_variant=PDF_VARIANT
+    )
 
 
 # --- What changed during the semester, from django-simple-history ------------------------------------------
@@ -205,7 +219,13 @@ def _axis_chart(fiches):
         basis = row["cost_basis"] or "base ?"
         row["short"] = f"{short} ({basis}) – {title[:28]}…" if len(title) > 28 else f"{short} ({basis}) – {title}"
     bars, height = horizontal_bars(
-        rows, value_key="cost_high", label_key="short", title_key="axes__title", count_key="count", url_for=_no_url
+        rows,
+        value_key="cost_high",
+        label_key="short",
+        title_key="axes__title",
+        count_key="count",
+        url_for=_no_url,
+        width=PDF_BAR_WIDTH,
     )
     return {"bars": bars, "height": height}
 
@@ -234,7 +254,13 @@ def _funder_chart(by_funder, limit=10):
     for row in rows:
         row["count"] = row["lines"]
     bars, height = horizontal_bars(
-        rows, value_key="total", label_key="label", title_key="title", count_key="count", url_for=_no_url
+        rows,
+        value_key="total",
+        label_key="label",
+        title_key="title",
+        count_key="count",
+        url_for=_no_url,
+        width=PDF_BAR_WIDTH,
     )
     return {"bars": bars, "height": height}
 
@@ -247,6 +273,102 @@ def _next_milestone(action):
     pending = [m for m in action.milestones.all() if m.achieved_on is None]
     pending.sort(key=lambda m: (m.planned_on is None, m.planned_on or datetime.date.min, m.position, m.pk))
     return pending[0] if pending else None
+
+
+# --- The evaluation grid in the semester report -------------------------------------------------------------
+
+
+@dataclass
+class EvaluationLine:
+    """One indicator at one place, as the report states it."""
+
+    place: str
+    baseline: str
+    target: str
+    latest: str
+    latest_period: str
+    previous: str
+    since: str
+    trend: str
+
+
+@dataclass
+class EvaluationIndicator:
+    indicator: object
+    criterion: object
+    lines: list
+    changed: bool
+    chart: object = None
+
+
+def _measured_until(values, day):
+    measured = [v for v in values if v.series == Series.MEASURED and v.period.end <= day]
+    return max(measured, key=lambda value: value.period.sort_key(), default=None)
+
+
+def evaluation_section(programme, *, start, last_day):
+    """Per axe, each indicator of the grid at each place where it has a value: its latest measured value
+    (period ended by the last day of the semester), état initial, cible, trend since the état initial and since
+    the previous report (the value known at the end of the previous semester); and the chart of the indicators
+    that moved — a value entered or corrected during the semester, or a latest value that differs."""
+    grid = build_grid(user=None, programme=programme)
+    previous_end = start - datetime.timedelta(days=1)
+    axes = []
+    for axis_rows in grid.axes:
+        indicators = []
+        for group in axis_rows.criteria:
+            for row in group.indicators:
+                indicator, lines, changed, charted = row.indicator, [], False, []
+                for place_row in row.places:
+                    if not place_row.values:
+                        continue
+                    charted.extend(place_row.values)
+                    latest = _measured_until(place_row.values, last_day)
+                    previous = _measured_until(place_row.values, previous_end)
+                    entered = any(start <= timezone.localdate(v.updated_at) <= last_day for v in place_row.values)
+                    moved = latest is not None and (previous is None or previous.pk != latest.pk)
+                    changed = changed or entered or moved
+                    since = (
+                        Trend.LABELS[Trend.between(indicator, previous.value, latest.value)]
+                        if latest is not None and previous is not None
+                        else ("nouvelle valeur" if latest is not None else "—")
+                    )
+                    lines.append(
+                        EvaluationLine(
+                            place=place_row.place.label,
+                            baseline=_stated(indicator, place_row.baseline),
+                            target=_stated(indicator, place_row.target),
+                            latest=format_number(indicator, latest.value) if latest else MISSING,
+                            latest_period=latest.period.label if latest else "",
+                            previous=format_number(indicator, previous.value) if previous else "—",
+                            since=since,
+                            trend=Trend.LABELS[
+                                Trend.between(
+                                    indicator,
+                                    place_row.baseline.value if place_row.baseline else None,
+                                    latest.value if latest else None,
+                                )
+                            ],
+                        )
+                    )
+                item = EvaluationIndicator(indicator, group.criterion, lines, changed)
+                if changed:
+                    item.chart = indicator_chart(indicator, charted, width=720, height=260)
+                indicators.append(item)
+        axis = axis_rows.axis
+        # « Axe 4 : … » rather than the « Axe 4 – … » of chapter 3, whose headings mark where each axe starts.
+        title = f"{axis.short_label} : {axis.title}" if axis else axis_rows.title
+        axes.append({"title": title, "indicators": indicators})
+    return {
+        "axes": axes,
+        "previous_end": previous_end,
+        "filled": sum(1 for axis in axes for item in axis["indicators"] if item.lines),
+        "count": sum(len(axis["indicators"]) for axis in axes),
+    }
+
+
+def _stated(indicator, value):
+    return f"{format_number(indicator, value.value)} ({value.period.label})" if value else MISSING
 
 
 def semester_report_context(fiches, *, year, semester, today=None, meeting=None, now=None):
@@ -335,6 +457,7 @@ def semester_report_context(fiches, *, year, semester, today=None, meeting=None,
         ],
         "by_funder": by_funder,
         "by_year": list(FundingLineYear.objects.for_lines(lines).by_year()),
+        "by_territory_year": list(FundingLineYear.objects.for_lines(lines).by_year(per_territory=True)),
         "comparable": comparable,
         "basis_rows": _basis_rows(funding_bases, comparable),
         "axis_chart": _axis_chart(fiches),
@@ -345,6 +468,7 @@ def semester_report_context(fiches, *, year, semester, today=None, meeting=None,
         "without_update": [
             by_pk[pk] for pk in fiches.without_progress_update(year, semester).values_list("pk", flat=True)
         ],
+        "evaluation": evaluation_section(convention.programme if convention else None, start=start, last_day=last_day),
         "notes": list(
             QualityNote.objects.filter(is_open=True, action__in=fiches.values("pk"))
             .select_related("action")
@@ -409,6 +533,7 @@ def action_context(action, lines, viewer=None):
         "sees_all_funding": sees_all,
         "shows_funding_text": viewer is None or roles.sees_signed_funding_text(viewer, action),
         "unknown_lines": [line for line in counted if line.amount is None],
+        "funding_by_basis": FundingLine.objects.filter(action=action).fiche_totals_by_basis(action, viewer, lines),
         # The document that brought the fiche: its avenant when there is one (a date nobody wrote stays
         # unknown rather than borrowing the convention's).
         "signed_on": action.amendment.signed_on if action.amendment_id else action.convention.signed_on,

@@ -1,11 +1,94 @@
-"""Writes of the evaluation app: keeping a semester report with a meeting, saving an end-of-action report."""
+"""Writes of the evaluation app: the grid's values, keeping a semester report with a meeting, saving an
+end-of-action report."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
-from evaluation.models import EndOfActionReport, SemesterReport
+from conventions import roles
+from evaluation.models import DUPLICATE_VALUE, EndOfActionReport, IndicatorValue, SemesterReport
+from evaluation.periods import Period, PeriodError
 from evaluation.reports import semester_report_pdf
+
+VALUE_FIELDS = ("indicator", "territory", "sector", "series", "value", "source", "measured_on", "note")
+PERIOD_FIELDS = ("period_kind", "year", "number", "day")
+VALUE_RIGHTS = "Seule la coordination du programme saisit les valeurs de la grille d'évaluation."
+
+
+def _duplicate_message(value):
+    return (
+        f"Une valeur « {value.get_series_display()} » existe déjà pour {value.place_label}, {value.period.label} : "
+        "modifiez-la plutôt que d'en saisir une seconde."
+    )
+
+
+@transaction.atomic
+def indicator_value_save(*, user, data: dict, value: IndicatorValue | None = None) -> IndicatorValue:
+    """Create (value None) or change one value of the grid, for the page, the API and the admin alike.
+
+    `data` holds model fields and `period` (a Period, or its text: « 2025 », « S1 2025 »…). Every rule of
+    IndicatorValue.clean() applies, with French messages keyed by field (the period's under `period`); a
+    second value for the same cell and series is refused, never merged. The history keeps who and when.
+    """
+    if not roles.can_edit_reference_data(user):
+        raise PermissionDenied(VALUE_RIGHTS)
+    if value is not None and not IndicatorValue.objects.editable_by(user).filter(pk=value.pk).exists():
+        raise PermissionDenied(VALUE_RIGHTS)
+    instance = value if value is not None else IndicatorValue()
+    unknown = set(data) - {*VALUE_FIELDS, "period"}
+    if unknown:
+        raise ValueError(f"indicator_value_save: unexpected fields {sorted(unknown)}")
+    if "period" in data:
+        try:
+            instance.period = data["period"]
+        except PeriodError as error:
+            raise ValidationError({"period": str(error)}) from error
+    for name in VALUE_FIELDS:
+        if name in data:
+            setattr(instance, name, data[name] if data[name] is not None or name != "note" else "")
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        raise _with_period_key(error, instance) from error
+    instance.entered_by = user
+    instance._history_user = user
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as error:
+        # Two coordinators entering the same cell at once: the second is told, as by the check above.
+        raise ValidationError({"__all__": _duplicate_message(instance)}) from error
+    return instance
+
+
+def _with_period_key(error, instance):
+    """The model speaks of period_kind / year / number / day; a person entered one period."""
+    if not hasattr(error, "error_dict"):
+        return error
+    errors = {}
+    for name, messages in error.message_dict.items():
+        key = "period" if name in PERIOD_FIELDS else name
+        if name == "__all__" and any(str(DUPLICATE_VALUE) in message for message in messages):
+            messages = [_duplicate_message(instance)]
+        errors.setdefault(key, []).extend(messages)
+    return ValidationError(errors)
+
+
+@transaction.atomic
+def indicator_value_delete(*, user, value: IndicatorValue) -> None:
+    """Remove a value entered by mistake; its history stays."""
+    if not IndicatorValue.objects.editable_by(user).filter(pk=value.pk).exists():
+        raise PermissionDenied(VALUE_RIGHTS)
+    value._history_user = user
+    value.delete()
+
+
+def period_of(text) -> Period:
+    """A period from a filter or a form, or ValidationError with the French reason."""
+    try:
+        return Period.parse(text)
+    except PeriodError as error:
+        raise ValidationError({"period": str(error)}) from error
 
 
 @transaction.atomic

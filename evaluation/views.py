@@ -7,9 +7,11 @@ only the funding lines it may see. A fiche one may not see is a 404; a visible o
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from actions.models import Action, ActionStatus
@@ -17,11 +19,22 @@ from acv.access import editable_object, visible_object_or_404
 from conventions import roles
 from conventions.forms import SemesterForm
 from conventions.mixins import ProgrammeMemberMixin
-from conventions.models import CommitteeMeeting
-from evaluation.forms import EndOfActionReportForm
-from evaluation.models import EndOfActionReport, SemesterReport
+from conventions.models import CommitteeMeeting, Organisation, Sector
+from evaluation.charts import indicator_chart
+from evaluation.exports import grid_xlsx
+from evaluation.forms import EndOfActionReportForm, GridFilterForm, IndicatorValueForm
+from evaluation.grid import Place, build_grid, default_programme
+from evaluation.models import (
+    EndOfActionReport,
+    Indicator,
+    IndicatorValue,
+    SemesterReport,
+    Series,
+    programme_territories,
+)
+from evaluation.periods import Period, PeriodError
 from evaluation.reports import action_pdf, end_of_action_pdf, semester_report_pdf
-from evaluation.services import end_of_action_report_save, semester_report_present
+from evaluation.services import end_of_action_report_save, indicator_value_save, semester_report_present
 from financing.models import FundingLine
 
 MEETINGS_REASON = "Seuls l'administrateur et le coordinateur préparent les comités."
@@ -186,3 +199,267 @@ class EndOfActionPdfView(ProgrammeMemberMixin, View):
         )
         report.action = action  # the fiche as loaded by for_detail(), with its totals
         return pdf_response(end_of_action_pdf(report, lines, request.user), f"bilan-{_file_code(action)}.pdf")
+
+
+# --- The evaluation grid -------------------------------------------------------------------------------------
+
+GRID_RIGHTS = "Seule la coordination du programme saisit les valeurs de la grille d'évaluation."
+
+
+def _grid_of_request(request):
+    programme = default_programme()
+    form = GridFilterForm(request.GET or None, programme=programme)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    grid = build_grid(user=request.user, programme=programme, **{k: v for k, v in filters.items() if v})
+    return form, grid
+
+
+class GridExportView(ProgrammeMemberMixin, View):
+    """The grid as XLSX, with the filters of the page: what the reader sees, to take away."""
+
+    def get(self, request):
+        form, grid = _grid_of_request(request)
+        if form.errors:
+            return GridView().get(request)
+        response = HttpResponse(
+            grid_xlsx(grid), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = 'attachment; filename="grille-evaluation.xlsx"'
+        return response
+
+
+class GridView(ProgrammeMemberMixin, View):
+    """The Article 8 grid: every account with a role on the programme reads it; the coordination fills it in,
+    cell by cell (GridCellView)."""
+
+    template_name = "evaluation/grid.html"
+
+    def get(self, request):
+        form, grid = _grid_of_request(request)
+        context = {
+            "form": form,
+            "grid": grid,
+            "can_edit": roles.can_edit_reference_data(request.user),
+            "here": request.get_full_path(),
+        }
+        return render(request, self.template_name, context, status=400 if form.errors else 200)
+
+
+def _safe_next(request, fallback):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        return target
+    return fallback
+
+
+class GridCellView(ProgrammeMemberMixin, View):
+    """One cell of the grid, for the coordination: its form (in place with htmx, or as a page without
+    JavaScript) and its saving. The cell is named in the query string: indicator, territory, sector, and the
+    column — a period (series mesuré or estimé) or the état initial / the cible of the place."""
+
+    page_template = "evaluation/cell_form.html"
+    form_template = "evaluation/_cell_form.html"
+    cell_template = "evaluation/_cell_saved.html"
+
+    def setup_cell(self, request):
+        if not roles.can_edit_reference_data(request.user):
+            raise PermissionDenied(GRID_RIGHTS)
+        params = request.GET
+        indicator = visible_object_or_404(
+            Indicator.objects.visible_to(request.user).select_related("criterion"), pk=_int(params.get("indicator"))
+        )
+        territories = programme_territories(indicator.criterion.programme_id)
+        territory = visible_object_or_404(
+            Organisation.objects.visible_to(request.user).filter(pk__in=territories.values("pk")),
+            pk=_int(params.get("territory")),
+        )
+        sector = None
+        if params.get("sector"):
+            sector = visible_object_or_404(
+                Sector.objects.visible_to(request.user).filter(commune=territory), pk=_int(params.get("sector"))
+            )
+        column = params.get("column") or ""
+        period = None
+        if column not in (Series.INITIAL, Series.TARGET):
+            try:
+                period = Period.parse(column)
+            except PeriodError as error:
+                raise Http404("Colonne inconnue.") from error
+        self.indicator, self.place, self.column, self.period = indicator, Place(territory, sector), column, period
+        self.value = self.current_value(request)
+
+    def current_value(self, request):
+        """The value the cell shows, which the form changes: the period's measured value (else its estimate),
+        or the latest état initial / cible of the place."""
+        values = IndicatorValue.objects.editable_by(request.user).filter(
+            indicator=self.indicator, territory=self.place.territory, sector=self.place.sector
+        )
+        if self.period is not None:
+            found = {value.series: value for value in values.of_period(self.period)}
+            return found.get(Series.MEASURED) or found.get(Series.ESTIMATED)
+        candidates = list(values.filter(series=self.column))
+        return max(candidates, key=lambda value: value.period.sort_key(), default=None)
+
+    def initial(self):
+        if self.value is not None:
+            value = self.value
+            return {
+                "period": value.period.label if value.period.kind != "date" else value.period.key,
+                "series": value.series,
+                "value": value.value.normalize() if value.value is not None else None,
+                "source": value.source_id,
+                "measured_on": value.measured_on,
+                "note": value.note,
+            }
+        sources = list(self.indicator.sources.all()[:1])
+        return {
+            "period": self.period.label if self.period is not None else "",
+            "series": self.column if self.period is None else Series.MEASURED,
+            "source": sources[0].pk if sources else None,
+        }
+
+    def get(self, request):
+        self.setup_cell(request)
+        if request.GET.get("show"):
+            return self.render_cell(request)
+        form = IndicatorValueForm(initial=self.initial(), indicator=self.indicator, auto_id=self.auto_id())
+        self.limit_series(form)
+        return self.render_form(request, form)
+
+    def post(self, request):
+        self.setup_cell(request)
+        form = IndicatorValueForm(request.POST, indicator=self.indicator, auto_id=self.auto_id())
+        self.limit_series(form)
+        if form.is_valid():
+            data = {
+                "indicator": self.indicator,
+                "territory": self.place.territory,
+                "sector": self.place.sector,
+                **{name: form.cleaned_data[name] for name in ("period", "series", "value", "source", "measured_on")},
+                "note": form.cleaned_data["note"] or "",
+            }
+            try:
+                saved = indicator_value_save(user=request.user, data=data, value=self.value)
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                if request.htmx:
+                    self.value = self.current_value(request)
+                    return self.render_cell(request)
+                messages.success(
+                    request,
+                    f"Valeur enregistrée : {saved.indicator}, {saved.place_label}, {saved.period.label} "
+                    f"({saved.get_series_display()}).",
+                )
+                return redirect(_safe_next(request, reverse("evaluation:grid")))
+        # htmx swaps only 2xx answers: the form comes back as 200 with its errors next to the fields; without
+        # JavaScript, the page answers 400 like every refused form.
+        return self.render_form(request, form, status=200 if request.htmx else 400)
+
+    def auto_id(self):
+        # Several cells' forms may be open at once in the grid: each keeps its own ids (not its field names).
+        return f"{cell_id(self.indicator, self.place, self.column)}-%s"
+
+    def limit_series(self, form):
+        """A period column takes the measured or estimated value; the état initial and the cible columns keep
+        their series."""
+        if self.period is None:
+            form.fields["series"].choices = [(self.column, Series(self.column).label)]
+        else:
+            form.fields["series"].choices = [
+                (Series.MEASURED, Series.MEASURED.label),
+                (Series.ESTIMATED, Series.ESTIMATED.label),
+            ]
+
+    def context(self, request, **extra):
+        return {
+            "indicator": self.indicator,
+            "place": self.place,
+            "column": self.column,
+            "period": self.period,
+            "value": self.value,
+            "cell_id": cell_id(self.indicator, self.place, self.column),
+            "cell_url": request.get_full_path(),
+            "next": _safe_next(request, reverse("evaluation:grid")),
+            "can_edit": True,
+            **extra,
+        }
+
+    def render_form(self, request, form, status=200):
+        template = self.form_template if request.htmx else self.page_template
+        return render(request, template, self.context(request, form=form), status=status)
+
+    def render_cell(self, request):
+        grid = build_grid(
+            user=request.user,
+            programme=self.indicator.criterion.programme,
+            indicators=[self.indicator.pk],
+            territory=None if self.place.sector else self.place.territory,
+            sector=self.place.sector,
+            period=self.period,
+        )
+        row = next(place_row for place_row in grid.indicator_rows[0].places if place_row.place.key == self.place.key)
+        return render(request, self.cell_template, self.context(request, row=row, grid_period=self.period))
+
+
+def cell_id(indicator, place, column):
+    return f"cell-{indicator.pk}-{place.key}-{column}"
+
+
+def cell_url(indicator, place, column, next_url=""):
+    query = QueryDict(mutable=True)
+    query.update({"indicator": indicator.pk, "territory": place.territory.pk, "column": column})
+    if place.sector:
+        query["sector"] = place.sector.pk
+    if next_url:
+        query["next"] = next_url
+    return f"{reverse('evaluation:grid_cell')}?{query.urlencode()}"
+
+
+def _int(text):
+    try:
+        return int(text)
+    except (TypeError, ValueError) as error:
+        raise Http404("Introuvable.") from error
+
+
+class IndicatorDetailView(ProgrammeMemberMixin, View):
+    """An indicator: its definition and sources, every value with its history, and its chart (the same SVG
+    as in the PDFs)."""
+
+    template_name = "evaluation/indicator_detail.html"
+
+    def get(self, request, pk):
+        indicator = visible_object_or_404(
+            Indicator.objects.visible_to(request.user)
+            .select_related("criterion", "criterion__axis", "criterion__programme")
+            .prefetch_related("sources"),
+            pk=pk,
+        )
+        values = list(
+            IndicatorValue.objects.visible_to(request.user)
+            .filter(indicator=indicator)
+            .select_related("territory", "sector", "source", "entered_by")
+        )
+        values.sort(key=lambda value: (value.place_label, value.period.sort_key(), value.series))
+        history = (
+            IndicatorValue.history.all()
+            .visible_to(request.user)
+            .filter(indicator_id=indicator.pk)
+            .select_related("history_user", "territory", "sector")
+            .order_by("-history_date", "-history_id")
+        )
+        by_value = {}
+        for record in history:
+            by_value.setdefault(record.id, []).append(record)
+        for value in values:
+            value.records = by_value.pop(value.pk, [])
+        removed = [records for records in by_value.values() if records]
+        context = {
+            "indicator": indicator,
+            "values": values,
+            "removed": removed,
+            "chart": indicator_chart(indicator, values),
+            "can_edit": roles.can_edit_reference_data(request.user),
+        }
+        return render(request, self.template_name, context)

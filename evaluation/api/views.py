@@ -1,11 +1,25 @@
-"""The evaluation grid (criteria, indicators) and indicator values: read by every role, kept by the coordination.
+"""The evaluation grid (criteria, indicators), its values and the whole matrix in one call: read by every
+role, kept by the coordination.
 
-The reports' endpoints (evaluation/api/urls.py) are separate; these are registered by acv/api_urls.py.
+The criteria, indicators and values endpoints are registered by acv/api_urls.py; the matrix
+(`evaluation/grid/`) and the reports by evaluation/api/urls.py.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from acv.api import ErrorSerializer, validation_error_from_django
 from conventions.api.views import ReferenceViewSet
 from evaluation.api import serializers
+from evaluation.api.grid import GRID_EXAMPLE, GridSerializer, grid_data
+from evaluation.forms import GridFilterForm
+from evaluation.grid import build_grid, default_programme
 from evaluation.models import Criterion, Indicator, IndicatorValue
+from evaluation.services import indicator_value_save
 
 
 class CriterionViewSet(ReferenceViewSet):
@@ -19,12 +33,67 @@ class IndicatorViewSet(ReferenceViewSet):
     queryset = Indicator.objects.all()
     serializer_class = serializers.IndicatorSerializer
     prefetch = ("sources",)
-    filterset_fields = ["criterion"]
+    filterset_fields = ["criterion", "scope", "frequency"]
     ordering_fields = ["position", "name"]
 
 
 class IndicatorValueViewSet(ReferenceViewSet):
+    """Values of the grid. Creating or changing one runs indicator_value_save: the same rules and messages
+    as the grid page, the author and the history recorded."""
+
     queryset = IndicatorValue.objects.all()
     serializer_class = serializers.IndicatorValueSerializer
-    filterset_fields = ["indicator", "territory", "period"]
-    ordering_fields = ["period", "value"]
+    related = ("territory", "sector")
+    filterset_fields = ["indicator", "territory", "sector", "series", "period_kind", "year"]
+    ordering_fields = ["year", "number", "day", "value"]
+
+    def _save(self, serializer, value=None):
+        try:
+            serializer.instance = indicator_value_save(
+                user=self.request.user, data=dict(serializer.validated_data), value=value
+            )
+        except DjangoValidationError as error:
+            raise validation_error_from_django(error) from error
+
+    def perform_create(self, serializer):
+        self._save(serializer)
+
+    def perform_update(self, serializer):
+        self._save(serializer, value=serializer.instance)
+
+
+class GridAPIView(APIView):
+    """GET /api/v1/evaluation/grid/: the whole matrix in one answer."""
+
+    @extend_schema(
+        operation_id="evaluation_grid_retrieve",
+        summary="Grille d'évaluation (matrice complète)",
+        description=(
+            "Toute la grille de l'Article 8 en une réponse : axes → critères → indicateurs, et pour chaque "
+            "indicateur et chaque territoire (commune, EPCI, secteur ORT) l'état initial, la cible, la dernière "
+            "valeur mesurée, l'évolution en mots, et la valeur de chaque période demandée (`null` quand elle "
+            "n'est pas renseignée). Sans période, les colonnes sont les périodes les plus récentes qui ont une "
+            "valeur. Le nombre de requêtes SQL ne dépend ni du nombre d'indicateurs ni du nombre de valeurs. "
+            "Lue par tout compte ayant un rôle sur le programme (partenaires compris)."
+        ),
+        parameters=[
+            OpenApiParameter("axis", OpenApiTypes.INT, description="Identifiant d'un axe."),
+            OpenApiParameter("territory", OpenApiTypes.INT, description="Identifiant d'une commune ou d'un EPCI."),
+            OpenApiParameter("sector", OpenApiTypes.INT, description="Identifiant d'un secteur ORT."),
+            OpenApiParameter(
+                "period",
+                OpenApiTypes.STR,
+                description="Une période : 2025, 2025-S1, 2025-T2 ou 2025-03-31 (S1 2025 est lu aussi).",
+            ),
+        ],
+        responses={200: GridSerializer, 400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer},
+        examples=[OpenApiExample("Un indicateur, une commune, 2025", value=GRID_EXAMPLE, response_only=True)],
+    )
+    def get(self, request):
+        programme = default_programme()
+        form = GridFilterForm(request.query_params, programme=programme)
+        if not form.is_valid():
+            raise exceptions.ValidationError({name: list(errors) for name, errors in form.errors.items()})
+        filters = {name: value for name, value in form.cleaned_data.items() if value}
+        grid = build_grid(user=request.user, programme=programme, **filters)
+        return Response(grid_data(grid))

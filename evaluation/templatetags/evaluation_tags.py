@@ -10,3 +10,34 @@ register = template.Library()
 @register.filter
 def exportable_by(action, user):
     return may_export_action(user, action)
+
+
+@register.simple_tag
+def grid_cell_url(indicator, place, column, next_url=""):
+    """The address of one cell's form (a page without JavaScript, the in-place form with htmx)."""
+    from evaluation.views import cell_url
+
+    return cell_url(indicator, place, column, next_url)
+
+
+@register.simple_tag
+def grid_cell_id(indicator, place, column):
+    from evaluation.views import cell_id
+
+    return cell_id(indicator, place, column)
+
+
+@register.filter
+def reads_grid(user):
+    """The evaluation grid is read by every account with a role on the programme."""
+    from conventions import roles
+
+    return roles.has_programme_role(user)
+
+
+@register.filter
+def value_of(number, indicator):
+    """A value in French with the indicator's decimals and unit: `{{ value.value|value_of:indicator }}`."""
+    from evaluation.models import format_value
+
+    return format_value(indicator, number)

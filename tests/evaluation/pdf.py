@@ -7,12 +7,15 @@ import subprocess
 from pypdf import PdfReader
 
 SPACES = re.compile(r"[\s\u00a0\u202f]+")
+HYPHENATION = re.compile(r"\u2010[ \t]*\n[ \t]*")
 
 
 def pdf_text(content):
-    """The text of every page, spaces of every kind (narrow no-break ones in amounts) read as one space."""
+    """The text of every page, spaces of every kind (narrow no-break ones in amounts) read as one space, and the
+    words that French hyphenation cut at a line's end read whole (WeasyPrint marks its cuts with U+2010)."""
     reader = PdfReader(io.BytesIO(content))
-    return SPACES.sub(" ", " ".join(page.extract_text() for page in reader.pages))
+    text = " ".join(HYPHENATION.sub("", page.extract_text()) for page in reader.pages)
+    return SPACES.sub(" ", text)
 
 
 def page_count(content):
