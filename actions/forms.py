@@ -69,7 +69,17 @@ FORMSETS = {"operations": OperationFormSet, "funding": FundingLineFormSet}
 class ProgressUpdateForm(FieldLayoutMixin, forms.ModelForm):
     class Meta:
         model = ProgressUpdate
-        fields = ["year", "semester", "status", "percent_done", "achievements", "difficulties", "next_steps"]
+        fields = [
+            "year",
+            "semester",
+            "status",
+            "status_reason",
+            "decided_by",
+            "percent_done",
+            "achievements",
+            "difficulties",
+            "next_steps",
+        ]
         widgets = {
             "achievements": forms.Textarea(attrs={"rows": 3}),
             "difficulties": forms.Textarea(attrs={"rows": 3}),

@@ -1,5 +1,7 @@
 """Fiches action (AM.x, D.x, FA x…), their operations, milestones, indicators and semester progress."""
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -15,11 +17,13 @@ from actions.managers import (
     QualityNoteQuerySet,
     share,
 )
+from acv.text import normalise_for_search
 from acv.values import (
     COST_FIELDS,
     DATE_BOUNDS,
     PERIOD_FIELDS,
     YEAR_BOUNDS,
+    CostKind,
     CostModel,
     PeriodModel,
     Precision,
@@ -55,6 +59,41 @@ class ActionStatus(models.TextChoices):
 
 # Fiches whose planned end has passed are late unless they reached one of these states.
 CLOSED_STATUSES = (ActionStatus.DELIVERED, ActionStatus.ABANDONED)
+
+# The life of a fiche: à lancer → en cours → réalisée, suspendue on the way, abandonnée from any open state. A
+# status the documents did not give (non renseigné) may become any. Reopening a réalisée fiche (works resumed)
+# or relaunching an abandonned one is possible with a reason; abandoning needs a reason and the decision that
+# made it (comité, avenant, délibération), so both go through a progress update (actions.services).
+STATUS_TRANSITIONS = {
+    ActionStatus.UNKNOWN: {
+        ActionStatus.PLANNED,
+        ActionStatus.IN_PROGRESS,
+        ActionStatus.DELIVERED,
+        ActionStatus.SUSPENDED,
+        ActionStatus.ABANDONED,
+    },
+    ActionStatus.PLANNED: {ActionStatus.IN_PROGRESS, ActionStatus.SUSPENDED, ActionStatus.ABANDONED},
+    ActionStatus.IN_PROGRESS: {ActionStatus.DELIVERED, ActionStatus.SUSPENDED, ActionStatus.ABANDONED},
+    ActionStatus.SUSPENDED: {ActionStatus.IN_PROGRESS, ActionStatus.ABANDONED},
+    ActionStatus.DELIVERED: {ActionStatus.IN_PROGRESS},
+    ActionStatus.ABANDONED: {ActionStatus.PLANNED},
+}
+# Transitions that need a reason (status_reason); abandoning needs the decision too (decided_by).
+STATUS_TRANSITIONS_WITH_REASON = {
+    (ActionStatus.DELIVERED, ActionStatus.IN_PROGRESS),
+    (ActionStatus.ABANDONED, ActionStatus.PLANNED),
+    *((old, ActionStatus.ABANDONED) for old in ActionStatus),
+}
+
+
+# What the list's and the API's « q » search looks in (see ActionFilterSet.filter_q).
+SEARCHED_FIELDS = ("code", "title", "description")
+
+
+def search_text_of(action):
+    """The fiche's searched fields as the search compares them, one per line so that a phrase never matches
+    across the end of one field and the start of the next."""
+    return "\n".join(normalise_for_search(getattr(action, name)) for name in SEARCHED_FIELDS)
 
 
 # What a person edits on a fiche, in the browser form and through the API alike.
@@ -138,11 +177,15 @@ class Action(PeriodModel, CostModel):
     source_document = models.CharField(_("document source"), max_length=60, blank=True)
     source_reference = models.CharField(_("référence dans la source"), max_length=250, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # Derived from SEARCHED_FIELDS by clean(), which every write of a fiche runs (services, API, admin, reference
+    # data): accents and case dropped in Python, so the search finds the same fiches on SQLite and PostgreSQL.
+    search_text = models.TextField(_("texte de recherche"), blank=True, default="", editable=False)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
     history = HistoricalRecords(
         m2m_fields=[axes, partners],
+        excluded_fields=["search_text"],
         verbose_name=_("historique de fiche"),
         historical_queryset=HistoricalActionQuerySet,
     )
@@ -175,6 +218,7 @@ class Action(PeriodModel, CostModel):
 
     def clean(self):
         self.code = " ".join(self.code.split())
+        self.search_text = search_text_of(self)
         self.clean_cost()
         self.clean_period()
 
@@ -197,24 +241,34 @@ class Action(PeriodModel, CostModel):
             return self.cost_amount
         return None
 
+    def _basis_conflicts(self, *, settled):
+        """How many lines are in another HT / TTC basis than the cost: among the settled ones (the part acquise,
+        which every role sees) or among every counted line (the part prévue, for roles that read every line;
+        None otherwise, so that a partner's page says nothing of lines it may not read)."""
+        name = "funding_basis_conflicts_settled" if settled else "funding_basis_conflicts"
+        return getattr(self, name, None)
+
     @property
     def share_acquired(self):
         """Part acquise: accordé + versé of every funder over the cost, the same for every role."""
-        if self.share_unavailable_reason:
+        if self._basis_conflicts(settled=True):
             return None
         return share(self.funding_acquired, self.comparable_cost)
 
     @property
     def share_planned(self):
         """Part prévue: every line but refused ones over the cost; only for roles that read every line."""
-        if self.share_unavailable_reason:
+        if self._basis_conflicts(settled=False):
             return None
         return share(getattr(self, "funding_total", None), self.comparable_cost)
 
     @property
     def share_unavailable_reason(self):
         """Why no share is computed although the cost is a number: HT and TTC are never compared."""
-        if getattr(self, "funding_basis_conflicts", 0) and self.comparable_cost is not None:
+        conflicts = self._basis_conflicts(settled=False)
+        if conflicts is None:
+            conflicts = self._basis_conflicts(settled=True)
+        if conflicts and self.comparable_cost is not None:
             other = "HT" if self.cost_basis == "TTC" else "TTC"
             return f"Part non calculable : des lignes sont en {other} pour un coût {self.cost_basis}."
         return ""
@@ -223,24 +277,29 @@ class Action(PeriodModel, CostModel):
     def remaining_for_owner(self):
         """What the maître d'ouvrage still has to find or carry: cost minus the partners' lines (part prévue)."""
         partners = getattr(self, "funding_partners", None)
-        if self.comparable_cost is None or partners is None:
+        if self.comparable_cost is None or partners is None or self._basis_conflicts(settled=False):
             return None
         return self.comparable_cost - partners
 
     @property
     def to_fund(self):
         """Reste à financer: the cost minus every counted line (the maître d'ouvrage's own included); None when
-        the cost is not a one-off number or the viewer may not read every line."""
+        the cost is not a one-off number, the lines are in another basis, or the viewer may not read every
+        line."""
         total = getattr(self, "funding_total", None)
-        if self.comparable_cost is None or total is None or self.share_unavailable_reason:
+        if self.comparable_cost is None or total is None or self._basis_conflicts(settled=False):
             return None
         return self.comparable_cost - total
 
     @property
     def is_overfunded(self):
+        """More funding than cost, among amounts of the cost's basis (HT and TTC are not compared)."""
         funded = getattr(self, "funding_total", None)
-        if funded is None:
+        settled = funded is None
+        if settled:
             funded = self.funding_acquired
+        if self._basis_conflicts(settled=settled):
+            return False
         return self.comparable_cost is not None and funded > self.comparable_cost
 
 
@@ -343,6 +402,18 @@ class ProgressUpdate(models.Model):
     achievements = models.TextField(_("réalisé ce semestre"), blank=True)
     difficulties = models.TextField(_("difficultés"), blank=True)
     next_steps = models.TextField(_("prochaines étapes"), blank=True)
+    status_reason = models.CharField(
+        _("motif du changement d'état"),
+        max_length=500,
+        blank=True,
+        help_text=_("Requis pour abandonner la fiche, la rouvrir une fois réalisée ou la relancer."),
+    )
+    decided_by = models.CharField(
+        _("décision"),
+        max_length=300,
+        blank=True,
+        help_text=_("Le comité, l'avenant ou la délibération qui décide l'abandon (ex. : comité du 12/06/2026)."),
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("auteur")
     )
@@ -410,6 +481,12 @@ SOURCE_DOCUMENTS = {
 }
 
 
+# The notes of the reference data name the values they speak of as stored (« Statut « delivered » »): read
+# with the labels of the list the note is about, statuses unless the note is about a cost.
+QUOTED_VALUES = {"status": ActionStatus, "cost": CostKind, "budget": CostKind}
+_QUOTED_WORD = re.compile(r"«\s*([a-z_]+)\s*»")
+
+
 class QualityNote(models.Model):
     """Where the source documents disagree or fall short about a fiche: every figure kept, with its source."""
 
@@ -439,3 +516,14 @@ class QualityNote(models.Model):
     @property
     def field_label(self):
         return QUALITY_NOTE_FIELDS.get(self.field, self.field)
+
+    @property
+    def description_display(self):
+        """The note with the values it quotes in the words the fiche shows: « delivered » → « réalisée »."""
+        labels = dict(QUOTED_VALUES.get(self.field, ActionStatus).choices)
+
+        def label(match):
+            value = match[1]
+            return match[0].replace(value, str(labels[value])) if value in labels else match[0]
+
+        return _QUOTED_WORD.sub(label, self.description)

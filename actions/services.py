@@ -9,7 +9,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from actions.models import Action, Milestone, Operation, ProgressUpdate
+from actions.models import (
+    STATUS_TRANSITIONS,
+    STATUS_TRANSITIONS_WITH_REASON,
+    Action,
+    ActionStatus,
+    Milestone,
+    Operation,
+    ProgressUpdate,
+)
 from acv.values import normalise_line_endings
 from conventions import roles
 
@@ -148,6 +156,16 @@ def action_save(
             raise EditConflict(action, expected_version)
 
     plain, many = _split_many_to_many(Action, data)
+    if "status" in plain and plain["status"] != action.status:
+        if (action.status or ActionStatus.UNKNOWN, plain["status"]) in STATUS_TRANSITIONS_WITH_REASON:
+            raise ValidationError(
+                {
+                    "status": f"Le passage à « {ActionStatus(plain['status']).label} » se fait par un état "
+                    "d'avancement, avec son motif (et, pour un abandon, la décision qui l'acte)."
+                }
+            )
+        if action.pk is not None:
+            check_status_change(action.status, plain["status"])
     changed = apply_changes(action, plain)
     m2m = _m2m_changes(action, many)
     errors = {}
@@ -187,18 +205,73 @@ def action_save(
     return action
 
 
+def check_status_change(old, new, *, reason="", decided_by=""):
+    """The workflow of STATUS_TRANSITIONS, with a French reason when a change is not one of its steps or lacks
+    its motive (STATUS_TRANSITIONS_WITH_REASON) or, for an abandonment, the decision."""
+    old = old or ActionStatus.UNKNOWN
+    if old == new:
+        return
+    if new not in STATUS_TRANSITIONS[old]:
+        allowed = ", ".join(f"« {ActionStatus(status).label} »" for status in sorted(STATUS_TRANSITIONS[old]))
+        raise ValidationError(
+            {
+                "status": f"Une fiche « {ActionStatus(old).label} » ne passe pas à « {ActionStatus(new).label} » "
+                f"(états possibles : {allowed or 'aucun'})."
+            }
+        )
+    errors = {}
+    if (old, new) in STATUS_TRANSITIONS_WITH_REASON and not reason.strip():
+        errors["status_reason"] = (
+            f"Indiquez le motif du passage de « {ActionStatus(old).label} » à « {ActionStatus(new).label} »."
+        )
+    if new == ActionStatus.ABANDONED and not decided_by.strip():
+        errors["decided_by"] = "Indiquez la décision qui acte l'abandon (comité, avenant ou délibération)."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_semester(action, year, semester, today=None):
+    """A progress update is for a semester of the programme's period, and not after the current one."""
+    from actions.filters import current_semester
+    from financing.services import programme_years
+
+    if year is None or semester is None:
+        return
+    current = current_semester(today)
+    if (year, semester) > current:
+        raise ValidationError(
+            {
+                "semester": f"S{semester} {year} n'a pas commencé : l'état d'avancement se saisit pour le semestre "
+                f"en cours (S{current[1]} {current[0]}) ou un semestre passé."
+            }
+        )
+    first, last = programme_years(action)
+    if (first and year < first) or (last and year > last):
+        raise ValidationError({"year": f"{year} est hors de la période du programme ({first or '…'}–{last or '…'})."})
+
+
 @transaction.atomic
-def progress_update_create(*, action: Action, data: dict, user) -> ProgressUpdate:
-    """Record the état d'avancement of a semester; the fiche takes the status it declares."""
+def progress_update_create(*, action: Action, data: dict, user, today=None) -> ProgressUpdate:
+    """Record the état d'avancement of a semester of the programme's period, not after the current one.
+
+    Only the update of the current semester sets the fiche's status, along STATUS_TRANSITIONS (with its motive
+    and decision where they are required); an update for a past semester completes the record and never
+    changes the current status."""
+    from actions.filters import current_semester
+
     if not Action.objects.editable_by(user).filter(pk=action.pk).exists():
         raise PermissionDenied("Vous ne pouvez pas modifier cette fiche.")
+    action = Action.objects.select_for_update().get(pk=action.pk)
     update = ProgressUpdate(action=action, author=user)
     apply_changes(update, data)
     update.full_clean()
+    _check_semester(action, update.year, update.semester, today)
+    sets_status = (update.year, update.semester) == current_semester(today)
+    if sets_status:
+        check_status_change(action.status, update.status, reason=update.status_reason, decided_by=update.decided_by)
     update.save()
-    if action.status != update.status:
+    if sets_status and action.status != update.status:
         # A change of status is a change of the fiche: it goes through the version like any edit.
-        action = Action.objects.select_for_update().get(pk=action.pk)
         action.status = update.status
         action.version += 1
         action._history_user = user

@@ -57,6 +57,7 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
         ]
         territories = [
             {
+                "id": row["territory_id"],
                 "label": row["territory__name"],
                 "count": row["count"],
                 "url": list_url(territory=row["territory_id"]),
@@ -82,7 +83,12 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
         ]
         from financing.models import FundingLineYear
 
-        by_year = list(FundingLineYear.objects.for_lines(scoped).by_year())
+        # The year × state table for the whole programme or, chosen in the page, one territory's fiches.
+        year_territory = next(
+            (row for row in territories if str(row["id"]) == self.request.GET.get("territoire")), None
+        )
+        year_lines = scoped if year_territory is None else scoped.filter(action__territory_id=year_territory["id"])
+        by_year = list(FundingLineYear.objects.for_lines(year_lines).by_year())
         own = None
         if roles.is_partner(self.request.user):
             own_bases = lines.filter(funder_id=roles.organisation_id_of(self.request.user)).by_basis()
@@ -122,6 +128,7 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
             funding_bases=by_basis,
             envelope_alerts=alerts_for(self.request.user),
             funding_by_year=by_year,
+            year_territory=year_territory,
             sees_all_funding=sees_all,
             own_funding=own,
             comparable=fiches.comparable_funding(self.request.user),
@@ -223,17 +230,8 @@ class ActionDetailView(ProgrammeMemberMixin, RestrictedViewMixin, DetailView):
             )
         # When the lines are in more than one HT / TTC basis, the fiche's totals are given per basis (never one
         # figure adding the two).
-        bases = {line.basis or action.cost_basis for line in counted}
-        by_basis = None
-        if len(bases) > 1:
-            fiche_lines = FundingLine.objects.filter(action=action)
-            by_basis = {
-                "acquired": fiche_lines.settled().by_basis(),
-                "planned": fiche_lines.by_basis() if roles.sees_every_funding_line(user) else None,
-                "own": fiche_lines.filter(funder_id=roles.organisation_id_of(user)).by_basis()
-                if roles.is_partner(user)
-                else None,
-            }
+        by_basis = FundingLine.objects.filter(action=action).fiche_totals_by_basis(action, user, lines)
+        if by_basis:
             warnings.append("Les lignes de cette fiche sont en HT et en TTC : leurs totaux sont donnés par base.")
         milestones = list(action.milestones.all())
         for milestone in milestones:
@@ -451,6 +449,13 @@ class ProgressCreateView(ProgrammeMemberMixin, View):
                         form.add_error(field if field in form.fields else None, message)
             else:
                 messages.success(request, f"État d'avancement S{update.semester} {update.year} enregistré.")
+                action.refresh_from_db(fields=["status"])
+                if update.status != action.status:
+                    messages.info(
+                        request,
+                        f"S{update.semester} {update.year} est un semestre passé : la fiche garde son état actuel "
+                        f"« {action.get_status_display()} ».",
+                    )
                 return redirect(action)
         return render(request, "actions/progress_form.html", {"action": action, "form": form}, status=400)
 

@@ -1,5 +1,6 @@
 """QuerySets of the programme's reference lists, meetings and profiles: who may read and change them."""
 
+from django.db import models
 from django.db.models import Q
 
 from acv.access import RestrictedQuerySet
@@ -35,6 +36,34 @@ class CommitteeMeetingQuerySet(RestrictedQuerySet):
 
     def _editable(self, user):
         return self.all() if roles.can_manage_meetings(user) else self.none()
+
+    def rhythm(self, amendments, today):
+        """Per year an avenant asks for a number of comités de projet (project_committees_per_year), up to the
+        current year: {"year", "required", "held", "met", "in_progress"}, held counting the comités de projet
+        among these meetings. One query for the meetings, whatever the number of years."""
+        from conventions.models import CommitteeKind
+
+        required = {}
+        for amendment in amendments:
+            if amendment.project_committees_per_year and amendment.covers_from and amendment.covers_to:
+                for year in range(amendment.covers_from.year, min(amendment.covers_to.year, today.year) + 1):
+                    required[year] = max(required.get(year, 0), amendment.project_committees_per_year)
+        held = dict(
+            self.filter(kind=CommitteeKind.PROJECT, held_on__year__in=list(required), held_on__lte=today)
+            .order_by()
+            .values_list("held_on__year")
+            .annotate(count=models.Count("pk"))
+        )
+        return [
+            {
+                "year": year,
+                "required": required[year],
+                "held": held.get(year, 0),
+                "met": held.get(year, 0) >= required[year],
+                "in_progress": year == today.year,
+            }
+            for year in sorted(required, reverse=True)
+        ]
 
 
 class UserProfileQuerySet(RestrictedQuerySet):

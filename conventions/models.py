@@ -229,6 +229,10 @@ class Amendment(models.Model):
     signed_on = models.DateField(_("signé le"), null=True, blank=True, validators=DATE_BOUNDS)
     covers_from = models.DateField(_("période couverte : début"), null=True, blank=True, validators=DATE_BOUNDS)
     covers_to = models.DateField(_("période couverte : fin"), null=True, blank=True, validators=DATE_BOUNDS)
+    # Avenant n°2, Article 3: the comité de projet meets « au minimum deux fois par an » over its period.
+    project_committees_per_year = models.PositiveSmallIntegerField(
+        _("comités de projet par an, au minimum"), null=True, blank=True
+    )
     source = models.CharField(_("source"), max_length=300, blank=True)
     note = models.TextField(_("remarque"), blank=True)
 

@@ -224,6 +224,7 @@ def load_amendments(ctx, rows):
                 "signed_on": row.get("signed_on"),
                 "covers_from": row.get("covers_from"),
                 "covers_to": row.get("covers_to"),
+                "project_committees_per_year": row.get("project_committees_per_year"),
                 "source": text(row.get("source")),
                 "note": text(row.get("note")),
             },

@@ -70,6 +70,12 @@ def can_export_programme_reports(user):
     return role_of(user) in (Role.ADMIN, Role.COORDINATOR, Role.COMMITTEE)
 
 
+def can_export_funding_lines(user):
+    """The funding lines as XLSX: every line for the roles that read everything, for a partner the lines it may
+    see (its own, the others' settled ones)."""
+    return reads_everything(user) or is_partner(user)
+
+
 def can_manage_meetings(user):
     return edits_everything(user)
 

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, ListView
 
@@ -10,7 +11,7 @@ from acv.access import RestrictedViewMixin, visible_object_or_404
 from conventions import roles
 from conventions.forms import CommitteeMeetingForm, SemesterForm
 from conventions.mixins import ProgrammeMemberMixin
-from conventions.models import CommitteeMeeting
+from conventions.models import Amendment, CommitteeMeeting
 
 
 class MeetingReadMixin(ProgrammeMemberMixin):
@@ -54,7 +55,11 @@ class MeetingListView(MeetingReadMixin, RestrictedViewMixin, ListView):
         )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(can_manage=roles.can_manage_meetings(self.request.user), **kwargs)
+        user = self.request.user
+        rhythm = CommitteeMeeting.objects.visible_to(user).rhythm(
+            Amendment.objects.visible_to(user), timezone.localdate()
+        )
+        return super().get_context_data(can_manage=roles.can_manage_meetings(user), rhythm=rhythm, **kwargs)
 
 
 class MeetingDetailView(MeetingReadMixin, RestrictedViewMixin, DetailView):

@@ -208,10 +208,33 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
             "achievements",
             "difficulties",
             "next_steps",
+            "status_reason",
+            "decided_by",
             "author",
             "created_at",
         ]
         read_only_fields = fields
+
+
+class ProgressUpdateWriteSerializer(serializers.ModelSerializer):
+    """A new état d'avancement (POST /actions/<id>/progress-updates/); the rules (semester, workflow) run in
+    actions.services.progress_update_create."""
+
+    class Meta:
+        model = ProgressUpdate
+        fields = [
+            "year",
+            "semester",
+            "status",
+            "percent_done",
+            "achievements",
+            "difficulties",
+            "next_steps",
+            "status_reason",
+            "decided_by",
+        ]
+        # The one-update-per-semester rule answers from the service, with the fiche known.
+        validators = []
 
 
 class ActionDetailSerializer(ActionSerializer):

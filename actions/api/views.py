@@ -5,13 +5,14 @@ from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action as route
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from actions.api import serializers
 from actions.filters import ActionFilterSet
 from actions.models import Action, ProgressUpdate
-from actions.services import EditConflict, action_save
+from actions.services import EditConflict, action_save, progress_update_create
 from acv.access import RestrictedViewSetMixin
 from acv.api import (
     ApiAutoSchema,
@@ -86,6 +87,31 @@ class ActionViewSet(
     def retrieve(self, request, *args, **kwargs):
         self.etag_object = self.get_object()
         return Response(self.get_serializer(self.etag_object).data)
+
+    @extend_schema(
+        request=serializers.ProgressUpdateWriteSerializer, responses={201: serializers.ProgressUpdateSerializer}
+    )
+    @route(
+        detail=True,
+        methods=["post"],
+        url_path="progress-updates",
+        url_name="progress-updates",
+        serializer_class=serializers.ProgressUpdateWriteSerializer,
+    )
+    def progress_updates(self, request, pk=None):
+        """Record the état d'avancement of a semester: of the programme's period and not after the current one;
+        only the current semester's sets the fiche's status, along the workflow (motive and decision where
+        required)."""
+        fiche = self.get_object()
+        if not Action.objects.editable_by(request.user).filter(pk=fiche.pk).exists():
+            raise PermissionDenied("Vous ne pouvez pas modifier cette fiche.")
+        serializer = serializers.ProgressUpdateWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            update = progress_update_create(action=fiche, data=dict(serializer.validated_data), user=request.user)
+        except DjangoValidationError as exc:
+            raise validation_error_from_django(exc) from exc
+        return Response(serializers.ProgressUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 
     def _save(self, serializer, action, expected):
         data = dict(serializer.validated_data)

@@ -11,6 +11,7 @@ ABILITIES = {
     "reads_everything": roles.reads_everything,
     "can_export_programme_reports": roles.can_export_programme_reports,
     "can_manage_meetings": roles.can_manage_meetings,
+    "can_export_funding_lines": roles.can_export_funding_lines,
     "is_partner": roles.is_partner,
     # As EnvelopeQuerySet decides: the roles that read everything see every envelope, a partner its own.
     "sees_envelopes": lambda user: roles.reads_everything(user) or roles.is_partner(user),

@@ -140,3 +140,30 @@ def test_meeting_list_query_count_does_not_grow(client, coordinator, convention,
     CommitteeMeetingFactory.create_batch(20, convention=convention)
     with django_assert_max_num_queries(12):
         client.get("/comites/")
+
+
+def test_the_meetings_page_says_per_year_whether_the_comite_met_twice(client, convention, coordinator):
+    from tests.factories import AmendmentFactory
+
+    AmendmentFactory(
+        convention=convention,
+        number=2,
+        covers_from=datetime.date(2024, 1, 1),
+        covers_to=datetime.date(2026, 12, 31),
+        project_committees_per_year=2,
+    )
+    for held_on, kind in [
+        ("2024-03-01", "project"),
+        ("2024-10-01", "project"),
+        ("2025-06-01", "project"),
+        ("2025-11-01", "technical"),  # a comité technique is not a comité de projet
+        ("2026-06-15", "project"),
+        ("2026-12-28", "project"),  # planned, not held yet on 2 December
+    ]:
+        CommitteeMeetingFactory(convention=convention, held_on=held_on, kind=kind)
+    client.force_login(coordinator)
+    response = client.get("/comites/")
+    rows = [(r["year"], r["held"], r["met"], r["in_progress"]) for r in response.context["rhythm"]]
+    assert rows == [(2026, 1, False, True), (2025, 1, False, False), (2024, 2, True, False)]
+    page = response.content.decode()
+    assert "année en cours : 1 sur 2" in page and "non atteint : 1 sur 2" in page and "atteint</span>" in page
