@@ -37,12 +37,13 @@ def sees_every_line(viewer):
     return viewer is None or roles.sees_every_funding_line(viewer)
 
 
-def basis_conflicts_for_action():
-    """Subquery: how many counted lines of the fiche have an explicit basis other than its explicit cost basis."""
+def basis_conflicts_for_action(statuses=COUNTED):
+    """Subquery: how many lines of the fiche in `statuses` have an explicit basis other than its explicit cost
+    basis."""
     from financing.models import FundingLine
 
     lines = (
-        FundingLine.objects.filter(action=OuterRef("pk"), status__in=COUNTED)
+        FundingLine.objects.filter(action=OuterRef("pk"), status__in=statuses)
         .exclude(basis="")
         .exclude(basis=OuterRef("cost_basis"))
         .filter(action__cost_basis__in=["HT", "TTC"])
@@ -105,10 +106,12 @@ class ActionQuerySet(RestrictedQuerySet):
             "cost_high": Coalesce("cost_amount", "cost_max"),
             "funding_acquired": funding_sum_for_action(statuses=SETTLED, lines=lines),
             "funding_acquired_unknown_lines": unknown_funding_lines_for_action(statuses=SETTLED, lines=lines),
-            # Lines whose HT / TTC basis is not the cost's: no share of this fiche is computed.
-            "funding_basis_conflicts": basis_conflicts_for_action(),
+            # Lines whose HT / TTC basis is not the cost's: no share of this fiche is computed from them. The
+            # part acquise looks at the settled lines only (every role sees them), the part prévue at them all.
+            "funding_basis_conflicts_settled": basis_conflicts_for_action(SETTLED),
         }
         if sees_every_line(viewer):
+            annotations["funding_basis_conflicts"] = basis_conflicts_for_action()
             annotations["funding_total"] = funding_sum_for_action(lines=lines)
             annotations["funding_partners"] = funding_sum_for_action(exclude_owner=True, lines=lines)
             annotations["funding_unknown_lines"] = unknown_funding_lines_for_action(lines=lines)

@@ -7,7 +7,7 @@ from financing.models import Envelope, FundingEvent, FundingLine, FundingLineYea
 
 @admin.register(FundingScheme)
 class FundingSchemeAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "funder", "max_rate", "max_amount"]
+    list_display = ["name", "code", "funder", "max_rate", "max_amount", "at_most_share_of"]
     list_filter = ["funder"]
     search_fields = ["name", "code"]
 

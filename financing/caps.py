@@ -21,6 +21,7 @@ from django.utils.formats import number_format
 
 from acv.access import require_restricted
 from acv.values import MONEY, CostKind, format_euros
+from conventions.models import OrganisationKind
 from financing.managers import COUNTED, SETTLED, ZERO
 from financing.models import Envelope, FundingLine, FundingLineYear, FundingStatus
 
@@ -28,6 +29,7 @@ from financing.models import Envelope, FundingLine, FundingLineYear, FundingStat
 PENDING = (FundingStatus.PLANNED, FundingStatus.REQUESTED)
 # An envelope with less than this share of its ceiling left is shown as close to it.
 AT_RISK_SHARE = Decimal("0.10")
+ZERO_EUROS = Decimal("0")
 
 STATE_OVER = "dépassée"
 STATE_NEAR = "à moins de 10 % du plafond"
@@ -161,6 +163,11 @@ class EnvelopeConsumption:
     @property
     def over(self):
         return self.consumed > self.ceiling
+
+    @property
+    def overrun(self):
+        """By how much what is granted or paid exceeds the ceiling (0 within it)."""
+        return max(self.consumed - self.ceiling, Decimal("0"))
 
     @property
     def pending_over(self):
@@ -341,6 +348,32 @@ def _rate_warnings(line, scheme):
     ]
 
 
+def _share_warnings(line, scheme):
+    """The scheme's aid is at most what the funders of one kind (the commune, for the Fonds de Cohésion Sociale)
+    put into the same fiche; lines of another HT / TTC basis are not compared."""
+    kind = scheme.at_most_share_of
+    if not kind:
+        return []
+    kind_label = OrganisationKind(kind).label
+    cap = f"Le dispositif {scheme.name} ne dépasse pas la part des financeurs de type « {kind_label} »"
+    matched = list(
+        FundingLine.objects.filter(action_id=line.action_id, status__in=COUNTED, funder__kind=kind)
+        .exclude(pk=line.pk)
+        .values_list("amount", "basis")
+    )
+    if any(amount is None for amount, _ in matched):
+        return [f"{cap} : elle ne peut pas être vérifiée, une de leurs lignes est au montant à déterminer."]
+    if line.basis and any(basis and basis != line.basis for _, basis in matched):
+        return [f"{cap} : elle ne peut pas être vérifiée, leurs lignes ne sont pas exprimées {line.basis}."]
+    share = sum((amount for amount, _ in matched), ZERO_EUROS)
+    if line.amount <= share:
+        return []
+    return [
+        f"{cap} sur la fiche {line.action.code} : {format_euros(line.amount)} {_AMOUNT_WORDS[line.status]} pour "
+        f"{format_euros(share)} de leur part."
+    ]
+
+
 def _unknown_note(row):
     if not row.unknown_lines:
         return ""
@@ -370,6 +403,7 @@ def line_warnings(line):
     - the scheme's amount cap per line exceeded;
     - the scheme's rate cap exceeded against the eligible cost (see eligible_cost), or, when the scheme has a
       rate cap, that the rate cannot be checked (cost unknown, a range, per year, or in another basis);
+    - the scheme's aid above the share of the funders of a kind on the same fiche (at_most_share_of);
     - each envelope the line counts against that is over its ceiling (accordé + versé above it), or would be
       once the lines still prévues or sollicitées are granted, with its ceiling, consumed and pending.
 
@@ -383,4 +417,5 @@ def line_warnings(line):
     if scheme is not None and line.amount is not None:
         warnings += _amount_warnings(line, scheme)
         warnings += _rate_warnings(line, scheme)
+        warnings += _share_warnings(line, scheme)
     return warnings + _envelope_warnings(line)

@@ -106,7 +106,8 @@ class FundingLineQuerySet(RestrictedQuerySet):
         from financing.models import Payment
 
         paid = (
-            Payment.objects.filter(funding_line=OuterRef("pk"))
+            Payment.objects.standing()
+            .filter(funding_line=OuterRef("pk"))
             .order_by()
             .values("funding_line")
             .annotate(total=Sum("amount"))
@@ -133,6 +134,25 @@ class FundingLineQuerySet(RestrictedQuerySet):
         return sorted(
             ({"basis": row.pop("effective_basis"), **row} for row in rows), key=lambda row: order.index(row["basis"])
         )
+
+    def fiche_totals_by_basis(self, action, viewer, seen):
+        """The totals of one fiche's lines (self: that fiche's lines, unrestricted) per HT / TTC basis when the
+        counted lines the viewer sees (`seen`, already read) are in more than one basis, else None (its single
+        figures then add up like with like): the layout says nothing of lines the viewer may not read.
+
+        {"acquired": rows, "planned": rows or None, "own": rows or None}, rows of by_basis(): the part acquise
+        for every reader; the part prévue for those who read every line (viewer None: the programme itself); a
+        partner's own lines apart."""
+        bases = {line.basis or action.cost_basis for line in seen if line.status in COUNTED}
+        if len(bases) < 2:
+            return None
+        sees_all = viewer is None or roles.sees_every_funding_line(viewer)
+        partner = viewer is not None and roles.is_partner(viewer)
+        return {
+            "acquired": self.settled().by_basis(),
+            "planned": self.by_basis() if sees_all else None,
+            "own": self.filter(funder_id=roles.organisation_id_of(viewer)).by_basis() if partner else None,
+        }
 
     def by_status_with_unknown_per_basis(self):
         """Per HT / TTC basis (`basis_of_line`, never added across bases): amount and number of lines of unknown
@@ -201,16 +221,20 @@ class FundingLineYearQuerySet(RestrictedQuerySet):
     def for_lines(self, lines):
         return self.filter(funding_line__in=lines.values("pk"))
 
-    def by_year(self):
-        """Amount per year, HT / TTC basis of the line and status, from the lines' yearly splits."""
+    def by_year(self, *, per_territory=False):
+        """Amount per year, HT / TTC basis of the line and status, from the lines' yearly splits; with
+        per_territory, per territory of the fiche first (`funding_line__action__territory__name`)."""
         sums = {status: Coalesce(Sum("amount", filter=Q(funding_line__status=status)), ZERO) for status in STATUSES}
         sums["total"] = Coalesce(Sum("amount", filter=Q(funding_line__status__in=COUNTED)), ZERO)
+        groups = ["year", "basis_of_line"]
+        if per_territory:
+            groups.insert(0, "funding_line__action__territory__name")
         return (
             self.order_by()
             .annotate(basis_of_line=effective_basis("funding_line__"))
-            .values("year", "basis_of_line")
+            .values(*groups)
             .annotate(**sums)
-            .order_by("year", "basis_of_line")
+            .order_by(*groups)
         )
 
 
@@ -264,6 +288,10 @@ class PaymentQuerySet(FunderRecordQuerySet):
         from financing.models import FundingLine
 
         return self.filter(funding_line_id__in=FundingLine.objects.editable_by(user).values("pk"))
+
+    def standing(self):
+        """The versements that count: a cancelled one stays in the ledger but no longer adds to « versé »."""
+        return self.filter(cancelled_at__isnull=True)
 
 
 class HistoricalPaymentQuerySet(FunderRecordQuerySet, HistoricalQuerySet):

@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from acv.values import DATE_BOUNDS, MONEY, NON_NEGATIVE, YEAR_BOUNDS, Basis
 from conventions.managers import ReferenceQuerySet
+from conventions.models import OrganisationKind
 from financing.managers import (
     EnvelopeQuerySet,
     FundingEventQuerySet,
@@ -38,6 +39,15 @@ class FundingScheme(models.Model):
     )
     max_rate = models.DecimalField(_("taux maximal (%)"), null=True, blank=True, **SHARE)
     max_amount = models.DecimalField(_("plafond (€)"), null=True, blank=True, validators=NON_NEGATIVE, **MONEY)
+    # The Fonds de Cohésion Sociale « est égale à celle de la commune dans la limite de 2 000 € »: a cap that
+    # depends on what other funders of a kind put into the same fiche.
+    at_most_share_of = models.CharField(
+        _("au plus la part des financeurs de type"),
+        max_length=20,
+        choices=OrganisationKind.choices,
+        blank=True,
+        help_text=_("L'aide ne dépasse pas ce que les financeurs de ce type apportent à la même fiche."),
+    )
     description = models.TextField(_("description"), blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
 
@@ -285,6 +295,18 @@ class Payment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("saisi par")
     )
     recorded_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
+    # A mistaken versement is cancelled, never deleted: the ledger keeps what was entered, by whom, and why it
+    # no longer counts.
+    cancelled_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("annulé par"),
+    )
+    cancellation_reason = models.CharField(_("motif d'annulation"), max_length=300, blank=True)
 
     history = HistoricalRecords(
         verbose_name=_("historique de versement"), historical_queryset=HistoricalPaymentQuerySet
@@ -301,10 +323,19 @@ class Payment(models.Model):
                 name="payment_amount_positive",
                 violation_error_message=_("Un versement a un montant strictement positif."),
             ),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True) | ~Q(cancellation_reason=""),
+                name="payment_cancellation_reason",
+                violation_error_message=_("Une annulation de versement indique son motif."),
+            ),
         ]
 
     def __str__(self):
         return f"{self.funding_line} – {self.paid_on:%d/%m/%Y}"
+
+    @property
+    def cancelled(self):
+        return self.cancelled_at is not None
 
 
 class FundingEvent(models.Model):

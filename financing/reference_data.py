@@ -24,6 +24,7 @@ def load_schemes(ctx, rows, money):
                 "funder": ref.organisation(ctx, row.get("funder")),
                 "max_rate": money(ctx, row.get("max_rate")),
                 "max_amount": money(ctx, row.get("max_amount")),
+                "at_most_share_of": row.get("at_most_share_of") or "",
                 "description": ref.text(row.get("description")),
                 "source": ref.text(row.get("source")),
             },

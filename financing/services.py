@@ -220,7 +220,7 @@ def funding_line_create(*, data: dict, years: list | None, user) -> FundingLine:
 
 
 def _paid(line):
-    return Payment.objects.filter(funding_line=line).aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    return Payment.objects.standing().filter(funding_line=line).aggregate(total=Sum("amount"))["total"] or Decimal("0")
 
 
 @transaction.atomic
@@ -266,6 +266,45 @@ def payment_record(*, line: FundingLine, data: dict, user) -> Payment:
         else f"versement partiel ({format_euros(paid)} sur {format_euros(line.amount)})"
     )
     _record_event(line, from_status=old_status, to_status=line.status, user=user, amount=payment.amount, note=note)
+    return payment
+
+
+@transaction.atomic
+def payment_cancel(*, payment: Payment, reason: str, user) -> Payment:
+    """Cancel a mistaken versement: it stays in the ledger, marked cancelled with who, when and why, and no
+    longer counts in « versé ». A line « versé » whose payments then fall short of its amount is accordé again
+    (partly paid); the cancellation is an event of the line's life. To correct a payment, cancel it and record
+    the right one."""
+    if not FundingLine.objects.editable_by(user).filter(pk=payment.funding_line_id).exists():
+        raise PermissionDenied(PAYMENT_RIGHTS)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": "Indiquez le motif de l'annulation (erreur de montant, doublon…)."})
+    line = FundingLine.objects.select_for_update().get(pk=payment.funding_line_id)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.cancelled:
+        raise ValidationError(
+            {"reason": f"Ce versement a déjà été annulé le {timezone.localtime(payment.cancelled_at):%d/%m/%Y}."}
+        )
+    payment.cancelled_at = timezone.now()
+    payment.cancelled_by = user if getattr(user, "is_authenticated", False) else None
+    payment.cancellation_reason = reason[:300]
+    payment._history_user = user
+    payment.save(update_fields=["cancelled_at", "cancelled_by", "cancellation_reason"])
+    old_status = line.status
+    if line.status == FundingStatus.PAID and _paid(line) < line.amount:
+        line.status = FundingStatus.GRANTED
+        line.version += 1
+        line._history_user = user
+        line.save(update_fields=["status", "version", "updated_at"])
+    _record_event(
+        line,
+        from_status=old_status,
+        to_status=line.status,
+        user=user,
+        amount=-payment.amount,
+        note=f"annulation du versement du {payment.paid_on:%d/%m/%Y} : {payment.cancellation_reason}",
+    )
     return payment
 
 

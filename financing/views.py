@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from actions.filters import ActionFilterSet
 from actions.models import Action
 from acv.access import editable_object, visible_object_or_404
 from conventions import roles
@@ -21,7 +22,7 @@ from financing.forms import FundingLineDecisionForm, FundingLineYearFormSet, Pay
 from financing.history import funding_changes_since
 from financing.managers import STATUSES
 from financing.models import Envelope, FundingEvent, FundingLine, FundingLineYear, FundingStatus, Payment
-from financing.services import FundingLineConflict, funding_line_update, payment_record
+from financing.services import FundingLineConflict, funding_line_update, payment_cancel, payment_record
 
 
 class PartnerPortalView(ProgrammeMemberMixin, TemplateView):
@@ -81,12 +82,20 @@ class EnvelopeListView(ProgrammeMemberMixin, TemplateView):
 
 
 class FundingLineExportView(ProgrammeMemberMixin, View):
-    """XLSX of exactly the funding lines the user may see (a partner: its own and others' settled lines)."""
+    """XLSX of exactly the funding lines the user may see (a partner: its own and others' settled lines).
+
+    Linked from the fiche list with the list's filters: it then holds the lines of the fiches the list selects,
+    through the same FilterSet, started from the fiches the user may see.
+    """
 
     def get(self, request):
+        if not roles.can_export_funding_lines(request.user):
+            raise PermissionDenied("L'export des lignes de financement est réservé aux membres du programme.")
         lines = FundingLine.objects.visible_to(request.user)
-        if not roles.reads_everything(request.user) and not roles.is_partner(request.user):
-            raise PermissionDenied
+        if request.GET:
+            fiches = ActionFilterSet(request.GET, queryset=Action.objects.visible_to(request.user), request=request)
+            # Filters the list would refuse select nothing there, and nothing here.
+            lines = lines.filter(action_id__in=fiches.qs.values("pk")) if fiches.is_valid() else lines.none()
         content = funding_lines_xlsx(lines, viewer=request.user)
         response = HttpResponse(
             content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -164,8 +173,12 @@ class FundingLineDecisionView(ProgrammeMemberMixin, View):
 
     def render(self, form, years, status=200, payment_form=None):
         user = self.request.user
-        payments = Payment.objects.visible_to(user).filter(funding_line=self.line).select_related("recorded_by")
-        paid = payments.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+        payments = (
+            Payment.objects.visible_to(user)
+            .filter(funding_line=self.line)
+            .select_related("recorded_by", "cancelled_by")
+        )
+        paid = payments.standing().aggregate(total=Sum("amount"))["total"] or Decimal("0")
         context = {
             "line": self.line,
             "form": form,
@@ -203,6 +216,25 @@ class PaymentCreateView(FundingLineDecisionView):
                 )
                 return redirect("financing:funding_line_decision", pk=pk)
         return self.render(decision, years, status=400, payment_form=payment_form)
+
+
+class PaymentCancelView(ProgrammeMemberMixin, View):
+    """« Annuler ce versement » on the line's page: financing.services.payment_cancel decides (who may, the
+    reason, the line back to accordé when it no longer adds up)."""
+
+    def post(self, request, pk):
+        payment = visible_object_or_404(Payment.objects.visible_to(request.user).standing(), pk=pk)
+        try:
+            payment_cancel(payment=payment, reason=request.POST.get("reason", ""), user=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, f"Versement non annulé : {message}")
+        else:
+            messages.success(
+                request,
+                f"Versement du {payment.paid_on:%d/%m/%Y} annulé ; il reste dans l'historique de la ligne.",
+            )
+        return redirect("financing:funding_line_decision", pk=payment.funding_line_id)
 
 
 class PaymentDocumentView(ProgrammeMemberMixin, View):

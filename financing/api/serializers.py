@@ -44,9 +44,15 @@ class PaymentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Payment
-        fields = ["id", "paid_on", "amount", "reference", "recorded_at"]
-        read_only_fields = ["id", "recorded_at"]
+        fields = ["id", "paid_on", "amount", "reference", "recorded_at", "cancelled_at", "cancellation_reason"]
+        read_only_fields = ["id", "recorded_at", "cancelled_at", "cancellation_reason"]
         validators = []
+
+
+class PaymentCancellationSerializer(serializers.Serializer):
+    """Why a versement is cancelled (POST /funding-lines/<id>/payments/<payment id>/cancel/)."""
+
+    reason = serializers.CharField(max_length=300, help_text="Motif de l'annulation : erreur de montant, doublon…")
 
 
 class FundingLineSerializer(serializers.ModelSerializer):

@@ -11,10 +11,15 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from acv.access import RestrictedViewSetMixin
+from acv.access import RestrictedViewSetMixin, visible_object_or_404
 from acv.api import PreconditionFailed, VersionedResponseMixin, expected_version, validation_error_from_django
 from conventions import roles
-from financing.api.serializers import FundingLineSerializer, FundingLineWriteSerializer, PaymentSerializer
+from financing.api.serializers import (
+    FundingLineSerializer,
+    FundingLineWriteSerializer,
+    PaymentCancellationSerializer,
+    PaymentSerializer,
+)
 from financing.filters import FundingLineFilterSet
 from financing.models import FundingEvent, FundingLine, Payment
 from financing.services import (
@@ -22,6 +27,7 @@ from financing.services import (
     FundingLineConflict,
     funding_line_create,
     funding_line_update,
+    payment_cancel,
     payment_record,
 )
 
@@ -95,6 +101,32 @@ class FundingLineViewSet(
         except DjangoValidationError as exc:
             raise validation_error_from_django(exc) from exc
         return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PaymentCancellationSerializer, responses={200: PaymentSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"payments/(?P<payment_pk>[0-9]+)/cancel",
+        url_name="payment-cancel",
+        serializer_class=PaymentCancellationSerializer,
+        pagination_class=None,
+    )
+    def cancel_payment(self, request, pk=None, payment_pk=None):
+        """Cancel a mistaken versement: it stays in the list with its date and reason, no longer counts in
+        « versé », and a line no longer fully paid is accordé again."""
+        line = self.get_object()
+        payment = visible_object_or_404(
+            Payment.objects.visible_to(request.user).filter(funding_line=line), pk=payment_pk
+        )
+        if not FundingLine.objects.editable_by(request.user).filter(pk=line.pk).exists():
+            raise PermissionDenied(PAYMENT_RIGHTS)
+        serializer = PaymentCancellationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            payment = payment_cancel(payment=payment, reason=serializer.validated_data["reason"], user=request.user)
+        except DjangoValidationError as exc:
+            raise validation_error_from_django(exc) from exc
+        return Response(PaymentSerializer(payment).data)
 
     def retrieve(self, request, *args, **kwargs):
         self.etag_object = self.get_object()

@@ -93,6 +93,34 @@ def test_a_refused_line_or_an_unknown_amount_is_not_measured_against_a_scheme_ca
     assert _warnings(f.FundingLineFactory(action=fiche, scheme=dsil, amount=None)) == []
 
 
+def test_the_fonds_de_cohesion_sociale_is_at_most_the_communes_share(bethune, bruay):
+    # « égale à celle de la commune dans la limite de 2 000 € »: the commune puts 1 500 € into the action.
+    fcs = f.FundingSchemeFactory(name="Fonds de Cohésion Sociale", max_amount=D("2000"), at_most_share_of="commune")
+    fiche = _fiche(bethune, code="FA 701", cost_amount=D("10000"))
+    agglo = f.OrganisationFactory(key="cabbalr", kind="epci")
+    f.FundingLineFactory(action=fiche, funder=bethune, amount=D("1000"), basis="TTC")
+    f.FundingLineFactory(action=fiche, funder=bruay, amount=D("500"), basis="TTC")
+    f.FundingLineFactory(action=fiche, funder=bruay, amount=D("9000"), basis="TTC", status="refused")  # funds nothing
+    at = f.FundingLineFactory(action=fiche, funder=agglo, scheme=fcs, amount=D("1500"), basis="TTC")
+    assert _warnings(at) == []
+    at.amount = D("1500.01")
+    at.save()
+    assert _warnings(at) == [
+        "Le dispositif Fonds de Cohésion Sociale ne dépasse pas la part des financeurs de type « commune » sur la "
+        "fiche FA 701 : 1 500,01 € prévus pour 1 500 € de leur part."
+    ]
+    # Over both: 2 000 € per line and the 1 500 € of the communes.
+    at.amount = D("2500")
+    at.save()
+    assert len(_warnings(at)) == 2
+    # Without any commune line the share is 0 €; a commune line in another basis cannot be compared.
+    alone = _fiche(bethune, code="FA 702", cost_amount=D("10000"))
+    line = f.FundingLineFactory(action=alone, funder=agglo, scheme=fcs, amount=D("800"), basis="TTC")
+    assert _warnings(line)[0].endswith("800 € prévus pour 0 € de leur part.")
+    f.FundingLineFactory(action=alone, funder=bethune, amount=D("800"), basis="HT")
+    assert "ne sont pas exprimées TTC" in _warnings(line)[0]
+
+
 @pytest.fixture
 def fonds_pv(db):
     """The Fonds de Concours spécifique à la Politique de la Ville: 40 % of the eligible cost, at most 70 000 €."""
@@ -562,7 +590,7 @@ BRUAY_ROW = [
     "500 000 €",
     "520 000 €",
     "12 000 €",
-    "-20 000 €",
+    "0 € dépassée de 20 000 €",
     "Dépassée",
     "R1 R2",
 ]
@@ -574,7 +602,7 @@ BDT_ROW = [
     "50 000 €",
     "62 000 €",
     "0 €",
-    "-12 000 €",
+    "0 € dépassée de 12 000 €",
     "Dépassée",
     "B1 B2",
 ]
@@ -774,9 +802,9 @@ def test_the_bethune_region_envelope_of_the_reference_programme(reference_data, 
     am3.save()
     f.FundingLineYearFactory(funding_line=am3, year=2024, amount=D("1723250.00"))
     row = _consumption(coordinator, envelope)
-    assert (row.consumed, row.left, row.state) == (D("1723250"), D("-1223250"), "dépassée")
-    # REGION_ACV is written « 500 000 € par commune », loaded as the scheme's per-line cap too: the warning says so
-    # only when the line names the scheme, which AM.3's does not.
+    assert (row.consumed, row.left, row.overrun, row.state) == (D("1723250"), D("-1223250"), D("1223250"), "dépassée")
+    # REGION_ACV is written « 500 000 € par commune »: the envelope's ceiling, not a cap per line (the scheme has
+    # none), so the line gets the envelope's warning only.
     assert _warnings(am3) == [
         "L'enveloppe Région Hauts-de-France, Ville de Béthune, Dispositif régional dédié Action Cœur de Ville, "
         "2023-2026 est dépassée : plafond 500 000 €, accordé et versé 1 723 250 €, prévu et sollicité 0 €."

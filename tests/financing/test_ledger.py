@@ -14,7 +14,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from financing.models import TRANSITIONS, FundingEvent, FundingStatus, Payment
-from financing.services import funding_line_create, funding_line_update, payment_record
+from financing.services import funding_line_create, funding_line_update, payment_cancel, payment_record
 from tests import factories as f
 
 D = Decimal
@@ -260,3 +260,74 @@ def test_a_payment_document_is_served_only_to_who_may_read_the_payment(client, l
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 avis BDT"
     client.force_login(partner_region)
     assert client.get(url).status_code == 404
+
+
+# --- Correcting a versement -------------------------------------------------------------------------------
+
+
+def test_a_mistaken_payment_is_cancelled_not_deleted_and_the_line_is_granted_again(line, partner_bdt, coordinator):
+    payment_record(line=line, data={"paid_on": datetime.date(2025, 3, 1), "amount": D("723250")}, user=partner_bdt)
+    wrong = payment_record(
+        line=line, data={"paid_on": datetime.date(2025, 9, 1), "amount": D("1000000")}, user=partner_bdt
+    )
+    line.refresh_from_db()
+    assert line.status == "paid"
+    with pytest.raises(ValidationError, match="motif"):
+        payment_cancel(payment=wrong, reason="   ", user=partner_bdt)
+    assert Payment.objects.standing().count() == 2  # a refused cancellation changes nothing
+    payment_cancel(payment=wrong, reason="montant saisi deux fois", user=partner_bdt)
+    wrong.refresh_from_db()
+    line.refresh_from_db()
+    assert wrong.cancelled_by == partner_bdt and wrong.cancellation_reason == "montant saisi deux fois"
+    assert line.status == "granted" and line.version == 3  # 1, versé (2), accordé again (3)
+    assert Payment.objects.filter(funding_line=line).count() == 2  # still in the ledger
+    assert Payment.objects.standing().filter(funding_line=line).count() == 1
+    last = FundingEvent.objects.filter(funding_line=line).last()
+    assert (last.from_status, last.to_status, last.amount) == ("paid", "granted", D("-1000000"))
+    assert last.note == "annulation du versement du 01/09/2025 : montant saisi deux fois"
+    with pytest.raises(ValidationError, match="déjà été annulé"):
+        payment_cancel(payment=wrong, reason="encore", user=coordinator)
+    # What was cancelled no longer stands in the way of the right payment.
+    payment_record(line=line, data={"paid_on": datetime.date(2025, 9, 2), "amount": D("1000000")}, user=partner_bdt)
+    line.refresh_from_db()
+    assert line.status == "paid"
+
+
+def test_only_who_may_record_a_payment_cancels_it(line, partner_bdt, partner_region, committee_member):
+    from django.core.exceptions import PermissionDenied
+
+    payment = payment_record(
+        line=line, data={"paid_on": datetime.date(2025, 3, 1), "amount": D("1000")}, user=partner_bdt
+    )
+    for user in (partner_region, committee_member):
+        with pytest.raises(PermissionDenied):
+            payment_cancel(payment=payment, reason="erreur", user=user)
+    payment.refresh_from_db()
+    assert not payment.cancelled
+
+
+def test_cancelling_through_the_api_and_the_page(client, line, partner_bdt):
+    first = payment_record(
+        line=line, data={"paid_on": datetime.date(2025, 3, 1), "amount": D("1000")}, user=partner_bdt
+    )
+    second = payment_record(
+        line=line, data={"paid_on": datetime.date(2025, 4, 1), "amount": D("2500")}, user=partner_bdt
+    )
+    url = f"/api/v1/funding-lines/{line.pk}/payments/{first.pk}/cancel/"
+    response = api(partner_bdt).post(url, {})
+    assert response.status_code == 400 and "reason" in response.json()["fields"]
+    response = api(partner_bdt).post(url, {"reason": "doublon du mandat M-1"})
+    assert response.status_code == 200, response.content
+    assert response.json()["cancellation_reason"] == "doublon du mandat M-1"
+    assert api(partner_bdt).get(f"/api/v1/funding-lines/{line.pk}/").json()["paid"] == "2500.00"
+    listed = api(partner_bdt).get(f"/api/v1/funding-lines/{line.pk}/payments/").json()
+    assert [(row["amount"], row["cancelled_at"] is not None) for row in listed] == [
+        ("1000.00", True),
+        ("2500.00", False),
+    ]
+    client.force_login(partner_bdt)
+    response = client.post(reverse("financing:payment_cancel", args=[second.pk]), {"reason": "erreur de ligne"})
+    assert response.status_code == 302
+    page = client.get(reverse("financing:funding_line_decision", args=[line.pk])).content.decode()
+    assert "Versé : <strong>0,00\u00a0€</strong>" in page or "Versé : <strong>0\u00a0€</strong>" in page
+    assert page.count("<strong>Annulé</strong>") == 2 and "erreur de ligne" in page

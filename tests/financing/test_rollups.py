@@ -253,3 +253,68 @@ def test_a_fiche_with_lines_in_both_bases_gives_its_totals_per_basis(client, pla
     assert acquired == {"TTC": D("40000"), "HT": D("15000")}
     body = response.content.decode()
     assert "Acquis par base HT / TTC" in body and "Part non calculable" in body
+    # No single figure adding 40 000 € TTC to 15 000 € HT, on the page or in its PDF.
+    assert "Acquis (accordé et versé, tous financeurs)" not in body and "55\u202f000" not in body
+    assert "TTC : 10\u202f000\u00a0€ · 20\u202f000\u00a0€ · 40\u202f000\u00a0€ · 0\u00a0€" in body
+    from tests.evaluation.pdf import pdf_text
+
+    text = pdf_text(client.get(reverse("evaluation:action_pdf", args=[a1.pk])).content)
+    assert "par base HT / TTC" in text and "40 000 € TTC" in text and "15 000 € HT" in text
+    assert "55 000" not in text
+
+
+def test_the_dashboard_gives_the_year_table_of_one_territory(client, plan, coordinator):
+    client.force_login(coordinator)
+
+    def years(**params):
+        context = client.get("/", params).context
+        return context["year_territory"], [
+            (row["year"], row["granted"], row["paid"]) for row in context["funding_by_year"]
+        ]
+
+    assert years() == (None, [(2024, D("0"), D("10000")), (2025, D("20000"), D("0")), (2026, D("20000"), D("0"))])
+    bruay = plan["org"]["bruay"]
+    chosen, rows = years(territoire=bruay.pk)
+    assert chosen["label"] == "Test bruay" and rows == [(2024, D("0"), D("10000"))]
+    assert years(territoire=plan["org"]["bethune"].pk)[1] == [(2025, D("20000"), D("0")), (2026, D("20000"), D("0"))]
+    # A territory with no fiche of the programme, or not a number: the whole programme, not an error.
+    assert years(territoire=plan["org"]["etat"].pk)[0] is None
+    assert years(territoire="x")[0] is None
+    page = client.get("/", {"territoire": bruay.pk}).content.decode()
+    assert "Financements par année — Test bruay" in page
+
+
+def test_funding_per_territory_and_year_in_the_semester_report(plan):
+    from evaluation.reports import semester_report_pdf
+    from tests.evaluation.pdf import pdf_text
+
+    lines = FundingLine.objects.for_actions(_actions(plan))
+    rows = [
+        (row["funding_line__action__territory__name"], row["year"], row["granted"], row["paid"])
+        for row in FundingLineYear.objects.filter(funding_line__in=lines).by_year(per_territory=True)
+    ]
+    assert rows == [
+        ("Test bethune", 2025, D("20000"), D("0")),
+        ("Test bethune", 2026, D("20000"), D("0")),
+        ("Test bruay", 2024, D("0"), D("10000")),
+    ]
+    text = pdf_text(semester_report_pdf(_actions(plan), year=2026, semester=2))
+    assert "Financements par territoire et par année" in text
+    assert "Test bruay 2024 TTC 0 € 0 € 0 € 10 000 €" in text
+
+
+def test_a_hidden_line_in_another_basis_says_nothing_to_a_partner(plan, bdt, coordinator, partner_bdt):
+    """A1 (100 000 € TTC, État 40 000 € accordé) gets a prévu line of 15 000 € HT that the Banque des Territoires
+    may not read, and a line of its own. The part acquise (40 000 € TTC of settled lines) is 40 % for everyone;
+    the part prévue, the reste à financer and the maître d'ouvrage's share mix HT and TTC: not computed."""
+    a1 = plan["actions"]["A1"]
+    anru = f.OrganisationFactory(key="t-anru3", name="Test anru 3", kind="agence")
+    f.FundingLineFactory(action=a1, funder=anru, amount=D("15000"), basis="HT", status="planned")
+    f.FundingLineFactory(action=a1, funder=bdt, amount=D("1000"), basis="TTC", status="planned")
+    for_partner = Action.objects.visible_to(partner_bdt).with_totals(partner_bdt).get(pk=a1.pk)
+    assert for_partner.share_acquired == D("40.0") and for_partner.share_unavailable_reason == ""
+    for_coordinator = Action.objects.visible_to(coordinator).with_totals(coordinator).get(pk=a1.pk)
+    assert for_coordinator.share_acquired == D("40.0")
+    assert for_coordinator.share_planned is None and for_coordinator.to_fund is None
+    assert for_coordinator.remaining_for_owner is None and not for_coordinator.is_overfunded
+    assert for_coordinator.share_unavailable_reason == "Part non calculable : des lignes sont en HT pour un coût TTC."
