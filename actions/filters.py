@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from actions.managers import COMPARABLE_COST
 from actions.models import Action, ActionKind, ActionStatus, ProjectType
+from acv.text import normalise_for_search
 from acv.values import CostKind
 from conventions import roles
 from conventions.models import Amendment, Axis, Convention, Organisation, SubAxis
@@ -93,7 +94,11 @@ def _funders(request):
 
 
 class ActionFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Recherche", method="filter_q", help_text="Code, intitulé ou description.")
+    q = django_filters.CharFilter(
+        label="Recherche",
+        method="filter_q",
+        help_text="Code, intitulé ou description ; accents et majuscules indifférents.",
+    )
     code = django_filters.CharFilter(label="Code", help_text="Code exact de la fiche, par exemple AM.3.")
     convention = django_filters.ModelChoiceFilter(
         queryset=Convention.objects.all(), label="Convention", empty_label="Toutes"
@@ -123,20 +128,39 @@ class ActionFilterSet(django_filters.FilterSet):
         empty_label="Tous",
     )
     funding_status = django_filters.ChoiceFilter(
-        choices=FundingStatus.choices, label="Financement à l'état", method="filter_funding_status", empty_label="Tous"
+        choices=FundingStatus.choices,
+        label="Financement à l'état",
+        method="filter_funding_status",
+        empty_label="Tous",
+        help_text="Fiches ayant au moins une ligne de financement à cet état.",
     )
     project_type = django_filters.ChoiceFilter(choices=ProjectType.choices, label="Type de projet", empty_label="Tous")
     kind = django_filters.ChoiceFilter(choices=ActionKind.choices, label="Catégorie", empty_label="Toutes")
     cost_kind = django_filters.ChoiceFilter(choices=CostKind.choices, label="Nature du coût", empty_label="Toutes")
     year = django_filters.NumberFilter(
-        label="Active en", method="filter_year", help_text="Année, par exemple 2025.", min_value=2000, max_value=2100
+        label="Active en",
+        method="filter_year",
+        help_text="Année, par exemple 2025 : fiches commencées avant sa fin et non terminées avant son début.",
+        min_value=2000,
+        max_value=2100,
     )
-    late = django_filters.BooleanFilter(label="En retard", method="filter_late", widget=forms.CheckboxInput)
+    late = django_filters.BooleanFilter(
+        label="En retard",
+        method="filter_late",
+        widget=forms.CheckboxInput,
+        help_text="Fin prévue dépassée, fiche ni réalisée ni abandonnée.",
+    )
     no_update = django_filters.BooleanFilter(
-        label="Sans état d'avancement ce semestre", method="filter_no_update", widget=forms.CheckboxInput
+        label="Sans état d'avancement ce semestre",
+        method="filter_no_update",
+        widget=forms.CheckboxInput,
+        help_text="Aucun état d'avancement saisi pour le semestre en cours.",
     )
     open_notes = django_filters.BooleanFilter(
-        label="Notes de qualité à traiter", method="filter_open_notes", widget=forms.CheckboxInput
+        label="Notes de qualité à traiter",
+        method="filter_open_notes",
+        widget=forms.CheckboxInput,
+        help_text="Les documents sources se contredisent ou sont incomplets sur la fiche.",
     )
     ordering = NullsLastOrderingFilter(
         fields=(
@@ -169,10 +193,12 @@ class ActionFilterSet(django_filters.FilterSet):
         fields = []
 
     def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
+        # search_text holds the searched fields normalised the same way (see Action.search_text): « Bethune »,
+        # « béthune » and « BÉTHUNE » find the same fiches on every engine.
+        wanted = normalise_for_search(value)
+        if not wanted:
             return queryset
-        return queryset.filter(Q(code__icontains=value) | Q(title__icontains=value) | Q(description__icontains=value))
+        return queryset.filter(search_text__contains=wanted)
 
     def filter_axis(self, queryset, name, value):
         # Subquery on the through table: a fiche is one row whatever the number of its axes.

@@ -18,7 +18,18 @@ from conventions.models import Amendment, Axis, Convention, Organisation, SubAxi
 from financing.models import FundingLine, FundingScheme
 
 # Bookkeeping columns nobody reads as a change of the fiche.
-IGNORED_FIELDS = {"id", "version", "created_at", "updated_at", "position", "action", "start_until", "end_until"}
+# search_text is derived from fields the timeline shows, and not kept in the history tables.
+IGNORED_FIELDS = {
+    "id",
+    "version",
+    "created_at",
+    "updated_at",
+    "position",
+    "action",
+    "start_until",
+    "end_until",
+    "search_text",
+}
 EMPTY = "—"
 # The fiche's many-to-many fields as django-simple-history stores them: reverse relation, id column.
 M2M_HISTORY = {

@@ -1,9 +1,14 @@
 """The REST API, version 1: every app's endpoints, token management, the OpenAPI schema and its docs."""
 
 from csp.decorators import csp_update
-from django.urls import include, path
+from django.urls import URLResolver, include, path
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.routers import SimpleRouter
+from rest_framework.views import APIView
 
 from acv.api_auth import TokenView
 from evaluation.api import views as evaluation_views
@@ -18,7 +23,50 @@ app_name = "api"
 
 DOCS_CSP = csp_update({"style-src": ["'unsafe-inline'"]})
 
+# Not endpoints of the data: the root itself, the schema and its docs (listed apart), DRF's format variants.
+_NOT_ENDPOINTS = {"root", "schema", "docs"}
+
+
+def _endpoints(patterns, prefix=""):
+    """(name, route) of every endpoint reachable without an id, in the order of urlpatterns."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _endpoints(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif (
+            pattern.name
+            and pattern.name not in _NOT_ENDPOINTS
+            and not pattern.pattern.regex.groups
+            and "format" not in str(pattern.pattern)
+        ):
+            yield pattern.name, prefix + str(pattern.pattern)
+
+
+class ApiRootView(APIView):
+    """What a visitor of /api/v1/ needs to start: the endpoints, the OpenAPI schema and its documentation.
+
+    Open to everyone, like the schema and the docs it points to: it names the endpoints, never a row.
+    """
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(exclude=True)
+    def get(self, request):
+        endpoints = {
+            route.strip("^$/"): reverse(f"api:{name}", request=request) for name, route in _endpoints(urlpatterns)
+        }
+        return Response(
+            {
+                "documentation": reverse("api:docs", request=request),
+                "schema": reverse("api:schema", request=request),
+                "authentication": "En-tête « Authorization: Token <clé> » ; la clé se crée sur auth/token/.",
+                "endpoints": endpoints,
+            }
+        )
+
+
 urlpatterns = [
+    path("", ApiRootView.as_view(), name="root"),
     path("auth/token/", TokenView.as_view(), name="token"),
     path("", include("actions.api.urls")),
     path("", include("financing.api.urls")),

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.forms.models import BaseInlineFormSet
+from django.utils.functional import cached_property
 
 MONEY_FIELDS = ("cost_amount", "cost_min", "cost_max", "amount", "share")
 
@@ -38,6 +39,17 @@ class FrenchNumbersMixin(FieldLayoutMixin):
 
 class BaseRowFormSet(BaseInlineFormSet):
     """Rows are added in place (htmx: see actions.views.FormsetRowView) and removed with their « supprimer » box."""
+
+    @cached_property
+    def forms(self):
+        """The rows the page sent. A row added then removed before saving leaves a gap in the numbering (the
+        counter only goes up): that gap is no row at all, not an empty one whose defaults would be « changed »."""
+        forms = super().forms
+        if not self.is_bound:
+            return forms
+        start = f"{self.prefix}-"
+        sent = {key[len(start) :].partition("-")[0] for key in self.data if key.startswith(start)}
+        return [form for form in forms if form.instance.pk or form.prefix[len(start) :] in sent]
 
     def blank_form(self, index):
         """The empty row at this index, as the formset would build it on a POST of index + 1 forms."""

@@ -274,6 +274,8 @@ SPECTACULAR_SETTINGS = {
 
 # Programme being steered when a page needs one (the engine serves any ACV city).
 ACV_DEFAULT_PROGRAMME = os.environ.get("ACV_DEFAULT_PROGRAMME", "acv")
+# Where users report an accessibility problem (the déclaration d'accessibilité names it): set per deployment.
+ACV_ACCESSIBILITY_CONTACT = os.environ.get("ACV_ACCESSIBILITY_CONTACT", "")
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
@@ -288,9 +290,14 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's own configuration gives the "django" logger a console handler of its own (when DEBUG is on)
+    # and lets its records reach the root's as well: every 403 or 500 traceback was written twice. Its
+    # records now go to the root's handler only. ("django.server", runserver's request lines, keeps its own.)
+    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
 }

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from acv.views import LoginView, admin_login
+from acv.views import AccessibilityStatementView, LoginView, admin_login
 
 admin.site.site_header = "ACV Suivi — administration"
 admin.site.site_title = "ACV Suivi"
@@ -19,6 +19,8 @@ urlpatterns = [
     path("mot-de-passe/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("mot-de-passe/fait/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("compte/", include("accounts.urls")),
+    # Public, as the law asks: anyone must be able to read it, and to find how to report a problem, signed in or not.
+    path("accessibilite/", AccessibilityStatementView.as_view(), name="accessibility_statement"),
     path("", include("actions.urls")),
     path("comites/", include("conventions.urls")),
     path("", include("evaluation.urls")),

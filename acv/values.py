@@ -2,13 +2,15 @@
 
 The source documents give dates such as "T2 2024", "Eté 2023" or "2027-2029", and budgets such as
 "30 000 à 50 000 €" or "35 à 40 000 €/an". A model that holds one keeps the text as written plus a
-machine-readable reading of it (first day, last day, precision; or amount / range / unknown), so that
-the text is what people see and the reading is what queries use. The reading is derived in one place:
-``fuzzy_date_until`` here, called from each model's ``clean()``.
+machine-readable reading of it (first day, last day, precision; or amount / range / unknown). Queries use
+the reading. People read a cost in one French format from its reading, with the text as written beside it;
+a date as written, unless it only spells its reading differently (``format_fuzzy_date``). The reading is
+derived in one place: ``fuzzy_date_until`` here, called from each model's ``clean()``.
 """
 
 import calendar
 import datetime
+import re
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -16,6 +18,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
+
+from acv.text import normalise_for_search
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(Decimal("0"), message=_("Le montant doit être positif ou nul."))]
@@ -101,10 +105,67 @@ _QUARTERS = {1: "T1", 4: "T2", 7: "T3", 10: "T4"}
 _SEASONS = {3: "Printemps", 6: "Été", 9: "Automne", 12: "Hiver"}
 
 
+# Month names and the abbreviations the documents use, as normalise_for_search writes them.
+_MONTH_NAMES = [
+    "janvier",
+    "fevrier",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "aout",
+    "septembre",
+    "octobre",
+    "novembre",
+    "decembre",
+]
+_MONTH_WORDS = {name: number for number, name in enumerate(_MONTH_NAMES, start=1)} | {
+    "jan": 1,
+    "janv": 1,
+    "fev": 2,
+    "fevr": 2,
+    "avr": 4,
+    "juil": 7,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
+_WORD_BEFORE_NUMBER = re.compile(r"(?<!\w)([^\W\d_]+)(?=\.?\s+\d)")
+_WRITTEN_DAY_OR_MONTH = re.compile(r"^(?:(\d{1,2})(?:er)? )?([a-z]+)\.? (\d{4})$")
+
+
+def _lower_case_months(text):
+    """French writes months in lower case: « Début Septembre 2018 » → « Début septembre 2018 »."""
+
+    def lower(match):
+        word = match[1]
+        return word.lower() if normalise_for_search(word) in _MONTH_WORDS else word
+
+    return _WORD_BEFORE_NUMBER.sub(lower, text)
+
+
+def _spells_the_reading(text, on, precision):
+    """Whether the text says only the date it was read as, in another spelling (« Juin 2018 », « sept. 2019 »,
+    « 16 Juillet 2018 »): then the reading is shown, so that every date of a page is written alike."""
+    match = _WRITTEN_DAY_OR_MONTH.match(normalise_for_search(text))
+    if on is None or match is None or precision not in (Precision.DAY, Precision.MONTH):
+        return False
+    day, word, year = match.groups()
+    if _MONTH_WORDS.get(word) != on.month or int(year) != on.year:
+        return False
+    if precision == Precision.MONTH:
+        return day is None
+    return day is not None and int(day) == on.day
+
+
 def format_fuzzy_date(on, precision, text="", until=None):
-    """What a person reads: the text as written, else the reading at its precision ("T2 2024")."""
-    if text:
-        return text
+    """What a person reads: the text as written (months in lower case, as French writes them), unless it only
+    spells the reading differently; else the reading at its precision ("T2 2024", "juin 2018")."""
+    if text and not _spells_the_reading(text, on, precision):
+        return _lower_case_months(text)
     if on is None:
         return str(_("à déterminer"))
     if precision == Precision.DAY:
@@ -122,6 +183,21 @@ def format_fuzzy_date(on, precision, text="", until=None):
     return str(on.year)
 
 
+def format_duration(delta):
+    """A lapse of time as a sentence says it: « 15 minutes », « 1 heure », « 1 heure et 30 minutes »."""
+    if delta is None:
+        return ""
+    minutes = max(round(delta.total_seconds() / 60), 1)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [
+        f"{count} {word}{'s' if count > 1 else ''}"
+        for count, word in ((days, "jour"), (hours, "heure"), (minutes, "minute"))
+        if count
+    ]
+    return " et ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1 else parts[0]
+
+
 def format_euros(amount, decimals=None):
     """French amount: 7 927 732,94 € (no decimals when the amount is whole)."""
     if amount is None:
@@ -132,18 +208,30 @@ def format_euros(amount, decimals=None):
     return f"{number_format(amount, decimals, use_l10n=True, force_grouping=True)}\u00a0€"
 
 
-def format_cost(kind, amount, low, high, per_year, basis, text=""):
-    """A cost as a person reads it; the text as written wins over the reading."""
-    if text:
-        return text
-    suffix = ("\u00a0" + basis) if basis else ""
-    per = "/an" if per_year else ""
-    if kind == CostKind.RANGE:
-        return f"{format_euros(low)} à {format_euros(high)}{per}{suffix}"
-    if kind == CostKind.UNKNOWN or amount is None:
+def format_cost(kind, amount, low, high, per_year, basis):
+    """A cost as a person reads it, from its reading: « 120 000 € TTC », « 150 000 € HT, estimé »,
+    « 30 000 € à 50 000 € TTC », « 35 000 € TTC par an », « à déterminer ». The text as written is shown
+    beside it (see CostModel.cost_as_written), never in its place: it may say « Estimation à 150 000 »."""
+    if kind == CostKind.UNKNOWN or (kind != CostKind.RANGE and amount is None):
         return str(_("à déterminer"))
-    prefix = "environ " if kind == CostKind.ESTIMATED else ""
-    return f"{prefix}{format_euros(amount)}{per}{suffix}"
+    figure = f"{format_euros(low)} à {format_euros(high)}" if kind == CostKind.RANGE else format_euros(amount)
+    if basis:
+        figure += "\u00a0" + basis
+    if per_year:
+        figure += " par an"
+    if kind == CostKind.ESTIMATED:
+        figure += ", estimé"
+    return figure
+
+
+def _squashed(text):
+    return normalise_for_search(text).replace(" ", "").replace("€", "")
+
+
+def written_if_different(text, display):
+    """The text as written when it says more than the display (« Estimation à 150 000 »), else "": « 120 000€ »
+    next to « 120 000 € » or « A déterminer » next to « à déterminer » would only repeat it."""
+    return text if text and _squashed(text) != _squashed(display) else ""
 
 
 # The fields a person writes for a cost and for a period (the readings derived from them are not written).
@@ -292,5 +380,9 @@ class CostModel(models.Model):
             self.cost_max,
             self.cost_per_year,
             self.cost_basis,
-            self.cost_text,
         )
+
+    @property
+    def cost_as_written(self):
+        """The source's wording of the cost, shown as secondary information when it differs from the display."""
+        return written_if_different(self.cost_text, self.cost_display)

@@ -1,4 +1,4 @@
-"""Site-wide views: the login pages (throttled) and the error pages."""
+"""Site-wide views: the login pages (throttled), the error pages and the accessibility statement."""
 
 import time
 
@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.shortcuts import render
+from django.views.generic import TemplateView
 
 
 def too_many_attempts(request):
@@ -52,3 +53,16 @@ def throttled(request):
 def server_error(request):
     """The 500 page, rendered without the request context that may be what failed."""
     return render(request, "500.html", status=500, context={})
+
+
+class AccessibilityStatementView(TemplateView):
+    """The déclaration d'accessibilité that the RGAA requires of a public service, open to everyone.
+
+    What it says was tested is what tests/browser/test_accessibility.py and test_keyboard.py check on every
+    run: a page that breaks it fails the suite, so the statement stays true.
+    """
+
+    template_name = "accessibility_statement.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(contact=settings.ACV_ACCESSIBILITY_CONTACT, **kwargs)

@@ -6,7 +6,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from actions.models import Action, Milestone, Operation, ProgressUpdate, QualityNote, ResultIndicator
+from actions.models import Action, Milestone, Operation, ProgressUpdate, QualityNote, ResultIndicator, search_text_of
 from conventions.models import (
     Amendment,
     Axis,
@@ -170,6 +170,14 @@ class ActionFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             self.axes.set(extracted)
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # The app fills the search column in Action.clean(), which factories skip.
+        action = model_class(*args, **kwargs)
+        action.search_text = search_text_of(action)
+        action.save()
+        return action
+
 
 class OperationFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -282,8 +290,25 @@ class IndicatorFactory(factory.django.DjangoModelFactory):
 class IndicatorValueFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = IndicatorValue
+        skip_postgeneration_save = True  # the hook below writes a signatory, not the value
 
     indicator = factory.SubFactory(IndicatorFactory)
     territory = factory.SubFactory(OrganisationFactory)
     period = "2024"
     value = Decimal("12.5")
+
+    @factory.post_generation
+    def perimeter(obj, create, extracted, **kwargs):
+        """A value's territory is a perimeter of the indicator's programme: it signed one of its conventions as
+        collectivité bénéficiaire (reference territories already have)."""
+        if not create or obj.territory.kind not in ("commune", "epci"):
+            return
+        programme = obj.indicator.criterion.programme
+        signed = Signatory.objects.filter(
+            organisation=obj.territory, role="beneficiary", convention__programme=programme
+        ).exists()
+        if not signed:
+            convention = Convention.objects.filter(programme=programme).first() or ConventionFactory(
+                key=f"acv-{programme.code}", programme=programme
+            )
+            SignatoryFactory(convention=convention, organisation=obj.territory, role="beneficiary")

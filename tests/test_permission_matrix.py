@@ -37,6 +37,8 @@ MATRIX = {
     "logout": (None, {"POST": "302 302 302 302 302 302 302 302"}),
     "password_change": (None, {"GET": "302 200 200 200 200 200 200 200", "POST": "302 200 200 200 200 200 200 200"}),
     "password_change_done": (None, {"GET": "302 200 200 200 200 200 200 200"}),
+    # The déclaration d'accessibilité is public: anyone may read it and find how to report a problem.
+    "accessibility_statement": (None, {"GET": "200 200 200 200 200 200 200 200"}),
     # Staff accounts signed in go on to the admin's index; the others are told they may not enter.
     "admin_login": (None, {"GET": "200 302 302 200 200 200 200 200"}),
     # Second factor: nobody has a device yet, so the verification page sends to the set-up page.
@@ -82,6 +84,15 @@ MATRIX = {
         {"GET": "302 200 200 200 404 404 403 403", "POST": "302 400 400 400 404 404 403 403"},
     ),
     "evaluation:end_of_action_pdf": ("delivered", {"GET": "302 200 200 200 404 404 200 403"}),
+    # The evaluation grid and its indicators: read by every role; filled in by the coordination, cell by cell.
+    "evaluation:grid": (None, {"GET": "302 200 200 200 200 200 200 403"}),
+    "evaluation:grid_export": (None, {"GET": "302 200 200 200 200 200 200 403"}),
+    "evaluation:indicator_detail": ("indicator", {"GET": "302 200 200 200 200 200 200 403"}),
+    # A cell is named in the query string: without one, the coordination meets a 404; the others a 403 first.
+    "evaluation:grid_cell": (
+        None,
+        {"GET": "302 404 404 403 403 403 403 403", "POST": "302 404 404 403 403 403 403 403"},
+    ),
     "financing:partner_portal": (None, {"GET": "302 403 403 403 200 200 403 403"}),
     "financing:funding_export": (None, {"GET": "302 200 200 200 200 200 200 403"}),
     "financing:envelope_list": (None, {"GET": "302 200 200 200 200 200 200 403"}),
@@ -96,7 +107,11 @@ MATRIX = {
     ),
     # A versement's document: to those who may read the payment (its funder, the roles that read every line).
     "financing:payment_document": ("payment", {"GET": "302 200 200 200 200 404 200 403"}),
+    # Cancelling a versement: without a reason nothing is cancelled and the line's page says why.
+    "financing:payment_cancel": ("payment", {"POST": "302 302 302 302 302 404 403 403"}),
     # API (read for every endpoint; writes per endpoint and field are in tests/api/test_access.py)
+    # The API's root lists the endpoints and links to the docs, open like the schema and the docs.
+    "api:root": (None, {"GET": "200 200 200 200 200 200 200 200"}),
     "api:token": (None, {"POST": "401 201 201 201 201 201 201 201", "DELETE": "401 204 204 204 204 204 204 204"}),
     "api:aggregates": (None, {"GET": "401 200 200 200 200 200 200 403"}),
     "api:action-list": (None, {"GET": "401 200 200 200 200 200 200 403", "POST": "401 400 400 403 403 403 403 403"}),
@@ -108,6 +123,7 @@ MATRIX = {
             "PUT": "401 400 400 400 403 404 403 403",
         },
     ),
+    "api:action-progress-updates": ("fiche", {"POST": "401 400 400 400 403 404 403 403"}),
     "api:funding-line-list": (
         None,
         {"GET": "401 200 200 200 200 200 200 403", "POST": "401 400 400 400 403 403 403 403"},
@@ -124,6 +140,7 @@ MATRIX = {
         "bdt_line",
         {"GET": "401 200 200 200 200 404 200 403", "POST": "401 400 400 400 400 404 403 403"},
     ),
+    "api:funding-line-payment-cancel": ("line_payment", {"POST": "401 400 400 400 400 404 403 403"}),
     "api:organisation-list": (
         None,
         {"GET": "401 200 200 200 200 200 200 403", "POST": "401 400 400 403 403 403 403 403"},
@@ -208,6 +225,7 @@ MATRIX = {
             "PUT": "401 400 400 403 403 403 403 403",
         },
     ),
+    "api:evaluation-grid": (None, {"GET": "401 200 200 200 200 200 200 403"}),
     "api:semester-report": (None, {"GET": "401 200 200 403 403 403 200 403"}),
     "api:schema": (None, {"GET": "200 200 200 200 200 200 200 200"}),
     "api:docs": (None, {"GET": "200 200 200 200 200 200 200 200"}),
@@ -253,6 +271,8 @@ def objects(reference_data, coordinator):
     report.pdf.save("rapport.pdf", ContentFile(b"%PDF-1.4\n%rapport tel que presente\n"), save=True)
     indicator = Indicator.objects.first()
     delivered = Action.objects.get(code="AM.7")
+    bdt_line = FundingLine.objects.get(action=fiche, funder__key="bdt")
+    payment = _payment(bdt_line)
     EndOfActionReport.objects.create(
         action=delivered,
         implementation="Travaux en 15 mois.",
@@ -267,8 +287,9 @@ def objects(reference_data, coordinator):
         "meeting_report": {"meeting_pk": meeting.pk},
         "report": {"pk": report.pk},
         "delivered": {"pk": delivered.pk},
-        "bdt_line": {"pk": FundingLine.objects.get(action=fiche, funder__key="bdt").pk},
-        "payment": {"pk": _payment(FundingLine.objects.get(action=fiche, funder__key="bdt")).pk},
+        "bdt_line": {"pk": bdt_line.pk},
+        "payment": {"pk": payment.pk},
+        "line_payment": {"pk": bdt_line.pk, "payment_pk": payment.pk},
         "organisation": {"pk": Organisation.objects.get(key="bethune").pk},
         "convention": {"pk": Convention.objects.get(key="acv-2018").pk},
         "amendment": {"pk": Amendment.objects.get(key="avenant-2").pk},
@@ -289,6 +310,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # only for the absence of a server error.
 OPEN = {
     "login",
+    "accessibility_statement",
     "logout",
     "password_change",
     "password_change_done",
@@ -296,6 +318,7 @@ OPEN = {
     "accounts:second_factor_setup",
     "accounts:second_factor_verify",
     "api:token",
+    "api:root",
     "api:schema",
     "api:docs",
 }

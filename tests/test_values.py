@@ -42,4 +42,4 @@ def test_amounts_in_french():
     assert format_cost("range", None, Decimal("30000"), Decimal("50000"), False, "TTC") == (
         "30\u202f000\u00a0€ à 50\u202f000\u00a0€\u00a0TTC"
     )
-    assert format_cost("exact", Decimal("1712934"), None, None, False, "TTC", "1 712 934 € TTC") == "1 712 934 € TTC"
+    assert format_cost("exact", Decimal("1712934"), None, None, False, "TTC") == "1\u202f712\u202f934\u00a0€\u00a0TTC"

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils.formats import number_format
 
-from acv.values import format_euros
+from acv.values import format_duration, format_euros
 
 register = template.Library()
 
@@ -22,6 +22,12 @@ def euros_round(amount):
     if amount is None:
         return format_euros(None)
     return format_euros(Decimal(amount).quantize(Decimal("1")), decimals=0)
+
+
+@register.filter
+def duration(delta):
+    """« 15 minutes » for a timedelta (never its ISO 8601 form, PT15M)."""
+    return format_duration(delta)
 
 
 @register.filter

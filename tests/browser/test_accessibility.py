@@ -1,0 +1,267 @@
+"""RGAA as a test: every page of every role, and the states that matter, checked with axe-core in Chromium.
+
+Zero WCAG 2.1 A/AA violation is required (the criteria the RGAA is built on); the déclaration d'accessibilité
+(/accessibilite/) says so and lists what is left out: third-party pages, below. The same pages are then shown
+320 px wide (what 400 % zoom gives on a laptop, RGAA 10.11): the page itself must never scroll sideways.
+
+The site is served once for the module, on the session's reference programme, by a server of our own rather
+than pytest-django's `live_server` (which flushes the database after each test): the pages are only read here,
+and loading the programme again for each role would cost more than all the checks.
+"""
+
+import os
+from types import SimpleNamespace
+
+import pytest
+from axe_playwright_python.base import AXE_SCRIPT
+from django.contrib.auth import get_user_model
+from django.test import override_settings
+from playwright.sync_api import expect, sync_playwright
+from pytest_django.live_server_helper import LiveServer
+
+from actions.models import Action
+from conventions.management.commands.create_demo_accounts import DEMO_ACCOUNTS
+from conventions.models import Organisation, UserProfile
+from financing.models import FundingLine
+from tests.browser.conftest import ARGS, CHROMIUM
+from tests.factories import CommitteeMeetingFactory
+
+# django_db: so that pytest-django sets the test database up; each test's own transaction holds only the
+# sessions of its sign-ins, rolled back after it.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "mot-de-passe-de-test"
+MD5 = "django.contrib.auth.hashers.MD5PasswordHasher"  # as every test's sign-ins (tests/conftest.py)
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Pages the application serves but does not write: not checked here, and named as such in the statement.
+THIRD_PARTY = {
+    "/api/v1/docs/": "Swagger UI",
+    "/admin/": "Django",
+}
+ROLES = ["anonyme", "coordinateur", "referent.bethune", "partenaire.bdt", "comite"]
+# The axe rules left out on a page, each with the reason. Empty when everything passes.
+KNOWN_EXCEPTIONS: dict[str, dict[str, str]] = {}
+
+# Pages whose content is the same for everyone: checked once, by the first role that reaches them.
+SAME_FOR_ALL = {"/accessibilite/", "/mot-de-passe/"}
+
+
+@pytest.fixture(scope="module")
+def site(reference_db, django_db_blocker):
+    """The reference programme with the demo personae (one per role), for the whole module."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=[MD5]):
+        users = get_user_model()
+        created = []
+        for username, role, key, first_name, last_name in DEMO_ACCOUNTS:
+            user = users.objects.create_user(username, password=PASSWORD, first_name=first_name, last_name=last_name)
+            organisation = Organisation.objects.get(key=key) if key else None
+            UserProfile.objects.create(user=user, role=role, organisation=organisation)
+            created.append(user)
+        fa42 = Action.objects.get(code="FA 42")  # Béthune's, funded by the Banque des Territoires
+        meeting = CommitteeMeetingFactory(convention=fa42.convention, title="Comité de projet de juin")
+        meeting.attending_organisations.set(Organisation.objects.filter(key__in=["cabbalr", "bdt"]))
+        try:
+            yield SimpleNamespace(
+                fa42=fa42.pk,
+                fa54=Action.objects.get(code="FA 54").pk,
+                delivered=Action.objects.get(code="AM.7").pk,
+                bdt_line=FundingLine.objects.get(action=fa42, funder__key="bdt").pk,
+                meeting=meeting.pk,
+            )
+        finally:
+            meeting.delete()
+            for user in created:
+                user.delete()
+
+
+@pytest.fixture
+def served(site):
+    """The site on a server started inside the test, so that it shares the test's own database connection
+    (SQLite in memory): what the requests write (sessions, sign-in dates) is rolled back with the test."""
+    server = LiveServer("localhost:0")
+    site.url = server.url
+    yield site
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One browser for the module; each role gets its own context (cookies) in it."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium système absent : installez le paquet chromium (scripts/system-deps.sh test)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def open_as(chromium, site, role, **context):
+    context.setdefault("viewport", {"width": 1366, "height": 900})
+    browser_context = chromium.new_context(locale="fr-FR", **context)
+    # axe-core in every page of the context, as the browser's own script (not subject to the page's CSP).
+    browser_context.add_init_script(script=AXE_SCRIPT)
+    page = browser_context.new_page()
+    if role != "anonyme":
+        page.goto(f"{site.url}/connexion/")
+        page.get_by_label("Identifiant").fill(role)
+        page.get_by_label("Mot de passe").fill(PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+    return page
+
+
+def pages_of(role, site):
+    """What each role reaches besides its navigation: the objects it works on."""
+    return {
+        "anonyme": ["/connexion/", "/accessibilite/"],
+        "coordinateur": [
+            "/fiches/nouvelle/",
+            f"/fiches/{site.fa54}/",
+            f"/fiches/{site.fa54}/modifier/",
+            f"/fiches/{site.delivered}/bilan/",
+            "/comites/nouveau/",
+            f"/comites/{site.meeting}/",
+            "/mot-de-passe/",
+        ],
+        "referent.bethune": [f"/fiches/{site.fa42}/", f"/fiches/{site.fa42}/modifier/", "/mot-de-passe/"],
+        "partenaire.bdt": [f"/fiches/{site.fa42}/", f"/engagements/lignes/{site.bdt_line}/"],
+        "comite": [f"/fiches/{site.fa54}/", f"/comites/{site.meeting}/"],
+    }[role]
+
+
+def failed_fiche_save(page, site, pk):
+    page.goto(f"{site.url}/fiches/{pk}/modifier/")
+    page.get_by_label("Intitulé").fill("")
+    page.get_by_label("Montant (€)", exact=True).first.fill("-5")
+    page.get_by_role("button", name="Enregistrer la fiche").click()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    expect(page.locator("[data-error-summary] a").first).to_have_attribute("href", "#id_title")
+
+
+def open_progress_form(page, site, pk):
+    page.goto(f"{site.url}/fiches/{pk}/")
+    page.get_by_text("Saisir l'état d'avancement du semestre").click()
+    expect(page.get_by_label("Réalisé ce semestre")).to_be_visible()
+
+
+def failed_progress_save(page, site, pk):
+    open_progress_form(page, site, pk)
+    page.get_by_label("Avancement (%)").fill("250")
+    page.get_by_role("button", name="Enregistrer l'état d'avancement").click()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+
+
+def failed_line_update(page, site):
+    page.goto(f"{site.url}/engagements/lignes/{site.bdt_line}/")
+    page.get_by_label("Montant", exact=True).first.fill("beaucoup")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+
+
+def failed_login(page, site):
+    page.goto(f"{site.url}/connexion/")
+    page.get_by_label("Identifiant").fill("personne")
+    page.get_by_label("Mot de passe").fill("pas-le-bon")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+
+
+def states_of(role, site):
+    """The states a user meets that a plain visit does not show: (name, how to get there)."""
+    return {
+        "anonyme": [("connexion refusée", failed_login)],
+        "coordinateur": [
+            ("liste sans résultat", lambda page, site: page.goto(f"{site.url}/fiches/?q=aucune-fiche-ainsi")),
+            ("fiche refusée avec ses erreurs", lambda page, site: failed_fiche_save(page, site, site.fa54)),
+            ("état d'avancement ouvert", lambda page, site: open_progress_form(page, site, site.fa54)),
+            ("état d'avancement refusé", lambda page, site: failed_progress_save(page, site, site.fa54)),
+        ],
+        "referent.bethune": [
+            ("fiche refusée avec ses erreurs", lambda page, site: failed_fiche_save(page, site, site.fa42)),
+        ],
+        "partenaire.bdt": [("ligne refusée avec ses erreurs", failed_line_update)],
+        "comite": [("liste sans résultat", lambda page, site: page.goto(f"{site.url}/fiches/?q=aucune-fiche-ainsi"))],
+    }[role]
+
+
+def navigation(page):
+    """Every page the role's menu and footer offer, so that a page added to the menu is checked too."""
+    links = page.locator("nav.main-nav a, .site-footer a").evaluate_all("links => links.map(a => a.pathname)")
+    return [link for link in links if link not in THIRD_PARTY]
+
+
+def violations(page):
+    exceptions = KNOWN_EXCEPTIONS.get(page.evaluate("location.pathname"), {})
+    options = {"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]}
+    if exceptions:
+        options["rules"] = {rule: {"enabled": False} for rule in exceptions}
+    return page.evaluate("options => axe.run(document, options)", options)["violations"]
+
+
+def report(found):
+    """Readable on failure: page, rule, impact, what to do, and each offending element."""
+    lines = []
+    for where, items in found.items():
+        lines.append(f"\n== {where}")
+        for violation in items:
+            lines.append(f"  [{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})")
+            for node in violation["nodes"][:5]:
+                lines.append(f"      {' '.join(node['target'])}: {node['html'][:160]}")
+                lines.append(f"        {node['failureSummary'].replace(chr(10), ' ')[:300]}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_of_the_role_has_no_wcag_violation(served, chromium, role):
+    site = served
+    page = open_as(chromium, site, role)
+    urls = navigation(page) if role != "anonyme" else []
+    urls += [url for url in pages_of(role, site) if url not in urls]
+    found, seen = {}, []
+    for url in urls:
+        seen.append(url)
+        if url in SAME_FOR_ALL and role not in {"anonyme", "coordinateur"}:
+            continue
+        response = page.goto(site.url + url)
+        assert response.status == 200, url
+        if items := violations(page):
+            found[url] = items
+    for name, reach in states_of(role, site):
+        reach(page, site)
+        if items := violations(page):
+            found[name] = items
+    page.context.close()
+    assert found == {}, report(found)
+    assert "/accessibilite/" in seen  # linked from every page's footer, signed in or not
+    assert role == "anonyme" or {"/", "/fiches/"} <= set(seen)  # the menu was read
+
+
+# Main pages, 320 px wide: the page never scrolls sideways; a wide table scrolls in its own named box.
+REFLOW = {
+    "coordinateur": ["/", "/fiches/", "{fa54}/", "{fa54}/modifier/", "/comites/", "/enveloppes/", "/rapports/"],
+    "partenaire.bdt": ["/", "/engagements/", "/engagements/lignes/{bdt_line}/", "/accessibilite/"],
+}
+
+
+@pytest.mark.parametrize("role", list(REFLOW))
+def test_main_pages_reflow_at_320_px_without_scrolling_sideways(served, chromium, role):
+    site = served
+    page = open_as(chromium, site, role, viewport={"width": 320, "height": 720})
+    too_wide = {}
+    for url in REFLOW[role]:
+        url = url.replace("{fa54}", f"/fiches/{site.fa54}").replace("{bdt_line}", str(site.bdt_line))
+        page.goto(site.url + url)
+        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        if width[0] > width[1]:
+            too_wide[url] = width
+        # A table wider than the screen is in a box that scrolls, that the keyboard reaches and that has a name.
+        boxes = page.locator(".table-wrap").evaluate_all(
+            "boxes => boxes.filter(box => box.scrollWidth > box.clientWidth)"
+            ".map(box => [box.tabIndex, box.getAttribute('role'), box.getAttribute('aria-label') || ''])"
+        )
+        for tab_index, box_role, label in boxes:
+            assert (tab_index, box_role) == (0, "region") and label, (url, label)
+    page.context.close()
+    assert too_wide == {}, too_wide
