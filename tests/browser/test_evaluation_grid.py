@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conventions.models import Organisation, Role, UserProfile
-from evaluation.models import Indicator, IndicatorValue
+from evaluation.models import Criterion, Indicator, IndicatorValue
 from tests.factories import (
     AxisFactory,
     ConventionFactory,
@@ -41,11 +41,19 @@ def coordinator_account(transactional_db):
         )
         SignatoryFactory(convention=convention, organisation=organisations[key], role="beneficiary")
     axis = AxisFactory(programme=convention.programme, number="1", title="De la réhabilitation à la restructuration")
-    criterion = CriterionFactory(
+    # The reference programme may already be in the database (browser tests share the session's data): its
+    # criterion 1.1 and indicators are then the same rows.
+    criterion = Criterion.objects.filter(programme=convention.programme, code="1.1").first() or CriterionFactory(
         programme=convention.programme, axis=axis, code="1.1", title="Le nombre de logements insalubres est réduit"
     )
-    IndicatorFactory(criterion=criterion, name="Nombre de logements vacants", unit="logements", unit_kind="count")
-    IndicatorFactory(criterion=criterion, name="Evolution du taux de vacance", unit="%", unit_kind="percent")
+    for name, unit, unit_kind in (
+        ("Nombre de logements vacants", "logements", "count"),
+        ("Evolution du taux de vacance", "%", "percent"),
+    ):
+        same = Indicator.objects.filter(criterion=criterion, name=name)
+        same.update(unit=unit, unit_kind=unit_kind, decimal_places=0)
+        if not same.exists():
+            IndicatorFactory(criterion=criterion, name=name, unit=unit, unit_kind=unit_kind)
     user = UserFactory(username="coordinateur", first_name="Claire", last_name="Test")
     UserProfile.objects.create(user=user, role=Role.COORDINATOR, organisation=organisations["cabbalr"])
     return user
