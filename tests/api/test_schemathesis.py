@@ -94,7 +94,11 @@ def targets(reference_data, bdt, region):
         action=fiches["FA 42"], funder=region, amount=Decimal("25000.00"), status="requested"
     )
     indicator = Indicator.objects.order_by("pk").first()
-    values = [IndicatorValueFactory(indicator=indicator, territory=commune) for commune in (bethune, bruay)]
+    # A whole number: the first indicator counts (logements), and a PATCH re-checks the whole value.
+    values = [
+        IndicatorValueFactory(indicator=indicator, territory=commune, value=Decimal("12"))
+        for commune in (bethune, bruay)
+    ]
     meeting = CommitteeMeetingFactory(
         convention=Convention.objects.get(key="acv-2018"), held_on=datetime.date(2026, 6, 15)
     )
