@@ -73,6 +73,7 @@ urlpatterns = [
     path("", include("conventions.api.urls")),
     path("", include(evaluation_router.urls)),
     path("", include("evaluation.api.urls")),
+    path("", include("jobs.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI sets inline styles from its own script: allowed on that page, and only there.
     # The split view serves Swagger UI's start-up script as a file, so no inline script is needed.

@@ -57,7 +57,10 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
+    "jobs",
     "conventions",
     "actions",
     "financing",
@@ -202,6 +205,17 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+
+# Long work (semester reports, big exports, imports) runs as tasks of Django's task framework — the django-tasks
+# backport, with its database backend: the queue is a table of the same database, so a worker is just
+# `manage.py db_worker` on any machine that reaches it (`make run` starts one next to the server). The suite
+# runs tasks immediately, in the test's own process (tests/conftest.py), and a few tests the real worker.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 MEDIA_URL = "/media/"
 
 REST_FRAMEWORK = {

@@ -19,6 +19,7 @@ urlpatterns = [
     path("mot-de-passe/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("mot-de-passe/fait/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("compte/", include("accounts.urls")),
+    path("traitements/", include("jobs.urls")),
     # Public, as the law asks: anyone must be able to read it, and to find how to report a problem, signed in or not.
     path("accessibilite/", AccessibilityStatementView.as_view(), name="accessibility_statement"),
     path("", include("actions.urls")),

@@ -12,6 +12,20 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def tasks_run_at_once(settings):
+    """Background tasks run in the test's own process as soon as they are enqueued, so a test reads the finished
+    job at once, deterministically. The database backend and its worker, as production runs them, are tested
+    in tests/jobs/test_jobs.py."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def media_in_a_temporary_folder(settings, tmp_path):
+    """Files the tests write (reports kept, payment documents, jobs' results) go to a folder of their own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def agglomeration(db):
     return OrganisationFactory(key="cabbalr", name="Communauté d'agglomération de Béthune-Bruay", kind="epci")

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from acv.access import RestrictedQuerySet, RestrictedViewMixin, RestrictedViewSetMixin, UnrestrictedQuerySet
 from conventions.mixins import ProgrammeMemberMixin
 
-APPS = ("conventions", "actions", "financing", "evaluation")
+APPS = ("conventions", "actions", "financing", "evaluation", "jobs")
 PERSONAE = [
     "admin_user",
     "coordinator",

@@ -18,6 +18,7 @@ from actions.models import Action
 from conventions.models import Amendment, Axis, CommitteeMeeting, Convention, Organisation, SubAxis
 from evaluation.models import Criterion, EndOfActionReport, Indicator, IndicatorValue, SemesterReport
 from financing.models import FundingLine
+from jobs.models import Job, JobStatus
 
 PERSONAE = [
     "anonymous",
@@ -93,6 +94,10 @@ MATRIX = {
         None,
         {"GET": "302 404 404 403 403 403 403 403", "POST": "302 404 404 403 403 403 403 403"},
     ),
+    # Background jobs: each person follows its own and takes its file; nobody else reaches them (404).
+    "jobs:job_list": (None, {"GET": "302 200 200 200 200 200 200 403"}),
+    "jobs:job_detail": ("job", {"GET": "302 404 200 404 404 404 404 403"}),
+    "jobs:job_file": ("job", {"GET": "302 404 200 404 404 404 404 403"}),
     "financing:partner_portal": (None, {"GET": "302 403 403 403 200 200 403 403"}),
     "financing:funding_export": (None, {"GET": "302 200 200 200 200 200 200 403"}),
     "financing:envelope_list": (None, {"GET": "302 200 200 200 200 200 200 403"}),
@@ -227,6 +232,8 @@ MATRIX = {
     ),
     "api:evaluation-grid": (None, {"GET": "401 200 200 200 200 200 200 403"}),
     "api:semester-report": (None, {"GET": "401 200 200 403 403 403 200 403"}),
+    "api:job-list": (None, {"GET": "401 200 200 200 200 200 200 403"}),
+    "api:job-detail": ("job", {"GET": "401 404 200 404 404 404 404 403"}),
     "api:schema": (None, {"GET": "200 200 200 200 200 200 200 200"}),
     "api:docs": (None, {"GET": "200 200 200 200 200 200 200 200"}),
 }
@@ -279,7 +286,12 @@ def objects(reference_data, coordinator):
         results="Beffroi rénové.",
         sustainability="Entretien par la ville.",
     )
+    job = Job.objects.create(kind="essai", title="Export", requested_by=coordinator, status=JobStatus.DONE)
+    job.result_file.save("export.xlsx", ContentFile(b"PK\x03\x04"), save=False)
+    job.result_name = "export.xlsx"
+    job.save()
     return {
+        "job": {"pk": job.pk},
         "fiche": {"pk": fiche.pk},
         "milestone": {"pk": fiche.pk, "milestone_pk": fiche.milestones.first().pk},
         "row": {"kind": "funding"},

@@ -160,6 +160,24 @@
     });
   }
 
+  /* A background job's status block, polled in place while the job runs: once it comes back finished, say so —
+     its state and, when it made one, that its file is ready — without reading every intermediate poll. */
+  var jobWasRunning = false;
+  function jobStatus() {
+    var block = document.getElementById("job-status");
+    if (!block) return;
+    if (block.hasAttribute("data-job-running")) {
+      jobWasRunning = true;
+      return;
+    }
+    if (!jobWasRunning) return;
+    jobWasRunning = false;
+    var state = block.querySelector(".job-status__state");
+    var file = block.querySelector("a[download]");
+    announce((state ? state.textContent.replace(/\s+/g, " ").trim() : "Traitement terminé.") +
+      (file ? " " + file.textContent.trim() + " : le fichier est prêt." : ""));
+  }
+
   function start() {
     errorSummary();
     document.querySelectorAll("[data-rows]").forEach(rows);
@@ -168,6 +186,8 @@
     window.addEventListener("resize", function () { tableBoxes(document); });
     // Lists re-rendered in place by htmx (filters, sorting) bring new tables.
     document.body.addEventListener("htmx:afterSettle", function () { tableBoxes(document); });
+    jobStatus();
+    document.body.addEventListener("htmx:afterSettle", jobStatus);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
