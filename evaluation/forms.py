@@ -2,8 +2,10 @@
 (the semester to report on is conventions.forms.SemesterForm, a notion of the programme's calendar)."""
 
 from django import forms
+from django.utils import timezone
 
-from conventions.models import Axis, Organisation, Sector
+from conventions.forms import SemesterForm
+from conventions.models import Axis, Convention, Organisation, Sector
 from evaluation.models import DataSource, EndOfActionReport, Series, programme_territories
 from evaluation.periods import PERIOD_HELP, Period, PeriodError
 
@@ -115,3 +117,28 @@ class IndicatorValueForm(forms.Form):
             target = name if name in self.fields else None
             for message in messages:
                 self.add_error(target, message)
+
+
+class SemesterReportForm(SemesterForm):
+    """The semester report to build: a semester and, where the instance holds several conventions (one per city
+    at national scale), the convention it covers — the report of one city, not of every city at once."""
+
+    convention = forms.ModelChoiceField(
+        label="Convention",
+        queryset=Convention.objects.none(),
+        required=False,
+        empty_label="Toutes les conventions",
+        error_messages={"invalid_choice": "Choisissez une convention de la liste."},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        conventions = Convention.objects.visible_to(user).order_by("signed_on", "title")
+        self.fields["convention"].queryset = conventions
+        if self.initial.get("convention") is None and len(conventions[:2]) == 1:
+            self.initial["convention"] = conventions[0].pk
+
+    @classmethod
+    def for_day(cls, day=None, data=None, *, user):
+        day = day or timezone.localdate()
+        return cls(data, user=user, initial={"year": day.year, "semester": 1 if day.month <= 6 else 2})

@@ -22,7 +22,7 @@ from conventions.mixins import ProgrammeMemberMixin
 from conventions.models import CommitteeMeeting, Organisation, Sector
 from evaluation.charts import indicator_chart
 from evaluation.exports import grid_xlsx
-from evaluation.forms import EndOfActionReportForm, GridFilterForm, IndicatorValueForm
+from evaluation.forms import EndOfActionReportForm, GridFilterForm, IndicatorValueForm, SemesterReportForm
 from evaluation.grid import Place, build_grid, default_programme
 from evaluation.models import (
     EndOfActionReport,
@@ -33,9 +33,11 @@ from evaluation.models import (
     programme_territories,
 )
 from evaluation.periods import Period, PeriodError
-from evaluation.reports import action_pdf, end_of_action_pdf, semester_report_pdf
-from evaluation.services import end_of_action_report_save, indicator_value_save, semester_report_present
+from evaluation.reports import action_pdf, end_of_action_pdf
+from evaluation.services import end_of_action_report_save, indicator_value_save
+from evaluation.tasks import build_semester_report, present_semester_report
 from financing.models import FundingLine
+from jobs.services import job_start
 
 MEETINGS_REASON = "Seuls l'administrateur et le coordinateur préparent les comités."
 
@@ -63,7 +65,7 @@ class ReportIndexView(ProgrammeReportsMixin, View):
 
     def get(self, request, form=None, status=200):
         context = {
-            "form": form or SemesterForm.for_day(),
+            "form": form or SemesterReportForm.for_day(user=request.user),
             "stored": SemesterReport.objects.visible_to(request.user)
             .select_related("meeting", "generated_by")
             .order_by("-year", "-semester", "-generated_at")[:50],
@@ -71,16 +73,22 @@ class ReportIndexView(ProgrammeReportsMixin, View):
         return render(request, self.template_name, context, status=status)
 
 
-class SemesterReportPdfView(ProgrammeReportsMixin, View):
-    """The semester report built now, for the semester asked (?year=2026&semester=2)."""
+def semester_report_job(*, user, year, semester, convention=None):
+    """Hand the semester report to the background; the job page follows it and offers the file."""
+    title = f"Rapport semestriel S{semester} {year}" + (f" – {convention}" if convention else "")
+    parameters = {"year": year, "semester": semester, "convention": getattr(convention, "pk", None)}
+    return job_start(kind="semester_report", title=title, user=user, task=build_semester_report, parameters=parameters)
 
-    def get(self, request):
-        form = SemesterForm(request.GET)
+
+class SemesterReportStartView(ProgrammeReportsMixin, View):
+    """« Produire le rapport semestriel »: the report is built in the background; the person follows its job."""
+
+    def post(self, request):
+        form = SemesterReportForm(request.POST, user=request.user)
         if not form.is_valid():
             return ReportIndexView().get(request, form=form, status=400)
-        year, semester = form.cleaned_data["year"], form.cleaned_data["semester"]
-        content = semester_report_pdf(report_fiches(request.user), year=year, semester=semester)
-        return pdf_response(content, f"rapport-semestriel-{year}-S{semester}.pdf")
+        job = semester_report_job(user=request.user, **form.cleaned_data)
+        return redirect(job)
 
 
 class StoredReportPdfView(ProgrammeReportsMixin, View):
@@ -96,7 +104,7 @@ class StoredReportPdfView(ProgrammeReportsMixin, View):
 
 
 class ReportPresentView(ProgrammeMemberMixin, View):
-    """« Présenter ce rapport au comité »: build the report now and keep it with the meeting."""
+    """« Présenter ce rapport au comité »: the report is built in the background and kept with the meeting."""
 
     def post(self, request, meeting_pk):
         if not roles.can_manage_meetings(request.user):
@@ -112,18 +120,15 @@ class ReportPresentView(ProgrammeMemberMixin, View):
             errors = " ".join(error for field_errors in form.errors.values() for error in field_errors)
             messages.error(request, f"Le rapport n'a pas été produit : {errors}")
             return redirect(meeting)
-        fiches = report_fiches(request.user).filter(convention=meeting.convention_id)
-        report = semester_report_present(
-            meeting=meeting,
-            fiches=fiches,
-            year=form.cleaned_data["year"],
-            semester=form.cleaned_data["semester"],
+        year, semester = form.cleaned_data["year"], form.cleaned_data["semester"]
+        job = job_start(
+            kind="meeting_report",
+            title=f"Rapport semestriel S{semester} {year} pour le {meeting}",
             user=request.user,
+            task=present_semester_report,
+            parameters={"meeting": meeting.pk, "year": year, "semester": semester},
         )
-        messages.success(
-            request, f"Rapport semestriel S{report.semester} {report.year} produit et conservé avec la réunion."
-        )
-        return redirect(meeting)
+        return redirect(job)
 
 
 def may_export_action(user, action):

@@ -88,6 +88,15 @@ class Job(models.Model):
         return self.status == JobStatus.DONE and bool(self.result_file)
 
     @property
+    def duration_display(self):
+        """How long the work took, as people say it: « 7 s », « 2 min 05 s »."""
+        if not (self.started_at and self.finished_at):
+            return ""
+        seconds = max(0, round((self.finished_at - self.started_at).total_seconds()))
+        minutes, seconds = divmod(seconds, 60)
+        return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
+
+    @property
     def percent(self):
         """How far the work got, in whole percent, when it knows its number of steps."""
         if self.status == JobStatus.DONE:

@@ -75,7 +75,8 @@ MATRIX = {
         {"GET": "302 200 200 403 403 403 403 403", "POST": "302 400 400 403 403 403 403 403"},
     ),
     "evaluation:report_index": (None, {"GET": "302 200 200 403 403 403 200 403"}),
-    "evaluation:semester_report_pdf": (None, {"GET": "302 200 200 403 403 403 200 403"}),
+    # The semester report is asked for (POST) and built in the background: an empty form is refused (400).
+    "evaluation:semester_report_start": (None, {"POST": "302 400 400 403 403 403 400 403"}),
     "evaluation:stored_report_pdf": ("report", {"GET": "302 200 200 403 403 403 200 403"}),
     # An empty form is refused with a message on the meeting page.
     "evaluation:report_present": ("meeting_report", {"POST": "302 302 302 403 403 403 403 403"}),
@@ -231,7 +232,7 @@ MATRIX = {
         },
     ),
     "api:evaluation-grid": (None, {"GET": "401 200 200 200 200 200 200 403"}),
-    "api:semester-report": (None, {"GET": "401 200 200 403 403 403 200 403"}),
+    "api:semester-report": (None, {"POST": "401 400 400 403 403 403 400 403"}),
     "api:job-list": (None, {"GET": "401 200 200 200 200 200 200 403"}),
     "api:job-detail": ("job", {"GET": "401 404 200 404 404 404 404 403"}),
     "api:schema": (None, {"GET": "200 200 200 200 200 200 200 200"}),
@@ -239,8 +240,6 @@ MATRIX = {
 }
 
 QUERY = {
-    "evaluation:semester_report_pdf": "?year=2026&semester=2",
-    "api:semester-report": "?year=2026&semester=2",
     "api:action-list": "?code=FA+42",
 }
 

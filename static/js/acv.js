@@ -102,64 +102,6 @@
     });
   }
 
-  /* A PDF that takes seconds to build: the button says it is being built, with the time elapsed, and the file
-     is offered once ready. A refused form (or no fetch) falls back to the plain submission and its page. */
-  function pdfProgress(form) {
-    var button = form.querySelector("button[type=submit]");
-    var status = form.querySelector("[data-progress]");
-    var label = button.textContent;
-    form.addEventListener("submit", function (event) {
-      if (!window.fetch || form.hasAttribute("data-busy")) {
-        if (form.hasAttribute("data-busy")) event.preventDefault();
-        return;
-      }
-      event.preventDefault();
-      var started = Date.now();
-      form.setAttribute("data-busy", "");
-      button.setAttribute("aria-disabled", "true");
-      button.classList.add("button--busy");
-      button.textContent = "Génération en cours…";
-      status.textContent = "Génération du rapport en cours : cela prend quelques secondes.";
-      announce(status.textContent);
-      var timer = window.setInterval(function () {
-        var seconds = Math.round((Date.now() - started) / 1000);
-        status.textContent = "Génération du rapport en cours (" + seconds + " s)…";
-      }, 1000);
-      var url = form.action + "?" + new URLSearchParams(new FormData(form)).toString();
-      function done(message) {
-        window.clearInterval(timer);
-        form.removeAttribute("data-busy");
-        button.removeAttribute("aria-disabled");
-        button.classList.remove("button--busy");
-        button.textContent = label;
-        status.textContent = message;
-        announce(message);
-      }
-      fetch(url, { credentials: "same-origin" }).then(function (response) {
-        var type = response.headers.get("Content-Type") || "";
-        if (!response.ok || type.indexOf("application/pdf") !== 0) {
-          window.clearInterval(timer);
-          window.location.assign(url);
-          return null;
-        }
-        var disposition = response.headers.get("Content-Disposition") || "";
-        var match = /filename="?([^";]+)"?/.exec(disposition);
-        return response.blob().then(function (blob) {
-          var link = document.createElement("a");
-          link.href = URL.createObjectURL(blob);
-          link.download = match ? match[1] : "rapport.pdf";
-          document.body.appendChild(link);
-          link.click();
-          link.remove();
-          window.setTimeout(function () { URL.revokeObjectURL(link.href); }, 60000);
-          done("Le rapport est prêt : son téléchargement a commencé.");
-        });
-      }).catch(function () {
-        done("Le rapport n'a pas pu être produit : réessayez, ou prévenez la coordination si cela persiste.");
-      });
-    });
-  }
-
   /* A background job's status block, polled in place while the job runs: once it comes back finished, say so —
      its state and, when it made one, that its file is ready — without reading every intermediate poll. */
   var jobWasRunning = false;
@@ -181,7 +123,6 @@
   function start() {
     errorSummary();
     document.querySelectorAll("[data-rows]").forEach(rows);
-    document.querySelectorAll("form[data-pdf-progress]").forEach(pdfProgress);
     tableBoxes(document);
     window.addEventListener("resize", function () { tableBoxes(document); });
     // Lists re-rendered in place by htmx (filters, sorting) bring new tables.

@@ -127,7 +127,7 @@ def pages_of(role, site):
         ],
         "referent.bethune": [f"/fiches/{site.fa42}/", f"/fiches/{site.fa42}/modifier/", "/mot-de-passe/"],
         "partenaire.bdt": [f"/fiches/{site.fa42}/", f"/engagements/lignes/{site.bdt_line}/"],
-        "comite": [f"/fiches/{site.fa54}/", f"/comites/{site.meeting}/"],
+        "comite": [f"/fiches/{site.fa54}/", f"/comites/{site.meeting}/", "/traitements/"],
     }[role]
 
 
@@ -168,6 +168,12 @@ def failed_login(page, site):
     expect(page.get_by_role("alert")).to_be_visible()
 
 
+def report_asked(page, site):
+    page.goto(f"{site.url}/rapports/")
+    page.get_by_role("button", name="Produire le rapport semestriel (PDF)").click()
+    expect(page.get_by_role("link", name="Télécharger rapport-semestriel")).to_be_visible()
+
+
 def states_of(role, site):
     """The states a user meets that a plain visit does not show: (name, how to get there)."""
     return {
@@ -182,7 +188,10 @@ def states_of(role, site):
             ("fiche refusée avec ses erreurs", lambda page, site: failed_fiche_save(page, site, site.fa42)),
         ],
         "partenaire.bdt": [("ligne refusée avec ses erreurs", failed_line_update)],
-        "comite": [("liste sans résultat", lambda page, site: page.goto(f"{site.url}/fiches/?q=aucune-fiche-ainsi"))],
+        "comite": [
+            ("liste sans résultat", lambda page, site: page.goto(f"{site.url}/fiches/?q=aucune-fiche-ainsi")),
+            ("rapport semestriel produit", report_asked),
+        ],
     }[role]
 
 

@@ -19,6 +19,7 @@ from tests.factories import (
     ActionFactory,
     AxisFactory,
     CommitteeMeetingFactory,
+    ConventionFactory,
     FundingLineFactory,
     MilestoneFactory,
     OrganisationFactory,
@@ -27,8 +28,21 @@ from tests.factories import (
 )
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-SEMESTER_URL = "/rapports/semestriel/?year=2026&semester=2"
-API_URL = "/api/v1/reports/semester/?year=2026&semester=2"
+SEMESTER_URL = "/rapports/semestriel/"
+SEMESTER = {"year": "2026", "semester": "2"}
+API_URL = "/api/v1/reports/semester/"
+
+
+def report_of(client, data=SEMESTER):
+    """Ask for the semester report as a person does (the form posts, the page of its job follows), and take the
+    file the finished job offers."""
+    response = client.post(SEMESTER_URL, data)
+    assert response.status_code == 302, response.content.decode()[:500]
+    job_page = client.get(response.url)
+    assert "Télécharger rapport-semestriel-" in job_page.content.decode()
+    download = client.get(response.url + "fichier/")
+    assert download["Content-Type"] == "application/pdf"
+    return b"".join(download.streaming_content)
 
 
 @pytest.fixture
@@ -245,8 +259,8 @@ def test_report_kept_with_a_meeting_does_not_change_when_a_fiche_does(reference_
         convention=Convention.objects.get(key="acv-2018"), held_on=datetime.date(2026, 12, 10)
     )
     client.force_login(coordinator)
-    response = client.post(f"/comites/{meeting.pk}/rapport/", {"year": "2026", "semester": "2"})
-    assert response.status_code == 302
+    response = client.post(f"/comites/{meeting.pk}/rapport/", {"year": "2026", "semester": "2"}, follow=True)
+    assert "Rapport semestriel S2 2026 produit et conservé avec la réunion." in response.content.decode()
     report = SemesterReport.objects.get(meeting=meeting)
     stored = report.pdf.read()
     assert report.generated_by == coordinator
@@ -259,7 +273,7 @@ def test_report_kept_with_a_meeting_does_not_change_when_a_fiche_does(reference_
 
     kept = client.get(f"/rapports/{report.pk}/pdf/")
     assert b"".join(kept.streaming_content) == stored
-    assert "2 000 000" in pdf_text(client.get(SEMESTER_URL).content)
+    assert "2 000 000" in pdf_text(report_of(client))
     page = client.get(f"/comites/{meeting.pk}/").content.decode()
     assert f"/rapports/{report.pk}/pdf/" in page and "Rapport semestriel S2 2026" in page
 
@@ -278,65 +292,99 @@ def test_presenting_with_a_bad_semester_stores_nothing(db, client, coordinator, 
 def test_reports_page_offers_the_current_semester_and_the_stored_reports(db, client, committee_member):
     client.force_login(committee_member)
     page = client.get("/rapports/").content.decode()
-    assert "Télécharger le rapport semestriel (PDF)" in page
+    assert "Produire le rapport semestriel (PDF)" in page
     assert 'href="/rapports/"' in page  # in the navigation
 
 
 def test_reports_page_refuses_a_bad_semester_in_french(db, client, coordinator):
     client.force_login(coordinator)
-    response = client.get("/rapports/semestriel/?year=deux&semester=5")
+    response = client.post(SEMESTER_URL, {"year": "deux", "semester": "5"})
     assert response.status_code == 400
     body = response.content.decode()
     assert "L&#x27;année s&#x27;écrit en chiffres" in body and "Le semestre vaut 1 ou 2." in body
 
 
-def test_api_answers_the_pdf(db, client, committee_member):
+def test_api_starts_the_report_and_its_job_gives_the_pdf(db, client, committee_member):
     client.force_login(committee_member)
-    response = client.get(API_URL, HTTP_ACCEPT="application/pdf")
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF-")
+    response = client.post(API_URL, {"year": 2026, "semester": 2}, content_type="application/json")
+    assert response.status_code == 202
+    job = client.get(response["Location"]).json()
+    assert job["finished"] is True and job["status"] == "done"
+    assert job["result_name"] == "rapport-semestriel-2026-S2.pdf"
+    download = client.get(job["file_url"])
+    assert b"".join(download.streaming_content).startswith(b"%PDF-")
 
 
-@pytest.mark.parametrize("query", ["year=2026&semester=3", "year=abc&semester=1", "semester=1", "year=1850&semester=1"])
-def test_api_refuses_a_bad_semester_in_json(db, client, coordinator, query):
+@pytest.mark.parametrize(
+    "data",
+    [{"year": 2026, "semester": 3}, {"year": "abc", "semester": 1}, {"semester": 1}, {"year": 1850, "semester": 1}],
+)
+def test_api_refuses_a_bad_semester_in_json(db, client, coordinator, data):
     client.force_login(coordinator)
-    response = client.get(f"/api/v1/reports/semester/?{query}", HTTP_ACCEPT="application/pdf")
+    response = client.post(API_URL, data, content_type="application/json")
     assert response.status_code == 400
-    assert response["Content-Type"].startswith("application/json")
     assert response.json()["detail"]
+    assert not client.get("/api/v1/jobs/").json()["results"]
 
 
 def test_api_semester_report_by_token(db, client, coordinator):
     from accounts.services import api_token_create
 
     key = api_token_create(user=coordinator)
-    response = client.get(API_URL, HTTP_AUTHORIZATION=f"Token {key}")
-    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    headers = {"HTTP_AUTHORIZATION": f"Token {key}"}
+    response = client.post(API_URL, {"year": 2026, "semester": 2}, content_type="application/json", **headers)
+    assert response.status_code == 202
+    assert client.get(response["Location"], **headers).json()["status"] == "done"
+
+
+def test_the_report_of_one_convention_holds_only_its_fiches(db, client, coordinator):
+    kept = ActionFactory(code="FA 801")
+    ActionFactory(code="FA 802", convention=ConventionFactory(key="acv-autre-ville", title="Convention d'Auchel"))
+    client.force_login(coordinator)
+    text = pdf_text(report_of(client, {**SEMESTER, "convention": kept.convention_id}))
+    assert "FA 801" in text and "FA 802" not in text
+
+
+def test_a_member_who_lost_the_role_before_the_work_ran_gets_no_report(settings, db, client, committee_member):
+    from jobs.models import Job
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    client.force_login(committee_member)
+    response = client.post(SEMESTER_URL, SEMESTER)
+    job = Job.objects.get()
+    assert response.url == job.get_absolute_url() and job.status == "queued"
+    committee_member.profile.role = "partner"
+    committee_member.profile.organisation = OrganisationFactory()
+    committee_member.profile.save()
+    from evaluation.tasks import build_semester_report
+    from jobs.runner import JobFailure
+
+    with pytest.raises(JobFailure):
+        build_semester_report.call(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == "failed" and "réservé à la coordination" in job.error_message
+    assert not job.result_file
 
 
 # --- Access, persona by persona ------------------------------------------------------------------------
 
 
-PROGRAMME_PAGES = ["/rapports/", SEMESTER_URL]
-
-
-@pytest.mark.parametrize("url", [*PROGRAMME_PAGES, "/fiches/1/pdf/", "/fiches/1/bilan/", "/fiches/1/bilan/pdf/"])
+@pytest.mark.parametrize("url", ["/rapports/", "/fiches/1/pdf/", "/fiches/1/bilan/", "/fiches/1/bilan/pdf/"])
 def test_anonymous_is_sent_to_login(db, client, url):
     response = client.get(url)
     assert response.status_code == 302 and response.url.startswith("/connexion/")
 
 
 def test_anonymous_api_call_gets_401(db, client):
-    assert client.get(API_URL).status_code == 401
+    assert client.post(API_URL, {"year": 2026, "semester": 2}, content_type="application/json").status_code == 401
 
 
 @pytest.mark.parametrize("persona", ["outsider", "partner_bdt", "referent_bethune"])
 def test_only_coordination_and_comite_get_the_semester_report(db, client, request, persona):
     client.force_login(request.getfixturevalue(persona))
-    for url in PROGRAMME_PAGES:
-        assert client.get(url).status_code == 403, url
-    assert client.get(API_URL).status_code == 403
+    assert client.get("/rapports/").status_code == 403
+    assert client.post(SEMESTER_URL, SEMESTER).status_code == 403
+    assert client.post(API_URL, {"year": 2026, "semester": 2}, content_type="application/json").status_code == 403
     assert 'href="/rapports/"' not in client.get("/").content.decode()
 
 
@@ -344,7 +392,7 @@ def test_only_coordination_and_comite_get_the_semester_report(db, client, reques
 def test_coordination_and_comite_get_the_semester_report(db, client, request, persona):
     client.force_login(request.getfixturevalue(persona))
     assert client.get("/rapports/").status_code == 200
-    assert client.get(SEMESTER_URL)["Content-Type"] == "application/pdf"
+    assert report_of(client).startswith(b"%PDF-")
 
 
 @pytest.fixture
