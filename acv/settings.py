@@ -210,7 +210,23 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Files the application keeps (reports as presented, payment documents, jobs' results) must be reachable by every
+# server and task worker: one disk they share, or — for several machines — an S3-compatible object store through
+# django-storages (`pip install -e ".[s3]"`; credentials from the usual AWS_* variables). See docs/deployment.md.
+if os.environ.get("ACV_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["ACV_S3_BUCKET"],
+            "endpoint_url": os.environ.get("ACV_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("ACV_S3_REGION") or None,
+            # Private files: served by the application after its access check, never by a public URL.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # Long work (semester reports, big exports, imports) runs as tasks of Django's task framework — the django-tasks
 # backport, with its database backend: the queue is a table of the same database, so a worker is just

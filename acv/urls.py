@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from acv.views import AccessibilityStatementView, LoginView, admin_login
+from acv.views import AccessibilityStatementView, LoginView, admin_login, health
 
 admin.site.site_header = "ACV Suivi — administration"
 admin.site.site_title = "ACV Suivi"
@@ -22,6 +22,8 @@ urlpatterns = [
     path("traitements/", include("jobs.urls")),
     # Public, as the law asks: anyone must be able to read it, and to find how to report a problem, signed in or not.
     path("accessibilite/", AccessibilityStatementView.as_view(), name="accessibility_statement"),
+    # For load balancers and monitoring: the process, its database and the task queue's backlog.
+    path("sante/", health, name="health"),
     path("", include("actions.urls")),
     path("comites/", include("conventions.urls")),
     path("", include("evaluation.urls")),

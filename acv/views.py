@@ -66,3 +66,27 @@ class AccessibilityStatementView(TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(contact=settings.ACV_ACCESSIBILITY_CONTACT, **kwargs)
+
+
+def health(request):
+    """For the load balancer and the monitoring: is this process able to serve? 200 when the database answers,
+    503 otherwise; with the task queue's backlog (tasks waiting, and for how long the oldest has), so that a
+    worker pool that stopped is seen. Public and anonymous: it names no row and no person."""
+    from django.db import DatabaseError, connection
+    from django.http import JsonResponse
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        waiting = DBTaskResult.objects.ready().order_by("enqueued_at").values_list("enqueued_at", flat=True)
+        count = waiting.count()
+        oldest = waiting.first()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "error"}, status=503)
+    age = round((timezone.now() - oldest).total_seconds()) if oldest else 0
+    return JsonResponse(
+        {"status": "ok", "database": "ok", "tasks": {"waiting": count, "oldest_waiting_seconds": age}},
+        headers={"Cache-Control": "no-store"},
+    )

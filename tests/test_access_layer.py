@@ -75,6 +75,7 @@ OPEN_VIEWS = {
     "schema",
     "docs",
     "token",
+    "health",
 }
 
 

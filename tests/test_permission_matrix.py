@@ -40,6 +40,8 @@ MATRIX = {
     "password_change_done": (None, {"GET": "302 200 200 200 200 200 200 200"}),
     # The déclaration d'accessibilité is public: anyone may read it and find how to report a problem.
     "accessibility_statement": (None, {"GET": "200 200 200 200 200 200 200 200"}),
+    # The health check answers anyone (load balancers probe without credentials) and names no row.
+    "health": (None, {"GET": "200 200 200 200 200 200 200 200"}),
     # Staff accounts signed in go on to the admin's index; the others are told they may not enter.
     "admin_login": (None, {"GET": "200 302 302 200 200 200 200 200"}),
     # Second factor: nobody has a device yet, so the verification page sends to the set-up page.
@@ -235,6 +237,7 @@ MATRIX = {
     "api:semester-report": (None, {"POST": "401 400 400 403 403 403 400 403"}),
     "api:job-list": (None, {"GET": "401 200 200 200 200 200 200 403"}),
     "api:job-detail": ("job", {"GET": "401 404 200 404 404 404 404 403"}),
+    "api:job-file": ("job", {"GET": "401 404 200 404 404 404 404 403"}),
     "api:schema": (None, {"GET": "200 200 200 200 200 200 200 200"}),
     "api:docs": (None, {"GET": "200 200 200 200 200 200 200 200"}),
 }
@@ -321,6 +324,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # only for the absence of a server error.
 OPEN = {
     "login",
+    "health",
     "accessibility_statement",
     "logout",
     "password_change",

@@ -21,7 +21,9 @@ REQUEST = inline_serializer(
     "SemesterReportRequest",
     {
         "year": serializers.IntegerField(help_text="Année, par exemple 2026."),
-        "semester": serializers.ChoiceField(choices=[1, 2], help_text="1 : janvier–juin ; 2 : juillet–décembre."),
+        "semester": serializers.IntegerField(
+            min_value=1, max_value=2, help_text="1 : janvier–juin ; 2 : juillet–décembre."
+        ),
         "convention": serializers.IntegerField(
             required=False, allow_null=True, help_text="La convention couverte (sans elle : toutes celles visibles)."
         ),

@@ -46,7 +46,7 @@ class JobSerializer(serializers.ModelSerializer):
     def get_file_url(self, job) -> str | None:
         if not job.has_file:
             return None
-        return reverse("jobs:job_file", args=[job.pk], request=self.context.get("request"))
+        return reverse("api:job-file", args=[job.pk], request=self.context.get("request"))
 
     def get_page_url(self, job) -> str:
         return reverse("jobs:job_detail", args=[job.pk], request=self.context.get("request"))

@@ -334,7 +334,11 @@ def test_api_semester_report_by_token(db, client, coordinator):
     headers = {"HTTP_AUTHORIZATION": f"Token {key}"}
     response = client.post(API_URL, {"year": 2026, "semester": 2}, content_type="application/json", **headers)
     assert response.status_code == 202
-    assert client.get(response["Location"], **headers).json()["status"] == "done"
+    job = client.get(response["Location"], **headers).json()
+    assert job["status"] == "done"
+    # A machine takes the file with its token, as it asked for the report (no session, no sign-in page).
+    download = client.get(job["file_url"], **headers)
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF-")
 
 
 def test_the_report_of_one_convention_holds_only_its_fiches(db, client, coordinator):

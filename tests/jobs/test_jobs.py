@@ -40,6 +40,7 @@ def test_the_person_who_asked_downloads_the_file_and_nobody_else_does(
         assert client.get(url).status_code == 404
         assert client.get(reverse("jobs:job_detail", args=[job.pk])).status_code == 404
         assert client.get(reverse("api:job-detail", args=[job.pk])).status_code == 404
+        assert client.get(reverse("api:job-file", args=[job.pk])).status_code == 404
         assert str(job.pk) not in client.get(reverse("jobs:job_list")).content.decode()
     client.force_login(outsider)
     assert client.get(url).status_code == 403
@@ -82,7 +83,8 @@ def test_the_api_gives_the_job_and_its_file_address_to_its_requester_only(client
     client.force_login(coordinator)
     data = client.get(reverse("api:job-detail", args=[job.pk])).json()
     assert data["status"] == "done" and data["finished"] is True and data["percent"] == 100
-    assert data["file_url"].endswith(reverse("jobs:job_file", args=[job.pk]))
+    assert data["file_url"].endswith(reverse("api:job-file", args=[job.pk]))
+    assert b"".join(client.get(data["file_url"]).streaming_content) == b"1 lignes pour coordinateur"
     assert [row["id"] for row in client.get(reverse("api:job-list")).json()["results"]] == [str(job.pk)]
     client.force_login(partner_bdt)
     assert client.get(reverse("api:job-list")).json()["results"] == []
