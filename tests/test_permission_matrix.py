@@ -15,7 +15,15 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from actions.models import Action
-from conventions.models import Amendment, Axis, CommitteeMeeting, Convention, Organisation, SubAxis
+from conventions.models import (
+    Amendment,
+    Axis,
+    CommitteeMeeting,
+    Convention,
+    Organisation,
+    PriorityNeighbourhood,
+    SubAxis,
+)
 from evaluation.models import Criterion, EndOfActionReport, Indicator, IndicatorValue, SemesterReport
 from financing.models import FundingLine
 
@@ -192,6 +200,18 @@ MATRIX = {
             "PUT": "401 400 400 403 403 403 403 403",
         },
     ),
+    "api:priority-neighbourhood-list": (
+        None,
+        {"GET": "401 200 200 200 200 200 200 403", "POST": "401 400 400 403 403 403 403 403"},
+    ),
+    "api:priority-neighbourhood-detail": (
+        "neighbourhood",
+        {
+            "GET": "401 200 200 200 200 200 200 403",
+            "PATCH": "401 200 200 403 403 403 403 403",
+            "PUT": "401 400 400 403 403 403 403 403",
+        },
+    ),
     "api:committee-meeting-list": (None, {"GET": "401 200 200 200 200 200 200 403"}),
     # Meetings are for the roles that read the whole programme, through the API as on the pages.
     "api:committee-meeting-detail": ("meeting", {"GET": "401 200 200 200 404 404 200 403"}),
@@ -295,6 +315,7 @@ def objects(reference_data, coordinator):
         "amendment": {"pk": Amendment.objects.get(key="avenant-2").pk},
         "axis": {"pk": Axis.objects.get(number="4").pk},
         "sub_axis": {"pk": SubAxis.objects.get(code="4.4").pk},
+        "neighbourhood": {"pk": PriorityNeighbourhood.objects.get(key="qpv-bethune-mont-liebaut").pk},
         "criterion": {"pk": Criterion.objects.first().pk},
         "indicator": {"pk": indicator.pk},
         "indicator_value": {

@@ -34,7 +34,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from actions.models import Action
-from conventions.models import Amendment, Axis, Convention, Organisation, SubAxis
+from conventions.models import Amendment, Axis, Convention, Organisation, PriorityNeighbourhood, SubAxis
 from evaluation.models import Criterion, Indicator
 from financing.models import FundingLine
 from tests.factories import CommitteeMeetingFactory, FundingLineFactory, IndicatorValueFactory
@@ -131,6 +131,7 @@ def targets(reference_data, bdt, region):
             "amendments": reference(Amendment.objects),
             "axes": reference(Axis.objects),
             "sub-axes": reference(SubAxis.objects),
+            "priority-neighbourhoods": reference(PriorityNeighbourhood.objects),
             "criteria": reference(Criterion.objects),
             "indicators": reference(Indicator.objects),
             "indicator-values": [Target(value.pk, read_only_for=READERS) for value in values],
