@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from evaluation.models import Criterion, DataSource, EndOfActionReport, Indicator, IndicatorValue, SemesterReport
-from evaluation.services import VALUE_FIELDS, indicator_value_save
+from evaluation.services import VALUE_FIELDS, indicator_value_delete, indicator_value_save
 
 
 class IndicatorInline(admin.StackedInline):
@@ -40,10 +40,18 @@ class IndicatorValueAdmin(SimpleHistoryAdmin):
     author recorded."""
 
     list_display = ["indicator", "place_label", "period", "series", "value", "source", "entered_by"]
-    list_filter = ["series", "period_kind", "year", "territory"]
+    list_filter = ["series", "period_kind", "year", "territory", "neighbourhood"]
     search_fields = ["indicator__name"]
-    list_select_related = ["indicator", "territory", "sector", "source", "entered_by"]
+    list_select_related = ["indicator", "territory", "sector", "neighbourhood", "source", "entered_by"]
     exclude = ["entered_by"]
+
+    def delete_model(self, request, obj):
+        indicator_value_delete(user=request.user, value=obj)
+
+    def delete_queryset(self, request, queryset):
+        # One by one through the service: each removal is checked and recorded in the history.
+        for value in queryset:
+            indicator_value_delete(user=request.user, value=value)
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in VALUE_FIELDS if name in form.cleaned_data}

@@ -3,8 +3,14 @@
 
 from django import forms
 
-from conventions.models import Axis, Organisation, Sector
-from evaluation.models import DataSource, EndOfActionReport, Series, programme_territories
+from conventions.models import Axis, Organisation, PriorityNeighbourhood, Sector
+from evaluation.models import (
+    DataSource,
+    EndOfActionReport,
+    Series,
+    programme_neighbourhoods,
+    programme_territories,
+)
 from evaluation.periods import PERIOD_HELP, Period, PeriodError
 
 
@@ -44,6 +50,12 @@ class GridFilterForm(forms.Form):
     sector = forms.ModelChoiceField(
         label="Secteur ORT", queryset=Sector.objects.none(), required=False, empty_label="Aucun secteur"
     )
+    neighbourhood = forms.ModelChoiceField(
+        label="Quartier prioritaire (QPV)",
+        queryset=PriorityNeighbourhood.objects.none(),
+        required=False,
+        empty_label="Aucun quartier",
+    )
     period = forms.CharField(
         label="Période",
         required=False,
@@ -59,6 +71,8 @@ class GridFilterForm(forms.Form):
         self.fields["axis"].queryset = Axis.objects.filter(criteria__programme_id=programme_id).distinct()
         self.fields["territory"].queryset = territories
         self.fields["sector"].queryset = Sector.objects.filter(commune__in=territories).select_related("commune")
+        self.fields["neighbourhood"].queryset = programme_neighbourhoods(programme_id).order_by("name")
+        self.fields["neighbourhood"].label_from_instance = lambda item: item.label
 
     def clean_period(self):
         text = self.cleaned_data["period"].strip()
@@ -68,6 +82,17 @@ class GridFilterForm(forms.Form):
             return Period.parse(text)
         except PeriodError as error:
             raise forms.ValidationError(str(error)) from error
+
+    def clean(self):
+        cleaned = super().clean()
+        # A quartier is a place of its own, straddling communes: with a territory or a sector it would say two
+        # places at once.
+        if cleaned.get("neighbourhood") and (cleaned.get("territory") or cleaned.get("sector")):
+            self.add_error(
+                "neighbourhood",
+                "Un quartier prioritaire se consulte seul : videz le territoire et le secteur ORT, ou le quartier.",
+            )
+        return cleaned
 
 
 class IndicatorValueForm(forms.Form):

@@ -10,7 +10,17 @@ from evaluation.models import DUPLICATE_VALUE, EndOfActionReport, IndicatorValue
 from evaluation.periods import Period, PeriodError
 from evaluation.reports import semester_report_pdf
 
-VALUE_FIELDS = ("indicator", "territory", "sector", "series", "value", "source", "measured_on", "note")
+VALUE_FIELDS = (
+    "indicator",
+    "territory",
+    "sector",
+    "neighbourhood",
+    "series",
+    "value",
+    "source",
+    "measured_on",
+    "note",
+)
 PERIOD_FIELDS = ("period_kind", "year", "number", "day")
 VALUE_RIGHTS = "Seule la coordination du programme saisit les valeurs de la grille d'évaluation."
 
@@ -76,7 +86,8 @@ def _with_period_key(error, instance):
 
 @transaction.atomic
 def indicator_value_delete(*, user, value: IndicatorValue) -> None:
-    """Remove a value entered by mistake; its history stays."""
+    """Remove a value entered by mistake, for the page, the API and the admin alike: only the coordination
+    may; the history keeps the value as it was, who removed it and when."""
     if not IndicatorValue.objects.editable_by(user).filter(pk=value.pk).exists():
         raise PermissionDenied(VALUE_RIGHTS)
     value._history_user = user

@@ -19,7 +19,7 @@ from acv.access import editable_object, visible_object_or_404
 from conventions import roles
 from conventions.forms import SemesterForm
 from conventions.mixins import ProgrammeMemberMixin
-from conventions.models import CommitteeMeeting, Organisation, Sector
+from conventions.models import CommitteeMeeting, Organisation, PriorityNeighbourhood, Sector
 from evaluation.charts import indicator_chart
 from evaluation.exports import grid_xlsx
 from evaluation.forms import EndOfActionReportForm, GridFilterForm, IndicatorValueForm
@@ -30,11 +30,18 @@ from evaluation.models import (
     IndicatorValue,
     SemesterReport,
     Series,
+    place_label_of,
+    programme_neighbourhoods,
     programme_territories,
 )
 from evaluation.periods import Period, PeriodError
 from evaluation.reports import action_pdf, end_of_action_pdf, semester_report_pdf
-from evaluation.services import end_of_action_report_save, indicator_value_save, semester_report_present
+from evaluation.services import (
+    end_of_action_report_save,
+    indicator_value_delete,
+    indicator_value_save,
+    semester_report_present,
+)
 from financing.models import FundingLine
 
 MEETINGS_REASON = "Seuls l'administrateur et le coordinateur préparent les comités."
@@ -254,8 +261,9 @@ def _safe_next(request, fallback):
 
 class GridCellView(ProgrammeMemberMixin, View):
     """One cell of the grid, for the coordination: its form (in place with htmx, or as a page without
-    JavaScript) and its saving. The cell is named in the query string: indicator, territory, sector, and the
-    column — a period (series mesuré or estimé) or the état initial / the cible of the place."""
+    JavaScript) and its saving. The cell is named in the query string: indicator, the place (territory and
+    maybe sector, or a quartier prioritaire: neighbourhood), and the column — a period (series mesuré or
+    estimé) or the état initial / the cible of the place."""
 
     page_template = "evaluation/cell_form.html"
     form_template = "evaluation/_cell_form.html"
@@ -268,13 +276,23 @@ class GridCellView(ProgrammeMemberMixin, View):
         indicator = visible_object_or_404(
             Indicator.objects.visible_to(request.user).select_related("criterion"), pk=_int(params.get("indicator"))
         )
-        territories = programme_territories(indicator.criterion.programme_id)
-        territory = visible_object_or_404(
-            Organisation.objects.visible_to(request.user).filter(pk__in=territories.values("pk")),
-            pk=_int(params.get("territory")),
-        )
-        sector = None
-        if params.get("sector"):
+        programme_id = indicator.criterion.programme_id
+        territory = sector = neighbourhood = None
+        if params.get("neighbourhood"):
+            neighbourhood = visible_object_or_404(
+                PriorityNeighbourhood.objects.visible_to(request.user)
+                .filter(pk__in=programme_neighbourhoods(programme_id).values("pk"))
+                .prefetch_related("communes"),
+                pk=_int(params.get("neighbourhood")),
+            )
+        else:
+            territory = visible_object_or_404(
+                Organisation.objects.visible_to(request.user).filter(
+                    pk__in=programme_territories(programme_id).values("pk")
+                ),
+                pk=_int(params.get("territory")),
+            )
+        if params.get("sector") and territory is not None:
             sector = visible_object_or_404(
                 Sector.objects.visible_to(request.user).filter(commune=territory), pk=_int(params.get("sector"))
             )
@@ -285,14 +303,18 @@ class GridCellView(ProgrammeMemberMixin, View):
                 period = Period.parse(column)
             except PeriodError as error:
                 raise Http404("Colonne inconnue.") from error
-        self.indicator, self.place, self.column, self.period = indicator, Place(territory, sector), column, period
+        self.indicator, self.column, self.period = indicator, column, period
+        self.place = Place(territory, sector, neighbourhood)
         self.value = self.current_value(request)
 
     def current_value(self, request):
         """The value the cell shows, which the form changes: the period's measured value (else its estimate),
         or the latest état initial / cible of the place."""
         values = IndicatorValue.objects.editable_by(request.user).filter(
-            indicator=self.indicator, territory=self.place.territory, sector=self.place.sector
+            indicator=self.indicator,
+            territory=self.place.territory,
+            sector=self.place.sector,
+            neighbourhood=self.place.neighbourhood,
         )
         if self.period is not None:
             found = {value.series: value for value in values.of_period(self.period)}
@@ -335,6 +357,7 @@ class GridCellView(ProgrammeMemberMixin, View):
                 "indicator": self.indicator,
                 "territory": self.place.territory,
                 "sector": self.place.sector,
+                "neighbourhood": self.place.neighbourhood,
                 **{name: form.cleaned_data[name] for name in ("period", "series", "value", "source", "measured_on")},
                 "note": form.cleaned_data["note"] or "",
             }
@@ -396,6 +419,7 @@ class GridCellView(ProgrammeMemberMixin, View):
             indicators=[self.indicator.pk],
             territory=None if self.place.sector else self.place.territory,
             sector=self.place.sector,
+            neighbourhood=self.place.neighbourhood,
             period=self.period,
         )
         row = next(place_row for place_row in grid.indicator_rows[0].places if place_row.place.key == self.place.key)
@@ -408,9 +432,14 @@ def cell_id(indicator, place, column):
 
 def cell_url(indicator, place, column, next_url=""):
     query = QueryDict(mutable=True)
-    query.update({"indicator": indicator.pk, "territory": place.territory.pk, "column": column})
+    query["indicator"] = indicator.pk
+    if place.neighbourhood is not None:
+        query["neighbourhood"] = place.neighbourhood.pk
+    else:
+        query["territory"] = place.territory.pk
     if place.sector:
         query["sector"] = place.sector.pk
+    query["column"] = column
     if next_url:
         query["next"] = next_url
     return f"{reverse('evaluation:grid_cell')}?{query.urlencode()}"
@@ -439,14 +468,14 @@ class IndicatorDetailView(ProgrammeMemberMixin, View):
         values = list(
             IndicatorValue.objects.visible_to(request.user)
             .filter(indicator=indicator)
-            .select_related("territory", "sector", "source", "entered_by")
+            .select_related("territory", "sector", "neighbourhood", "source", "entered_by")
         )
         values.sort(key=lambda value: (value.place_label, value.period.sort_key(), value.series))
         history = (
             IndicatorValue.history.all()
             .visible_to(request.user)
             .filter(indicator_id=indicator.pk)
-            .select_related("history_user", "territory", "sector")
+            .select_related("history_user", "territory", "sector", "neighbourhood")
             .order_by("-history_date", "-history_id")
         )
         by_value = {}
@@ -455,6 +484,9 @@ class IndicatorDetailView(ProgrammeMemberMixin, View):
         for value in values:
             value.records = by_value.pop(value.pk, [])
         removed = [records for records in by_value.values() if records]
+        for records in removed:
+            last = records[0]
+            last.place_label, last.period_label = place_label_of(last), Period.of(last).label
         context = {
             "indicator": indicator,
             "values": values,
@@ -463,3 +495,37 @@ class IndicatorDetailView(ProgrammeMemberMixin, View):
             "can_edit": roles.can_edit_reference_data(request.user),
         }
         return render(request, self.template_name, context)
+
+
+class IndicatorValueDeleteView(ProgrammeMemberMixin, View):
+    """Removing a value entered by mistake, for the coordination: a page that says what will go (the
+    confirmation, without JavaScript), then its POST through indicator_value_delete. The indicator's history
+    keeps the value, who removed it and when."""
+
+    template_name = "evaluation/value_confirm_delete.html"
+
+    def value_of(self, request, pk):
+        if request.user.is_authenticated and not roles.can_edit_reference_data(request.user):
+            raise PermissionDenied(GRID_RIGHTS)
+        value = editable_object(IndicatorValue, request.user, GRID_RIGHTS, pk=pk)
+        return (
+            IndicatorValue.objects.editable_by(request.user)
+            .select_related("indicator", "territory", "sector", "neighbourhood", "source", "entered_by")
+            .get(pk=value.pk)
+        )
+
+    def get(self, request, pk):
+        value = self.value_of(request, pk)
+        fallback = reverse("evaluation:indicator_detail", args=[value.indicator_id])
+        return render(request, self.template_name, {"value": value, "next": _safe_next(request, fallback)})
+
+    def post(self, request, pk):
+        value = self.value_of(request, pk)
+        indicator = value.indicator
+        described = f"{value.place_label}, {value.period.label} ({value.get_series_display()})"
+        indicator_value_delete(user=request.user, value=value)
+        messages.success(
+            request,
+            f"Valeur supprimée : {indicator}, {described}. L'historique de l'indicateur la conserve.",
+        )
+        return redirect(_safe_next(request, reverse("evaluation:indicator_detail", args=[indicator.pk])))

@@ -12,6 +12,7 @@ Territoires (not by the Région); AM.7 is a Béthune fiche already delivered.
 import pytest
 from django.core.cache import caches
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from actions.models import Action
@@ -96,6 +97,11 @@ MATRIX = {
     "evaluation:grid": (None, {"GET": "302 200 200 200 200 200 200 403"}),
     "evaluation:grid_export": (None, {"GET": "302 200 200 200 200 200 200 403"}),
     "evaluation:indicator_detail": ("indicator", {"GET": "302 200 200 200 200 200 200 403"}),
+    # Removing a value: a confirmation page, then the POST that removes it (and goes back), for the coordination.
+    "evaluation:indicator_value_delete": (
+        "indicator_value",
+        {"GET": "302 200 200 403 403 403 403 403", "POST": "302 302 302 403 403 403 403 403"},
+    ),
     # A cell is named in the query string: without one, the coordination meets a 404; the others a 403 first.
     "evaluation:grid_cell": (
         None,
@@ -243,6 +249,7 @@ MATRIX = {
             "GET": "401 200 200 200 200 200 200 403",
             "PATCH": "401 200 200 403 403 403 403 403",
             "PUT": "401 400 400 403 403 403 403 403",
+            "DELETE": "401 204 204 403 403 403 403 403",
         },
     ),
     "api:evaluation-grid": (None, {"GET": "401 200 200 200 200 200 200 403"}),
@@ -352,9 +359,15 @@ def _expected(name, method):
 
 
 def _call(client, method, url):
-    if method in ("PUT", "PATCH", "POST") and url.startswith("/api/"):
-        return getattr(client, method.lower())(url, data="{}", content_type="application/json")
-    return getattr(client, method.lower())(url)
+    # Each call meets the objects as the fixture made them: what one persona removes or changes is rolled back
+    # before the next one tries (a DELETE that succeeded would otherwise leave the others a 404).
+    with transaction.atomic():
+        if method in ("PUT", "PATCH", "POST") and url.startswith("/api/"):
+            response = getattr(client, method.lower())(url, data="{}", content_type="application/json")
+        else:
+            response = getattr(client, method.lower())(url)
+        transaction.set_rollback(True)
+    return response
 
 
 # Every method the matrix does not list must be refused — by the login (302 / 401), by the missing role

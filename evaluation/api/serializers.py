@@ -60,7 +60,8 @@ class PeriodField(serializers.Field):
 
 
 class IndicatorValueSerializer(serializers.ModelSerializer):
-    """One value of the grid. The rules (territory of the programme, period matching the indicator's
+    """One value of the grid, on a territory (and maybe one of its ORT sectors) or on a quartier prioritaire
+    (neighbourhood, territory left null). The rules (place of the programme, period matching the indicator's
     frequency, decimals and bounds of its unit, one value per cell and series) are the model's, applied by
     the service when the view saves."""
 
@@ -75,6 +76,7 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
             "indicator",
             "territory",
             "sector",
+            "neighbourhood",
             "period",
             "period_label",
             "period_kind",

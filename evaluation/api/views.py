@@ -8,7 +8,7 @@ The criteria, indicators and values endpoints are registered by acv/api_urls.py;
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import exceptions
+from rest_framework import exceptions, mixins
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,7 +19,7 @@ from evaluation.api.grid import GRID_EXAMPLE, GridSerializer, grid_data
 from evaluation.forms import GridFilterForm
 from evaluation.grid import build_grid, default_programme
 from evaluation.models import Criterion, Indicator, IndicatorValue
-from evaluation.services import indicator_value_save
+from evaluation.services import indicator_value_delete, indicator_value_save
 
 
 class CriterionViewSet(ReferenceViewSet):
@@ -37,15 +37,23 @@ class IndicatorViewSet(ReferenceViewSet):
     ordering_fields = ["position", "name"]
 
 
-class IndicatorValueViewSet(ReferenceViewSet):
-    """Values of the grid. Creating or changing one runs indicator_value_save: the same rules and messages
-    as the grid page, the author and the history recorded."""
+class IndicatorValueViewSet(mixins.DestroyModelMixin, ReferenceViewSet):
+    """Values of the grid. Creating or changing one runs indicator_value_save, removing one
+    indicator_value_delete: the same rules and messages as the grid page, the author and the history
+    recorded (a removed value stays in the indicator's history)."""
 
     queryset = IndicatorValue.objects.all()
     serializer_class = serializers.IndicatorValueSerializer
-    related = ("territory", "sector")
-    filterset_fields = ["indicator", "territory", "sector", "series", "period_kind", "year"]
+    related = ("territory", "sector", "neighbourhood")
+    filterset_fields = ["indicator", "territory", "sector", "neighbourhood", "series", "period_kind", "year"]
     ordering_fields = ["year", "number", "day", "value"]
+
+    def destroy(self, request, *args, **kwargs):
+        self.check_can_write(self.get_object())  # 404 first for what the user cannot see, then 403
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, instance):
+        indicator_value_delete(user=self.request.user, value=instance)
 
     def _save(self, serializer, value=None):
         try:
@@ -70,7 +78,8 @@ class GridAPIView(APIView):
         summary="Grille d'évaluation (matrice complète)",
         description=(
             "Toute la grille de l'Article 8 en une réponse : axes → critères → indicateurs, et pour chaque "
-            "indicateur et chaque territoire (commune, EPCI, secteur ORT) l'état initial, la cible, la dernière "
+            "indicateur et chaque territoire (commune, EPCI, secteur ORT, quartier prioritaire) l'état initial, "
+            "la cible, la dernière "
             "valeur mesurée, l'évolution en mots, et la valeur de chaque période demandée (`null` quand elle "
             "n'est pas renseignée). Sans période, les colonnes sont les périodes les plus récentes qui ont une "
             "valeur. Le nombre de requêtes SQL ne dépend ni du nombre d'indicateurs ni du nombre de valeurs. "
@@ -80,6 +89,12 @@ class GridAPIView(APIView):
             OpenApiParameter("axis", OpenApiTypes.INT, description="Identifiant d'un axe."),
             OpenApiParameter("territory", OpenApiTypes.INT, description="Identifiant d'une commune ou d'un EPCI."),
             OpenApiParameter("sector", OpenApiTypes.INT, description="Identifiant d'un secteur ORT."),
+            OpenApiParameter(
+                "neighbourhood",
+                OpenApiTypes.INT,
+                description="Identifiant d'un quartier prioritaire (QPV) ; ne se combine ni avec territory ni "
+                "avec sector.",
+            ),
             OpenApiParameter(
                 "period",
                 OpenApiTypes.STR,
