@@ -2,7 +2,9 @@
 (the semester to report on is conventions.forms.SemesterForm, a notion of the programme's calendar)."""
 
 from django import forms
+from django.template.defaultfilters import truncatechars
 
+from acv.forms import FieldLayoutMixin
 from conventions.models import Axis, Organisation, PriorityNeighbourhood, Sector
 from evaluation.models import (
     DataSource,
@@ -140,3 +142,42 @@ class IndicatorValueForm(forms.Form):
             target = name if name in self.fields else None
             for message in messages:
                 self.add_error(target, message)
+
+
+class ResultIndicatorLinkForm(FieldLayoutMixin, forms.Form):
+    """The fiche indicator that feeds a grid indicator: chosen among the indicators of the programme's fiches that
+    feed none yet, grouped by fiche in plan order."""
+
+    result_indicator = forms.TypedChoiceField(
+        label="Relier un indicateur de résultat d'une fiche",
+        help_text="Les indicateurs des fiches du programme qui n'alimentent encore aucun indicateur de la grille, "
+        "fiche par fiche.",
+        coerce=int,
+        error_messages={
+            "required": "Choisissez l'indicateur de résultat d'une fiche.",
+            "invalid_choice": "Cet indicateur n'est pas un indicateur libre d'une fiche du programme.",
+        },
+    )
+
+    def __init__(self, *args, indicator, **kwargs):
+        from actions.models import ResultIndicator
+
+        super().__init__(*args, **kwargs)
+        free = (
+            ResultIndicator.objects.filter(
+                action__convention__programme_id=indicator.criterion.programme_id, grid_link__isnull=True
+            )
+            .select_related("action")
+            .order_by("action", "position", "pk")
+        )
+        self.available = {item.pk: item for item in free}
+        groups = {}
+        for item in self.available.values():
+            groups.setdefault(item.action, []).append((item.pk, item.label))
+        self.fields["result_indicator"].choices = [
+            ("", "Choisissez…"),
+            *((f"{action.code} – {truncatechars(action.title, 70)}", choices) for action, choices in groups.items()),
+        ]
+
+    def clean_result_indicator(self):
+        return self.available[self.cleaned_data["result_indicator"]]

@@ -16,7 +16,13 @@ from actions.managers import PartOfActionQuerySet
 from acv.values import DATE_BOUNDS, FIRST_DATE, MONEY, NON_NEGATIVE, YEAR_BOUNDS
 from conventions.managers import ReferenceQuerySet
 from conventions.models import OrganisationKind, PriorityNeighbourhood
-from evaluation.managers import HistoricalIndicatorValueQuerySet, IndicatorValueQuerySet, SemesterReportQuerySet
+from evaluation.managers import (
+    HistoricalIndicatorValueQuerySet,
+    HistoricalResultIndicatorLinkQuerySet,
+    IndicatorValueQuerySet,
+    ResultIndicatorLinkQuerySet,
+    SemesterReportQuerySet,
+)
 from evaluation.periods import Period, PeriodKind
 
 
@@ -485,6 +491,80 @@ def value_problem(indicator, value):
             "kind": indicator.get_unit_kind_display(),
         }
     return ""
+
+
+class ResultIndicatorLink(models.Model):
+    """A fiche's indicateur de résultat feeding an indicator of the grid (« Nombre de logements vacants remis sur
+    le marché » of FA 1 feeds the grid's vacant dwellings): the grid's indicator page lists the fiches' indicators
+    behind it, the fiche names the grid indicator it feeds.
+
+    Kept here rather than on the fiche's indicator: the evaluation grid sits above the fiches, and a fiche knows
+    nothing of how the programme is evaluated. One grid indicator at most per fiche indicator; the coordination,
+    which keeps the grid, draws the links (evaluation.services.result_indicator_link_save)."""
+
+    result_indicator = models.OneToOneField(
+        "actions.ResultIndicator",
+        on_delete=models.CASCADE,
+        related_name="grid_link",
+        verbose_name=_("indicateur de résultat de la fiche"),
+    )
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="result_indicator_links",
+        verbose_name=_("indicateur de la grille alimenté"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("relié par"),
+    )
+
+    history = HistoricalRecords(
+        verbose_name=_("historique de lien vers la grille"),
+        historical_queryset=HistoricalResultIndicatorLinkQuerySet,
+    )
+    objects = ResultIndicatorLinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("indicateur de fiche alimentant la grille")
+        verbose_name_plural = _("indicateurs de fiche alimentant la grille")
+        ordering = ["indicator", "result_indicator__action__code", "result_indicator__position"]
+
+    def __str__(self):
+        return f"{self.result_indicator} → {self.indicator}"
+
+    def clean(self):
+        if not (self.result_indicator_id and self.indicator_id):
+            return
+        fiche_programme = self.result_indicator.action.convention.programme_id
+        if fiche_programme != self.indicator.criterion.programme_id:
+            raise ValidationError(
+                {
+                    "indicator": _(
+                        "« %(indicator)s » est un indicateur de la grille d'un autre programme que celui de la fiche "
+                        "%(code)s."
+                    )
+                    % {"indicator": self.indicator.name, "code": self.result_indicator.action.code}
+                }
+            )
+
+
+def with_grid_indicators(result_indicators, viewer=None):
+    """A fiche's result indicators as a list, each with `feeds`: the grid indicator it feeds, or None (one query
+    for them all). viewer None: the programme itself (reports whose reader their view has checked)."""
+    items = list(result_indicators)
+    links = ResultIndicatorLink.objects.all() if viewer is None else ResultIndicatorLink.objects.visible_to(viewer)
+    feeds = {
+        link.result_indicator_id: link.indicator
+        for link in links.filter(result_indicator__in=[item.pk for item in items]).select_related("indicator")
+    }
+    for item in items:
+        item.feeds = feeds.get(item.pk)
+    return items
 
 
 def semester_report_path(report, filename):

@@ -10,6 +10,16 @@ urlpatterns = [
     path("evaluation/grille/cellule/", views.GridCellView.as_view(), name="grid_cell"),
     path("evaluation/indicateurs/<int:pk>/", views.IndicatorDetailView.as_view(), name="indicator_detail"),
     path(
+        "evaluation/indicateurs/<int:pk>/fiches/",
+        views.ResultIndicatorLinkCreateView.as_view(),
+        name="indicator_link_create",
+    ),
+    path(
+        "evaluation/indicateurs/<int:pk>/fiches/<int:link_pk>/retirer/",
+        views.ResultIndicatorLinkDeleteView.as_view(),
+        name="indicator_link_delete",
+    ),
+    path(
         "evaluation/valeurs/<int:pk>/supprimer/",
         views.IndicatorValueDeleteView.as_view(),
         name="indicator_value_delete",

@@ -22,12 +22,13 @@ from conventions.mixins import ProgrammeMemberMixin
 from conventions.models import CommitteeMeeting, Organisation, PriorityNeighbourhood, Sector
 from evaluation.charts import indicator_chart
 from evaluation.exports import grid_xlsx
-from evaluation.forms import EndOfActionReportForm, GridFilterForm, IndicatorValueForm
+from evaluation.forms import EndOfActionReportForm, GridFilterForm, IndicatorValueForm, ResultIndicatorLinkForm
 from evaluation.grid import Place, build_grid, default_programme
 from evaluation.models import (
     EndOfActionReport,
     Indicator,
     IndicatorValue,
+    ResultIndicatorLink,
     SemesterReport,
     Series,
     place_label_of,
@@ -37,9 +38,12 @@ from evaluation.models import (
 from evaluation.periods import Period, PeriodError
 from evaluation.reports import action_pdf, end_of_action_pdf, semester_report_pdf
 from evaluation.services import (
+    LINK_RIGHTS,
     end_of_action_report_save,
     indicator_value_delete,
     indicator_value_save,
+    result_indicator_link_delete,
+    result_indicator_link_save,
     semester_report_present,
 )
 from financing.models import FundingLine
@@ -453,18 +457,24 @@ def _int(text):
 
 
 class IndicatorDetailView(ProgrammeMemberMixin, View):
-    """An indicator: its definition and sources, every value with its history, and its chart (the same SVG
-    as in the PDFs)."""
+    """An indicator: its definition and sources, every value with its history, its chart (the same SVG as in
+    the PDFs), and the fiches' result indicators that feed it."""
 
     template_name = "evaluation/indicator_detail.html"
 
     def get(self, request, pk):
-        indicator = visible_object_or_404(
+        return self.render_page(request, self.indicator_of(request, pk))
+
+    @staticmethod
+    def indicator_of(request, pk):
+        return visible_object_or_404(
             Indicator.objects.visible_to(request.user)
             .select_related("criterion", "criterion__axis", "criterion__programme")
             .prefetch_related("sources"),
             pk=pk,
         )
+
+    def render_page(self, request, indicator, link_form=None, status=200):
         values = list(
             IndicatorValue.objects.visible_to(request.user)
             .filter(indicator=indicator)
@@ -487,14 +497,65 @@ class IndicatorDetailView(ProgrammeMemberMixin, View):
         for records in removed:
             last = records[0]
             last.place_label, last.period_label = place_label_of(last), Period.of(last).label
+        can_edit = roles.can_edit_reference_data(request.user)
+        links = (
+            ResultIndicatorLink.objects.visible_to(request.user)
+            .filter(indicator=indicator)
+            .select_related("result_indicator__action")
+            .order_by("result_indicator__action", "result_indicator__position", "pk")
+        )
+        if can_edit and link_form is None:
+            link_form = ResultIndicatorLinkForm(indicator=indicator)
         context = {
             "indicator": indicator,
             "values": values,
             "removed": removed,
             "chart": indicator_chart(indicator, values),
-            "can_edit": roles.can_edit_reference_data(request.user),
+            "can_edit": can_edit,
+            "links": list(links),
+            "link_form": link_form if can_edit else None,
         }
-        return render(request, self.template_name, context)
+        return render(request, self.template_name, context, status=status)
+
+
+class ResultIndicatorLinkCreateView(ProgrammeMemberMixin, View):
+    """« This fiche indicator feeds the grid indicator »: the form of the indicator page, for the coordination."""
+
+    def post(self, request, pk):
+        if not roles.can_edit_reference_data(request.user):
+            raise PermissionDenied(LINK_RIGHTS)
+        page = IndicatorDetailView()
+        indicator = page.indicator_of(request, pk)
+        form = ResultIndicatorLinkForm(request.POST, indicator=indicator)
+        if form.is_valid():
+            item = form.cleaned_data["result_indicator"]
+            try:
+                result_indicator_link_save(user=request.user, result_indicator=item, indicator=indicator)
+            except ValidationError as error:
+                form.add_error("result_indicator", error.message_dict.get("result_indicator", error.messages))
+            else:
+                messages.success(
+                    request, f"« {item.label} » ({item.action.code}) alimente désormais « {indicator.name} »."
+                )
+                return redirect(reverse("evaluation:indicator_detail", args=[indicator.pk]) + "#fiches")
+        return page.render_page(request, indicator, link_form=form, status=400)
+
+
+class ResultIndicatorLinkDeleteView(ProgrammeMemberMixin, View):
+    """Removing a link drawn by mistake: a button of the indicator page (nothing of the fiche is removed)."""
+
+    def post(self, request, pk, link_pk):
+        if not roles.can_edit_reference_data(request.user):
+            raise PermissionDenied(LINK_RIGHTS)
+        link = visible_object_or_404(
+            ResultIndicatorLink.objects.editable_by(request.user).select_related("result_indicator__action"),
+            pk=link_pk,
+            indicator_id=pk,
+        )
+        item = link.result_indicator
+        result_indicator_link_delete(user=request.user, link=link)
+        messages.success(request, f"« {item.label} » ({item.action.code}) n'alimente plus cet indicateur.")
+        return redirect(reverse("evaluation:indicator_detail", args=[pk]) + "#fiches")
 
 
 class IndicatorValueDeleteView(ProgrammeMemberMixin, View):

@@ -25,7 +25,14 @@ from conventions.models import (
     PriorityNeighbourhood,
     SubAxis,
 )
-from evaluation.models import Criterion, EndOfActionReport, Indicator, IndicatorValue, SemesterReport
+from evaluation.models import (
+    Criterion,
+    EndOfActionReport,
+    Indicator,
+    IndicatorValue,
+    ResultIndicatorLink,
+    SemesterReport,
+)
 from financing.models import FundingLine
 
 PERSONAE = [
@@ -97,6 +104,10 @@ MATRIX = {
     "evaluation:grid": (None, {"GET": "302 200 200 200 200 200 200 403"}),
     "evaluation:grid_export": (None, {"GET": "302 200 200 200 200 200 200 403"}),
     "evaluation:indicator_detail": ("indicator", {"GET": "302 200 200 200 200 200 200 403"}),
+    # Which fiche indicators feed the indicator: drawn (an empty form is refused on the page) and removed by the
+    # coordination.
+    "evaluation:indicator_link_create": ("indicator", {"POST": "302 400 400 403 403 403 403 403"}),
+    "evaluation:indicator_link_delete": ("indicator_link", {"POST": "302 302 302 403 403 403 403 403"}),
     # Removing a value: a confirmation page, then the POST that removes it (and goes back), for the coordination.
     "evaluation:indicator_value_delete": (
         "indicator_value",
@@ -252,6 +263,15 @@ MATRIX = {
             "DELETE": "401 204 204 403 403 403 403 403",
         },
     ),
+    "api:result-indicator-link-list": (
+        None,
+        {"GET": "401 200 200 200 200 200 200 403", "POST": "401 400 400 403 403 403 403 403"},
+    ),
+    # A link is read with its fiche (FA 42: not the Région's).
+    "api:result-indicator-link-detail": (
+        "result_indicator_link",
+        {"GET": "401 200 200 200 200 404 200 403", "DELETE": "401 204 204 403 403 404 403 403"},
+    ),
     "api:evaluation-grid": (None, {"GET": "401 200 200 200 200 200 200 403"}),
     "api:semester-report": (None, {"GET": "401 200 200 403 403 403 200 403"}),
     "api:schema": (None, {"GET": "200 200 200 200 200 200 200 200"}),
@@ -306,8 +326,11 @@ def objects(reference_data, coordinator):
         results="Beffroi rénové.",
         sustainability="Entretien par la ville.",
     )
+    link = ResultIndicatorLink.objects.create(result_indicator=fiche.result_indicators.first(), indicator=indicator)
     return {
         "fiche": {"pk": fiche.pk},
+        "indicator_link": {"pk": indicator.pk, "link_pk": link.pk},
+        "result_indicator_link": {"pk": link.pk},
         "milestone": {"pk": fiche.pk, "milestone_pk": fiche.milestones.first().pk},
         "row": {"kind": "funding"},
         "meeting": {"pk": meeting.pk},
