@@ -98,6 +98,10 @@ class ResultIndicatorForm(FrenchNumbersMixin, forms.ModelForm):
             field.widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "size": 10})
             field.widget.is_localized = True
             field.error_messages["invalid"] = "Saisissez un nombre, par exemple 2 000 ou 12,5."
+            # Stored with four decimals: shown as written, « 120 » rather than « 120,0000 ».
+            value = self.initial.get(name)
+            if value is not None:
+                self.initial[name] = value.quantize(1) if value == value.to_integral_value() else value.normalize()
 
 
 ResultIndicatorFormSet = inlineformset_factory(
