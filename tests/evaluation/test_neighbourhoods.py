@@ -294,3 +294,24 @@ def test_qpv_columns_do_not_add_queries(grid_programme, api_for, client, coordin
     large = count()
     assert large[2] == small[2] + 10  # five more quartiers and five more sectors as columns
     assert large[:2] == small[:2]
+
+
+def test_the_semester_report_states_the_qpv_too(grid_programme, quartiers, coordinator, bethune):
+    """The report's evaluation chapter: a QPV with values is one more place of the indicator, with its baseline,
+    latest value and trend."""
+    import datetime
+
+    from evaluation.reports import evaluation_section
+
+    housing = grid_programme["housing"]
+    _save(coordinator, indicator=housing, neighbourhood=quartiers["mont_liebaut"], period="2022", series="initial")
+    _save(coordinator, indicator=housing, neighbourhood=quartiers["mont_liebaut"], period="2025", value=Decimal("31"))
+    _save(coordinator, indicator=housing, territory=bethune, period="2025", value=Decimal("388"))
+    report = evaluation_section(
+        grid_programme["programme"], start=datetime.date(2026, 1, 1), last_day=datetime.date(2026, 6, 30)
+    )
+    item = next(item for axis in report["axes"] for item in axis["indicators"] if item.indicator == housing)
+    assert [(line.place, line.baseline, line.latest, line.trend) for line in item.lines] == [
+        ("Ville de Béthune", "non renseigné", "388", "non mesurable"),
+        ("QPV Mont-Liébaut", "40 (2022)", "31", "mieux"),
+    ]
