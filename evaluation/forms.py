@@ -4,6 +4,7 @@
 from django import forms
 from django.template.defaultfilters import truncatechars
 
+from actions.models import ResultIndicator
 from acv.forms import FieldLayoutMixin
 from conventions.models import Axis, Organisation, PriorityNeighbourhood, Sector
 from evaluation.models import (
@@ -160,8 +161,6 @@ class ResultIndicatorLinkForm(FieldLayoutMixin, forms.Form):
     )
 
     def __init__(self, *args, indicator, **kwargs):
-        from actions.models import ResultIndicator
-
         super().__init__(*args, **kwargs)
         free = (
             ResultIndicator.objects.filter(
