@@ -134,9 +134,22 @@ class MilestoneAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ResultIndicator)
-class ResultIndicatorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["label", "action", "target", "achieved"]
+class ResultIndicatorAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ["label", "action", "target_display", "due_display", "achieved_display", "achieved_on"]
+    list_select_related = ["action"]
     search_fields = ["label", "action__code"]
+
+    @admin.display(description="Cible")
+    def target_display(self, obj):
+        return obj.target_display
+
+    @admin.display(description="Échéance")
+    def due_display(self, obj):
+        return obj.due_display
+
+    @admin.display(description="Atteint")
+    def achieved_display(self, obj):
+        return obj.achieved_display
 
 
 @admin.register(ProgressUpdate)

@@ -4,7 +4,7 @@ constraints) and in actions.services (the « text as written » rule, versions, 
 from django import forms
 from django.forms.models import inlineformset_factory
 
-from actions.models import EDITABLE_ACTION_FIELDS, Action, Milestone, Operation, ProgressUpdate
+from actions.models import EDITABLE_ACTION_FIELDS, Action, Milestone, Operation, ProgressUpdate, ResultIndicator
 from acv.forms import BaseRowFormSet, DateInput, FieldLayoutMixin, FrenchNumbersMixin
 from financing.forms import FundingLineFormSet
 
@@ -63,7 +63,54 @@ OperationFormSet = inlineformset_factory(
     Action, Operation, form=OperationForm, formset=BaseRowFormSet, extra=0, can_delete=True
 )
 
-FORMSETS = {"operations": OperationFormSet, "funding": FundingLineFormSet}
+
+class ResultIndicatorForm(FrenchNumbersMixin, forms.ModelForm):
+    """One indicateur de résultat: its figures typed the French way (« 2 000 », « 12,5 »), its échéance as a
+    fuzzy date (first day, precision, and the words of the document)."""
+
+    class Meta:
+        model = ResultIndicator
+        fields = [
+            "label",
+            "target_value",
+            "unit",
+            "target_text",
+            "due_on",
+            "due_precision",
+            "due_until",
+            "due_text",
+            "achieved_value",
+            "achieved_text",
+            "achieved_on",
+        ]
+        widgets = {
+            "label": forms.TextInput(attrs={"class": "wide"}),
+            "due_on": DateInput(),
+            "due_until": DateInput(),
+            "achieved_on": DateInput(),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("target_value", "achieved_value"):
+            field = self.fields[name]
+            field.localize = True
+            field.widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "size": 10})
+            field.widget.is_localized = True
+            field.error_messages["invalid"] = "Saisissez un nombre, par exemple 2 000 ou 12,5."
+            # Stored with four decimals: shown as written, « 120 » rather than « 120,0000 ».
+            value = self.initial.get(name)
+            if value is not None:
+                self.initial[name] = value.quantize(1) if value == value.to_integral_value() else value.normalize()
+
+
+ResultIndicatorFormSet = inlineformset_factory(
+    Action, ResultIndicator, form=ResultIndicatorForm, formset=BaseRowFormSet, extra=0, can_delete=True
+)
+
+# The row formsets of the fiche form, by the name their « add a row » button asks for, with their prefix.
+FORMSETS = {"operations": OperationFormSet, "funding": FundingLineFormSet, "results": ResultIndicatorFormSet}
+FORMSET_PREFIXES = {"operations": "operations", "funding": "funding", "results": "results"}
 
 
 class ProgressUpdateForm(FieldLayoutMixin, forms.ModelForm):

@@ -1,4 +1,5 @@
-"""The history timeline of a fiche: its own changes, its operations' and its funding lines', merged.
+"""The history timeline of a fiche: its own changes, its operations', result indicators' and funding lines',
+merged.
 
 Built from django-simple-history rows in a fixed number of queries (one per history table, one per
 kind of related object named in them), whatever the length of the history.
@@ -12,8 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from actions.models import Action, Operation
-from acv.values import format_euros
+from actions.models import Action, Operation, ResultIndicator
+from acv.values import format_euros, format_measure
 from conventions.models import Amendment, Axis, Convention, Organisation, SubAxis
 from financing.models import FundingLine, FundingScheme
 
@@ -28,8 +29,11 @@ IGNORED_FIELDS = {
     "action",
     "start_until",
     "end_until",
+    "due_until",
     "search_text",
 }
+# Figures that are no amounts: a result indicator's target and result, read with their unit elsewhere.
+MEASURE_FIELDS = {"target_value", "achieved_value"}
 EMPTY = "—"
 # The fiche's many-to-many fields as django-simple-history stores them: reverse relation, id column.
 M2M_HISTORY = {
@@ -108,6 +112,8 @@ class Labeller:
         if isinstance(value, Decimal):
             if model_field.name == "share":
                 return f"{value.normalize():n} %".replace(".", ",")
+            if model_field.name in MEASURE_FIELDS:
+                return format_measure(value)
             return format_euros(value)
         if isinstance(value, datetime.date):
             return date_format(value, "j F Y")
@@ -125,12 +131,14 @@ def _subject(record, model):
         return "Fiche"
     if model is Operation:
         return f"Opération « {record.name} »"
+    if model is ResultIndicator:
+        return f"Indicateur de résultat « {record.label} »"
     return "Ligne de financement"
 
 
 def _history_rows(action_pk, viewer):
-    """The history rows of the fiche, its operations and its funding lines that this viewer may read
-    (each history table's visible_to: a partner follows its own lines only)."""
+    """The history rows of the fiche, its operations, result indicators and funding lines that this viewer may
+    read (each history table's visible_to: a partner follows its own lines only)."""
     fiche = (
         Action.history.all()
         .visible_to(viewer)
@@ -146,6 +154,13 @@ def _history_rows(action_pk, viewer):
         .select_related("history_user")
         .order_by("id", "history_date", "history_id")
     )
+    indicators = (
+        ResultIndicator.history.all()
+        .visible_to(viewer)
+        .filter(action_id=action_pk)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
     lines = (
         FundingLine.history.all()
         .visible_to(viewer)
@@ -153,7 +168,12 @@ def _history_rows(action_pk, viewer):
         .select_related("history_user")
         .order_by("id", "history_date", "history_id")
     )
-    return [(Action, list(fiche)), (Operation, list(operations)), (FundingLine, list(lines))]
+    return [
+        (Action, list(fiche)),
+        (Operation, list(operations)),
+        (ResultIndicator, list(indicators)),
+        (FundingLine, list(lines)),
+    ]
 
 
 def _m2m_ids(record, name):
@@ -205,7 +225,7 @@ def _want_related(labeller, model_field, *values):
 
 
 def action_timeline(action_pk, viewer):
-    """Every recorded change of the fiche, its operations and funding lines, newest first
+    """Every recorded change of the fiche, its operations, result indicators and funding lines, newest first
     (for a partner viewer, of its own funding lines only)."""
     labeller = Labeller()
     raw = []

@@ -335,3 +335,7 @@ class HistoricalOperationQuerySet(HistoricalActionQuerySet):
         from actions.models import Action
 
         return self.filter(action_id__in=Action.objects.visible_to(user).values("pk"))
+
+
+class HistoricalResultIndicatorQuerySet(HistoricalOperationQuerySet):
+    """History rows of a fiche's result indicators: readable with the fiche, changed by nobody."""

@@ -1,8 +1,10 @@
 """Fiches action (AM.x, D.x, FA x…), their operations, milestones, indicators and semester progress."""
 
 import re
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
@@ -13,6 +15,7 @@ from actions.managers import (
     ActionQuerySet,
     HistoricalActionQuerySet,
     HistoricalOperationQuerySet,
+    HistoricalResultIndicatorQuerySet,
     PartOfActionQuerySet,
     QualityNoteQuerySet,
     share,
@@ -28,8 +31,10 @@ from acv.values import (
     PeriodModel,
     Precision,
     format_fuzzy_date,
+    format_measure,
     fuzzy_date_until,
     out_of_bounds,
+    written_if_different,
 )
 
 
@@ -367,26 +372,143 @@ class Milestone(models.Model):
         return format_fuzzy_date(self.planned_on, self.planned_precision, self.planned_text, self.planned_until)
 
 
+# A figure of a result indicator: positive or nul (a count, a length, a share), with up to four decimals.
+MEASURE = {"max_digits": 16, "decimal_places": 4}
+NON_NEGATIVE_MEASURE = [MinValueValidator(Decimal("0"), message=_("Une valeur d'indicateur est positive ou nulle."))]
+PERCENT_UNITS = ("%",)
+
+
 class ResultIndicator(models.Model):
-    """An indicateur de résultat of a fiche, with its target and what was reached."""
+    """An indicateur de résultat of a fiche: what it aims at — a figure with its unit where the document gives one,
+    its words as written always —, by when (a date as written, with its reading), and what was reached or measured,
+    on which day. A grid indicator it feeds is the evaluation app's business (evaluation.ResultIndicatorLink)."""
 
     action = models.ForeignKey(
         Action, on_delete=models.CASCADE, related_name="result_indicators", verbose_name=_("fiche")
     )
     label = models.CharField(_("indicateur"), max_length=400)
-    target = models.CharField(_("cible"), max_length=250, blank=True)
-    achieved = models.CharField(_("résultat atteint"), max_length=250, blank=True)
+    target_value = models.DecimalField(
+        _("cible (nombre)"),
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE_MEASURE,
+        help_text=_("Le nombre visé, quand il y en a un."),
+        **MEASURE,
+    )
+    unit = models.CharField(
+        _("unité"), max_length=60, blank=True, help_text=_("De la cible et du résultat : logements, %, km, places…")
+    )
+    target_text = models.CharField(
+        _("cible telle qu'écrite"), max_length=250, blank=True, help_text=_("Les mots du document ou de la fiche.")
+    )
+    due_on = models.DateField(_("échéance (premier jour)"), null=True, blank=True, validators=DATE_BOUNDS)
+    due_until = models.DateField(
+        _("échéance (dernier jour)"),
+        null=True,
+        blank=True,
+        validators=DATE_BOUNDS,
+        help_text=_("Seulement pour une période (« 2027-2029 ») : dernier jour couvert."),
+    )
+    due_precision = models.CharField(
+        _("précision de l'échéance"), max_length=10, choices=Precision.choices, default=Precision.UNKNOWN
+    )
+    due_text = models.CharField(_("échéance telle qu'écrite"), max_length=120, blank=True)
+    achieved_value = models.DecimalField(
+        _("résultat atteint (nombre)"), null=True, blank=True, validators=NON_NEGATIVE_MEASURE, **MEASURE
+    )
+    achieved_text = models.CharField(_("résultat tel qu'écrit"), max_length=250, blank=True)
+    achieved_on = models.DateField(
+        _("atteint ou mesuré le"),
+        null=True,
+        blank=True,
+        validators=DATE_BOUNDS,
+        help_text=_("Le jour où le résultat a été atteint ou mesuré."),
+    )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
+    history = HistoricalRecords(
+        verbose_name=_("historique d'indicateur de résultat"),
+        historical_queryset=HistoricalResultIndicatorQuerySet,
+    )
     objects = PartOfActionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("indicateur de résultat")
         verbose_name_plural = _("indicateurs de résultat")
         ordering = ["action", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(target_value__isnull=True) | Q(target_value__gte=0))
+                & (Q(achieved_value__isnull=True) | Q(achieved_value__gte=0)),
+                name="result_indicator_values_positive",
+                violation_error_message=_("Une valeur d'indicateur est positive ou nulle."),
+            ),
+            models.CheckConstraint(
+                condition=Q(due_until__isnull=True) | Q(due_on__isnull=True) | Q(due_until__gte=models.F("due_on")),
+                name="result_indicator_due_ordered",
+                violation_error_message=_("La fin de l'échéance ne peut pas précéder son début."),
+            ),
+        ]
 
     def __str__(self):
         return self.label
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+        from django.utils import timezone
+
+        if any(out_of_bounds(getattr(self, name)) for name in ("due_on", "due_until", "achieved_on")):
+            return  # the fields' validators say why; the fuzzy-date arithmetic below would overflow
+        errors = {}
+        if self.due_on is None and self.due_precision != Precision.UNKNOWN:
+            errors["due_on"] = _("Indiquez le premier jour de l'échéance, ou choisissez « non daté ».")
+        elif self.due_precision == Precision.RANGE and not self.due_until:
+            errors["due_until"] = _("Une échéance sur une période demande son dernier jour.")
+        else:
+            self.due_until = fuzzy_date_until(self.due_on, self.due_precision, self.due_until)
+            if self.due_on and self.due_until and self.due_until < self.due_on:
+                errors["due_until"] = _("La fin de l'échéance ne peut pas précéder son début.")
+        if self.achieved_on and self.achieved_on > timezone.localdate():
+            errors["achieved_on"] = _("Un résultat se constate : la date ne peut pas être dans le futur.")
+        if self.achieved_on and self.achieved_value is None and not self.achieved_text.strip():
+            errors["achieved_value"] = _("Indiquez le résultat atteint ou mesuré à cette date.")
+        if self.unit.strip() in PERCENT_UNITS:
+            for name in ("target_value", "achieved_value"):
+                value = getattr(self, name)
+                if value is not None and value > 100 and name not in errors:
+                    errors[name] = _("Un pourcentage est compris entre 0 et 100.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def target_display(self):
+        """The target as a reader reads it: the figure with its unit, else the words as written."""
+        if self.target_value is not None:
+            return format_measure(self.target_value, self.unit)
+        return self.target_text
+
+    @property
+    def target_as_written(self):
+        """The document's words, beside the figure when they say more than it (« 2 000 m² désimperméabilisés »)."""
+        return written_if_different(self.target_text, self.target_display) if self.target_value is not None else ""
+
+    @property
+    def due_display(self):
+        if self.due_on is None and not self.due_text:
+            return ""
+        return format_fuzzy_date(self.due_on, self.due_precision, self.due_text, self.due_until)
+
+    @property
+    def achieved_display(self):
+        if self.achieved_value is not None:
+            return format_measure(self.achieved_value, self.unit)
+        return self.achieved_text
+
+    @property
+    def achieved_as_written(self):
+        return (
+            written_if_different(self.achieved_text, self.achieved_display) if self.achieved_value is not None else ""
+        )
 
 
 class ProgressUpdate(models.Model):

@@ -113,7 +113,24 @@ def _milestone_values(ctx, row):
 
 
 def _indicator_values(ctx, row):
-    return {"label": ref.text(row["label"]), "target": ref.text(row.get("target"))}
+    """A result indicator as written: its label, and where the document gives them, its target (a figure with
+    its unit, its words), its échéance (a fuzzy date) and what was reached."""
+    target, achieved = _written(row.get("target")), _written(row.get("achieved"))
+    return {
+        "label": ref.text(row["label"]),
+        "unit": ref.text(row.get("unit")),
+        "target_value": money(ctx, target.get("value")),
+        "target_text": ref.text(target.get("text")),
+        **fuzzy_date(ctx, "due", row.get("due")),
+        "achieved_value": money(ctx, achieved.get("value")),
+        "achieved_text": ref.text(achieved.get("text")),
+        "achieved_on": achieved.get("on"),
+    }
+
+
+def _written(value):
+    """{value, text} from a mapping, or from a plain string (the words alone)."""
+    return value if isinstance(value, dict) else {"text": value}
 
 
 def _note_values(ctx, row):

@@ -17,16 +17,22 @@ from actions.models import (
     Milestone,
     Operation,
     ProgressUpdate,
+    ResultIndicator,
 )
 from acv.values import normalise_line_endings
 from conventions import roles
 
 # A value « as written » describes the reading it came with: when someone changes the reading (a new amount,
-# a new date) without touching the text, the old text would keep showing the old value, so it is dropped.
+# a new date) without touching the text, the old text would keep showing the old value, so it is dropped. A text
+# that came with no reading at all (a result indicator's « Réouverture du jardin » before any figure) describes
+# nothing a new figure contradicts: it stays.
 WRITTEN_TEXTS = {
     "cost_text": ("cost_kind", "cost_amount", "cost_min", "cost_max", "cost_per_year", "cost_basis"),
     "start_text": ("start_on", "start_precision", "start_until"),
     "end_text": ("end_on", "end_precision", "end_until"),
+    "due_text": ("due_on", "due_precision", "due_until"),
+    "target_text": ("target_value", "unit"),
+    "achieved_text": ("achieved_value", "unit"),
 }
 ROW_KEYS = ("id", "delete", "version")
 
@@ -48,7 +54,7 @@ def apply_changes(instance, data, *, written_texts=WRITTEN_TEXTS):
     Text is stored with LF line endings (a browser's CRLF is not a change), and a « text as written » is
     dropped when its reading changes without it.
     """
-    changed = []
+    changed, before = [], {}
     for name, value in data.items():
         field = instance._meta.get_field(name)
         value = normalise_line_endings(value)
@@ -59,10 +65,13 @@ def apply_changes(instance, data, *, written_texts=WRITTEN_TEXTS):
                 setattr(instance, field.attname, new)
                 changed.append(name)
         elif getattr(instance, name) != value:
+            before[name] = getattr(instance, name)
             setattr(instance, name, value)
             changed.append(name)
     for text, readings in written_texts.items():
-        if hasattr(instance, text) and text not in changed and set(readings) & set(changed) and getattr(instance, text):
+        moved = [name for name in readings if name in changed]
+        read_before = any(before.get(name) not in (None, "") for name in moved)
+        if hasattr(instance, text) and text not in changed and read_before and getattr(instance, text):
             setattr(instance, text, "")
             changed.append(text)
     return changed
@@ -131,16 +140,17 @@ def action_save(
     operations: list[dict] | None = None,
     funding_lines: list[dict] | None = None,
     milestones: list[dict] | None = None,
+    result_indicators: list[dict] | None = None,
 ) -> Action:
-    """Create (action None) or change a fiche, and optionally its operations, funding lines and milestones,
-    all or nothing.
+    """Create (action None) or change a fiche, and optionally its operations, funding lines, milestones and
+    result indicators, all or nothing.
 
     An update locks the fiche's row and compares its version with `expected_version` (the one the user
     opened): if another save got there first, EditConflict is raised before anything is written, so the
     other person's changes are never overwritten silently. The version moves only when the fiche itself
     changes; each funding line has its own version (see financing.services). Raises PermissionDenied when the
-    user may not change this fiche, ValidationError (French messages, by field; operations, funding_lines
-    and milestones by row) when the data breaks a rule.
+    user may not change this fiche, ValidationError (French messages, by field; operations, funding_lines,
+    milestones and result_indicators by row) when the data breaks a rule.
     """
     from financing.services import funding_lines_save
 
@@ -190,6 +200,11 @@ def action_save(
         ("operations", operations, lambda rows: _save_rows(Operation, rows, action=action, user=user)),
         ("funding_lines", funding_lines, save_lines),
         ("milestones", milestones, lambda rows: _save_rows(Milestone, rows, action=action, user=user)),
+        (
+            "result_indicators",
+            result_indicators,
+            lambda rows: _save_rows(ResultIndicator, rows, action=action, user=user),
+        ),
     ):
         if rows is None or errors.get("__all__"):
             continue

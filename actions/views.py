@@ -13,12 +13,14 @@ from django.views.generic import DetailView, TemplateView
 from actions.charts import horizontal_bars
 from actions.filters import ActionFilterSet, current_semester
 from actions.forms import (
+    FORMSET_PREFIXES,
     FORMSETS,
     ActionForm,
     FundingLineFormSet,
     MilestoneAchieveForm,
     OperationFormSet,
     ProgressUpdateForm,
+    ResultIndicatorFormSet,
 )
 from actions.history import action_timeline, changes_since
 from actions.models import Action, ActionStatus, Milestone, ProgressUpdate, QualityNote
@@ -275,6 +277,7 @@ class ActionEditMixin(ProgrammeMemberMixin):
         formsets = [
             OperationFormSet(data, instance=action, prefix="operations"),
             FundingLineFormSet(data, instance=action, prefix="funding", refresh_versions=refresh_versions),
+            ResultIndicatorFormSet(data, instance=action, prefix="results"),
         ]
         return form, formsets
 
@@ -287,6 +290,7 @@ class ActionEditMixin(ProgrammeMemberMixin):
                 "form": form,
                 "operations_formset": formsets[0],
                 "funding_formset": formsets[1],
+                "results_formset": formsets[2],
                 "version": version,
                 "conflict": conflict,
                 "is_new": action.pk is None,
@@ -307,6 +311,7 @@ class ActionEditMixin(ProgrammeMemberMixin):
                 expected_version=expected,
                 operations=formset_rows(formsets[0]),
                 funding_lines=formset_rows(formsets[1]),
+                result_indicators=formset_rows(formsets[2]),
             )
         except EditConflict as conflict:
             current = Action.objects.get(pk=action.pk)
@@ -343,7 +348,7 @@ class ActionEditMixin(ProgrammeMemberMixin):
         return redirect(saved)
 
 
-ROW_NAMES = {"operations": 0, "funding_lines": 1}
+ROW_NAMES = {"operations": 0, "funding_lines": 1, "result_indicators": 2}
 
 
 def _attach_errors(form, formsets, error):
@@ -404,7 +409,7 @@ class ActionUpdateView(ActionEditMixin, View):
 
 
 class FormsetRowView(ProgrammeMemberMixin, View):
-    """An empty row of the operations or funding formset, appended in place by htmx.
+    """An empty row of the operations, funding or result indicators formset, appended in place by htmx.
 
     The row's index is the formset's current TOTAL_FORMS; the answer also bumps that counter
     (out-of-band swap), so the page needs no script of its own.
@@ -415,7 +420,7 @@ class FormsetRowView(ProgrammeMemberMixin, View):
             raise PermissionDenied
         if kind not in FORMSETS:
             return HttpResponse(status=404)
-        prefix = "operations" if kind == "operations" else "funding"
+        prefix = FORMSET_PREFIXES[kind]
         index = _int_or_none(request.GET.get(f"{prefix}-TOTAL_FORMS")) or 0
         action = Action()
         pk = _int_or_none(request.GET.get("action"))

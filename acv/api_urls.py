@@ -18,6 +18,9 @@ evaluation_router = SimpleRouter()
 evaluation_router.register("criteria", evaluation_views.CriterionViewSet, basename="criterion")
 evaluation_router.register("indicators", evaluation_views.IndicatorViewSet, basename="indicator")
 evaluation_router.register("indicator-values", evaluation_views.IndicatorValueViewSet, basename="indicator-value")
+evaluation_router.register(
+    "result-indicator-links", evaluation_views.ResultIndicatorLinkViewSet, basename="result-indicator-link"
+)
 
 app_name = "api"
 

@@ -224,6 +224,40 @@ def format_cost(kind, amount, low, high, per_year, basis):
     return figure
 
 
+def format_measure(value, unit=""):
+    """A number as a French reader reads it, with its unit: « 2 000 m² », « 12,5 % », « 40 logements »."""
+    if value is None:
+        return ""
+    number = number_format(Decimal(value).normalize(), use_l10n=True, force_grouping=True)
+    return f"{number}\u00a0{unit}" if unit else number
+
+
+# A number written the French way at the start of a text, and what follows it: « 2 000 m² », « 12,5 % »,
+# « 40 logements ». Groups of thousands by a space of any kind; a comma for decimals.
+_WRITTEN_NUMBER = re.compile(r"^(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:,(\d+))?\s*(.*)$")
+# Words that make the number a bound or a guess rather than the figure itself.
+# (Read on the text as normalise_for_search writes it: lower case, without accents.)
+_NOT_THE_FIGURE = re.compile(r"\b(environ|env|approx\w*|minimum|maximum|mini|maxi|min|max|au moins|au plus|ou|et|a)\b")
+_UNIT = re.compile(r"^[^\W\d_](?:[^\W\d_]|[\s'’²³.\-/])*$|^[%€‰]$")
+
+
+def read_written_number(text):
+    """(number, unit) when the text says one figure and nothing else than its unit (« 2 000 m² » → 2000, "m²");
+    (None, "") otherwise — a range, a bound, a guess, a year, a dot (1.200: thousands or decimals?), a figure
+    within words. What a person wrote is kept beside the reading, never replaced by it."""
+    text = " ".join((text or "").split())
+    match = _WRITTEN_NUMBER.match(text)
+    if match is None:
+        return None, ""
+    whole, decimals, unit = match[1], match[2], match[3].strip()
+    if unit and (len(unit) > 60 or not _UNIT.match(unit) or _NOT_THE_FIGURE.search(normalise_for_search(unit))):
+        return None, ""
+    number = Decimal("".join(whole.split()).replace("\u202f", "") + (f".{decimals}" if decimals else ""))
+    if not unit and decimals is None and 1900 <= number <= 2100 and len(whole) == 4:
+        return None, ""  # « 2026 » alone is as likely a year as a count
+    return number, unit
+
+
 def _squashed(text):
     return normalise_for_search(text).replace(" ", "").replace("€", "")
 

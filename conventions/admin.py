@@ -10,6 +10,7 @@ from conventions.models import (
     Convention,
     Organisation,
     OrganisationAlias,
+    PriorityNeighbourhood,
     Programme,
     Sector,
     Signatory,
@@ -122,6 +123,19 @@ class SectorAdmin(admin.ModelAdmin):
     list_display = ["name", "commune", "kind", "amendment"]
     list_filter = ["commune", "kind"]
     search_fields = ["name", "description"]
+
+
+@admin.register(PriorityNeighbourhood)
+class PriorityNeighbourhoodAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "source"]
+    list_filter = ["communes"]
+    search_fields = ["name", "code"]
+    filter_horizontal = ["communes"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "communes":
+            kwargs["queryset"] = Organisation.objects.communes()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(CommitteeMeeting)

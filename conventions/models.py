@@ -340,6 +340,56 @@ class Sector(models.Model):
         return f"{self.commune} – {self.name}"
 
 
+class PriorityNeighbourhood(models.Model):
+    """A quartier prioritaire de la politique de la ville (QPV), as the State's decree draws it: a perimeter of
+    its own, which may straddle communes, so it belongs to one commune or more. Any programme of the territory
+    (ACV, Contrat de Ville…) may measure it; which programme reads which QPV is the programme's affair."""
+
+    key = models.SlugField(_("identifiant"), max_length=60, unique=True)
+    name = models.CharField(_("nom"), max_length=250)
+    code = models.CharField(
+        _("code officiel"),
+        max_length=20,
+        blank=True,
+        help_text=_("Le code du quartier dans la géographie prioritaire (QP…), quand il est connu."),
+    )
+    communes = models.ManyToManyField(
+        Organisation,
+        related_name="priority_neighbourhoods",
+        limit_choices_to={"kind": "commune"},
+        verbose_name=_("communes"),
+        help_text=_("La commune du quartier, ou chacune de ses communes quand il s'étend sur plusieurs."),
+    )
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    note = models.TextField(_("remarque"), blank=True)
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("quartier prioritaire (QPV)")
+        verbose_name_plural = _("quartiers prioritaires (QPV)")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=~Q(code=""),
+                name="priority_neighbourhood_code_unique",
+                violation_error_message=_("Un autre quartier prioritaire porte déjà ce code."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def label(self):
+        """« QPV Mont-Liébaut »: says what kind of place it is where communes, sectors and quartiers mix."""
+        return f"QPV {self.name}"
+
+    def clean(self):
+        self.code = "".join(self.code.split()).upper()
+
+
 class CommitteeKind(models.TextChoices):
     PROJECT = "project", _("comité de projet")
     TECHNICAL = "technical", _("comité technique")

@@ -18,6 +18,7 @@ from conventions.models import (
     Convention,
     Organisation,
     OrganisationAlias,
+    PriorityNeighbourhood,
     Programme,
     Sector,
     Signatory,
@@ -263,4 +264,26 @@ def load_sectors(ctx, rows):
                 "amendment": amendment(ctx, row.get("amendment")),
                 "description": text(row.get("description")),
             },
+        )
+
+
+def load_priority_neighbourhoods(ctx, rows):
+    for row in rows:
+        communes = [organisation(ctx, key) for key in row.get("communes") or []]
+        if not communes:
+            ctx.fail(f"le quartier prioritaire « {row['key']} » n'a aucune commune")
+        for commune in communes:
+            if commune.kind != "commune":
+                ctx.fail(f"« {commune.key} » n'est pas une commune : un quartier prioritaire est sur des communes")
+        upsert(
+            ctx,
+            PriorityNeighbourhood,
+            {"key": row["key"]},
+            {
+                "name": row["name"],
+                "code": text(row.get("code")),
+                "source": text(row.get("source")),
+                "note": text(row.get("note")),
+            },
+            m2m={"communes": communes},
         )

@@ -2,8 +2,22 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
-from evaluation.models import Criterion, DataSource, EndOfActionReport, Indicator, IndicatorValue, SemesterReport
-from evaluation.services import VALUE_FIELDS, indicator_value_save
+from evaluation.models import (
+    Criterion,
+    DataSource,
+    EndOfActionReport,
+    Indicator,
+    IndicatorValue,
+    ResultIndicatorLink,
+    SemesterReport,
+)
+from evaluation.services import (
+    VALUE_FIELDS,
+    indicator_value_delete,
+    indicator_value_save,
+    result_indicator_link_delete,
+    result_indicator_link_save,
+)
 
 
 class IndicatorInline(admin.StackedInline):
@@ -40,10 +54,18 @@ class IndicatorValueAdmin(SimpleHistoryAdmin):
     author recorded."""
 
     list_display = ["indicator", "place_label", "period", "series", "value", "source", "entered_by"]
-    list_filter = ["series", "period_kind", "year", "territory"]
+    list_filter = ["series", "period_kind", "year", "territory", "neighbourhood"]
     search_fields = ["indicator__name"]
-    list_select_related = ["indicator", "territory", "sector", "source", "entered_by"]
+    list_select_related = ["indicator", "territory", "sector", "neighbourhood", "source", "entered_by"]
     exclude = ["entered_by"]
+
+    def delete_model(self, request, obj):
+        indicator_value_delete(user=request.user, value=obj)
+
+    def delete_queryset(self, request, queryset):
+        # One by one through the service: each removal is checked and recorded in the history.
+        for value in queryset:
+            indicator_value_delete(user=request.user, value=value)
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in VALUE_FIELDS if name in form.cleaned_data}
@@ -54,6 +76,35 @@ class IndicatorValueAdmin(SimpleHistoryAdmin):
             # The form ran the same model rules already: only a concurrent duplicate can land here.
             self.message_user(request, " ".join(error.messages), level="error")
             raise
+
+
+@admin.register(ResultIndicatorLink)
+class ResultIndicatorLinkAdmin(SimpleHistoryAdmin):
+    """Links drawn and removed through evaluation.services, as on the indicator page and the API."""
+
+    list_display = ["result_indicator", "indicator", "created_by"]
+    list_select_related = ["result_indicator__action", "indicator", "created_by"]
+    list_filter = ["indicator"]
+    search_fields = ["result_indicator__label", "result_indicator__action__code", "indicator__name"]
+    raw_id_fields = ["result_indicator"]
+    exclude = ["created_by"]
+
+    def has_change_permission(self, request, obj=None):
+        # A link is drawn or removed, never moved: to feed another indicator, remove it and draw a new one.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        saved = result_indicator_link_save(
+            user=request.user, result_indicator=obj.result_indicator, indicator=obj.indicator
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        result_indicator_link_delete(user=request.user, link=obj)
+
+    def delete_queryset(self, request, queryset):
+        for link in queryset:
+            result_indicator_link_delete(user=request.user, link=link)
 
 
 @admin.register(SemesterReport)

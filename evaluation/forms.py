@@ -2,11 +2,20 @@
 (the semester to report on is conventions.forms.SemesterForm, a notion of the programme's calendar)."""
 
 from django import forms
+from django.template.defaultfilters import truncatechars
 from django.utils import timezone
 
+from actions.models import ResultIndicator
+from acv.forms import FieldLayoutMixin
 from conventions.forms import SemesterForm
-from conventions.models import Axis, Convention, Organisation, Sector
-from evaluation.models import DataSource, EndOfActionReport, Series, programme_territories
+from conventions.models import Axis, Convention, Organisation, PriorityNeighbourhood, Sector
+from evaluation.models import (
+    DataSource,
+    EndOfActionReport,
+    Series,
+    programme_neighbourhoods,
+    programme_territories,
+)
 from evaluation.periods import PERIOD_HELP, Period, PeriodError
 
 
@@ -46,6 +55,12 @@ class GridFilterForm(forms.Form):
     sector = forms.ModelChoiceField(
         label="Secteur ORT", queryset=Sector.objects.none(), required=False, empty_label="Aucun secteur"
     )
+    neighbourhood = forms.ModelChoiceField(
+        label="Quartier prioritaire (QPV)",
+        queryset=PriorityNeighbourhood.objects.none(),
+        required=False,
+        empty_label="Aucun quartier",
+    )
     period = forms.CharField(
         label="Période",
         required=False,
@@ -61,6 +76,8 @@ class GridFilterForm(forms.Form):
         self.fields["axis"].queryset = Axis.objects.filter(criteria__programme_id=programme_id).distinct()
         self.fields["territory"].queryset = territories
         self.fields["sector"].queryset = Sector.objects.filter(commune__in=territories).select_related("commune")
+        self.fields["neighbourhood"].queryset = programme_neighbourhoods(programme_id).order_by("name")
+        self.fields["neighbourhood"].label_from_instance = lambda item: item.label
 
     def clean_period(self):
         text = self.cleaned_data["period"].strip()
@@ -70,6 +87,17 @@ class GridFilterForm(forms.Form):
             return Period.parse(text)
         except PeriodError as error:
             raise forms.ValidationError(str(error)) from error
+
+    def clean(self):
+        cleaned = super().clean()
+        # A quartier is a place of its own, straddling communes: with a territory or a sector it would say two
+        # places at once.
+        if cleaned.get("neighbourhood") and (cleaned.get("territory") or cleaned.get("sector")):
+            self.add_error(
+                "neighbourhood",
+                "Un quartier prioritaire se consulte seul : videz le territoire et le secteur ORT, ou le quartier.",
+            )
+        return cleaned
 
 
 class IndicatorValueForm(forms.Form):
@@ -142,3 +170,40 @@ class SemesterReportForm(SemesterForm):
     def for_day(cls, day=None, data=None, *, user):
         day = day or timezone.localdate()
         return cls(data, user=user, initial={"year": day.year, "semester": 1 if day.month <= 6 else 2})
+
+
+class ResultIndicatorLinkForm(FieldLayoutMixin, forms.Form):
+    """The fiche indicator that feeds a grid indicator: chosen among the indicators of the programme's fiches that
+    feed none yet, grouped by fiche in plan order."""
+
+    result_indicator = forms.TypedChoiceField(
+        label="Relier un indicateur de résultat d'une fiche",
+        help_text="Les indicateurs des fiches du programme qui n'alimentent encore aucun indicateur de la grille, "
+        "fiche par fiche.",
+        coerce=int,
+        error_messages={
+            "required": "Choisissez l'indicateur de résultat d'une fiche.",
+            "invalid_choice": "Cet indicateur n'est pas un indicateur libre d'une fiche du programme.",
+        },
+    )
+
+    def __init__(self, *args, indicator, **kwargs):
+        super().__init__(*args, **kwargs)
+        free = (
+            ResultIndicator.objects.filter(
+                action__convention__programme_id=indicator.criterion.programme_id, grid_link__isnull=True
+            )
+            .select_related("action")
+            .order_by("action", "position", "pk")
+        )
+        self.available = {item.pk: item for item in free}
+        groups = {}
+        for item in self.available.values():
+            groups.setdefault(item.action, []).append((item.pk, item.label))
+        self.fields["result_indicator"].choices = [
+            ("", "Choisissez…"),
+            *((f"{action.code} – {truncatechars(action.title, 70)}", choices) for action, choices in groups.items()),
+        ]
+
+    def clean_result_indicator(self):
+        return self.available[self.cleaned_data["result_indicator"]]

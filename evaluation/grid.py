@@ -1,15 +1,16 @@
-"""The Article 8 grid as a matrix: axes → criteria → indicators as rows; places (communes, EPCI, ORT sectors) ×
-periods as columns; in each cell the value of the period, and per place the état initial, the cible and the
-trend of the latest measured value, in words.
+"""The Article 8 grid as a matrix: axes → criteria → indicators as rows; places (communes, EPCI, ORT sectors,
+quartiers prioritaires) × periods as columns; in each cell the value of the period, and per place the état
+initial, the cible and the trend of the latest measured value, in words.
 
 One function builds it for the page, the API, the XLSX and the semester report, in a fixed number of queries
-(indicators, their sources, the territories, the values): the matrix is assembled in Python from them.
+(indicators, their sources, the territories, the quartiers and their communes, the values): the matrix is
+assembled in Python from them.
 """
 
 import unicodedata
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from conventions.models import Axis, Programme
@@ -19,6 +20,7 @@ from evaluation.models import (
     IndicatorValue,
     Series,
     format_value,
+    programme_neighbourhoods,
     programme_territories,
 )
 from evaluation.periods import Period
@@ -58,22 +60,54 @@ class Trend:
 
 @dataclass(frozen=True)
 class Place:
-    """A column group: a commune or EPCI, or one ORT sector of a commune."""
+    """A column group: a commune or EPCI, one ORT sector of a commune, or a quartier prioritaire (QPV) — a place
+    of its own, which may straddle communes."""
 
-    territory: object
+    territory: object = None
     sector: object = None
+    neighbourhood: object = None
 
     @property
     def key(self):
+        if self.neighbourhood is not None:
+            return f"q{self.neighbourhood.pk}"
         return f"{self.territory.pk}-{self.sector.pk}" if self.sector else str(self.territory.pk)
 
     @property
     def label(self):
+        if self.neighbourhood is not None:
+            return self.neighbourhood.label
         return f"{self.territory} – {self.sector.name}" if self.sector else str(self.territory)
 
     @property
+    def kind(self):
+        """commune, epci, sector or neighbourhood: what the API calls the place."""
+        if self.neighbourhood is not None:
+            return "neighbourhood"
+        return "sector" if self.sector else self.territory.kind
+
+    @property
     def kind_label(self):
+        if self.neighbourhood is not None:
+            communes = ", ".join(str(commune) for commune in self.neighbourhood.communes.all())
+            return f"quartier prioritaire, {communes}" if communes else "quartier prioritaire"
         return "secteur ORT" if self.sector else self.territory.get_kind_display()
+
+    @property
+    def ids(self):
+        """(territory, sector, quartier) ids, as a value names its place."""
+        return (
+            self.territory.pk if self.territory is not None else None,
+            self.sector.pk if self.sector is not None else None,
+            self.neighbourhood.pk if self.neighbourhood is not None else None,
+        )
+
+    @property
+    def sort_key(self):
+        """Communes and EPCI, each followed by its sectors, then the quartiers prioritaires."""
+        if self.neighbourhood is not None:
+            return (1, "", _plain(self.neighbourhood.name), False, self.label)
+        return (0, self.territory.kind, _plain(str(self.territory)), self.sector is not None, self.label)
 
 
 @dataclass
@@ -189,9 +223,14 @@ def _latest(values):
     return max(values, key=lambda value: value.period.sort_key(), default=None)
 
 
-def build_grid(*, user, programme=None, axis=None, territory=None, sector=None, period=None, indicators=None):
+def build_grid(
+    *, user, programme=None, axis=None, territory=None, sector=None, neighbourhood=None, period=None, indicators=None
+):
     """The grid this user reads (None: the programme itself), filtered by axe, territory (an Organisation),
-    sector and period (a Period).
+    sector, quartier prioritaire (a PriorityNeighbourhood) and period (a Period).
+
+    A territory alone shows that territory (not its sectors nor its quartiers); a sector or a quartier shows
+    that place alone, with or without values, so that its first value can be entered.
 
     Without a period, the columns are the most recent periods that hold a measured or estimated value, and
     the last full year, so that there is always a column to fill in. Queries: a fixed number, whatever the
@@ -211,14 +250,25 @@ def build_grid(*, user, programme=None, axis=None, territory=None, sector=None, 
         indicator_qs = indicator_qs.filter(criterion__axis=axis)
     if indicators is not None:
         indicator_qs = indicator_qs.filter(pk__in=indicators)
-    territories = list(programme_territories(getattr(programme, "pk", None)).order_by("kind", "name"))
+    programme_id = getattr(programme, "pk", None)
+    territories = list(programme_territories(programme_id).order_by("kind", "name"))
     if territory is not None:
         territories = [org for org in territories if org.pk == territory.pk]
     if sector is not None:
         territories = [org for org in territories if org.pk == sector.commune_id]
-    values_qs = values_base.filter(
-        indicator__in=indicator_qs.order_by().values("pk"), territory__in=[org.pk for org in territories]
-    ).select_related("sector", "source", "entered_by")
+    # The programme's quartiers as a subquery: they appear as places through their values (or the filter), so
+    # a grid without any costs no query for them.
+    neighbourhoods = programme_neighbourhoods(programme_id).values("pk")
+    if neighbourhood is not None:
+        territories, neighbourhoods = [], neighbourhoods.filter(pk=neighbourhood.pk)
+    elif territory is not None or sector is not None:
+        neighbourhoods = neighbourhoods.none()
+    values_qs = (
+        values_base.filter(indicator__in=indicator_qs.order_by().values("pk"))
+        .filter(Q(territory__in=[org.pk for org in territories]) | Q(neighbourhood__in=neighbourhoods))
+        .select_related("territory", "sector", "neighbourhood", "source", "entered_by")
+        .prefetch_related("neighbourhood__communes")
+    )
     if sector is not None:
         values_qs = values_qs.filter(sector=sector)
     elif territory is not None:
@@ -230,13 +280,15 @@ def build_grid(*, user, programme=None, axis=None, territory=None, sector=None, 
     sectors = {value.sector.pk: value.sector for value in all_values if value.sector_id}
     if sector is not None:
         sectors[sector.pk] = sector
-    places = [] if sector is not None else [Place(org) for org in territories]
-    for item in sorted(sectors.values(), key=lambda s: (s.commune_id, s.name)):
+    places = [] if sector is not None or neighbourhood is not None else [Place(org) for org in territories]
+    for item in sectors.values():
         if item.commune_id in by_org:
             places.append(Place(by_org[item.commune_id], item))
-    places.sort(
-        key=lambda place: (place.territory.kind, _plain(str(place.territory)), place.sector is not None, place.label)
-    )
+    quartiers = {value.neighbourhood.pk: value.neighbourhood for value in all_values if value.neighbourhood_id}
+    if neighbourhood is not None:
+        quartiers.setdefault(neighbourhood.pk, neighbourhood)
+    places.extend(Place(neighbourhood=item) for item in quartiers.values())
+    places.sort(key=lambda place: place.sort_key)
 
     if period is not None:
         periods = [period]
@@ -249,10 +301,10 @@ def build_grid(*, user, programme=None, axis=None, territory=None, sector=None, 
     for indicator in indicator_list:
         by_place = {}
         for value in indicator.grid_values:
-            by_place.setdefault((value.territory_id, value.sector_id), []).append(value)
+            by_place.setdefault((value.territory_id, value.sector_id, value.neighbourhood_id), []).append(value)
         rows = []
         for place in places:
-            values = by_place.get((place.territory.pk, place.sector.pk if place.sector else None), [])
+            values = by_place.get(place.ids, [])
             series = {name: [value for value in values if value.series == name] for name in Series.values}
             row = PlaceRow(
                 indicator,
@@ -277,7 +329,13 @@ def build_grid(*, user, programme=None, axis=None, territory=None, sector=None, 
         places=places,
         periods=periods,
         axes=list(axes_rows.values()),
-        filters={"axis": axis, "territory": territory, "sector": sector, "period": period},
+        filters={
+            "axis": axis,
+            "territory": territory,
+            "sector": sector,
+            "neighbourhood": neighbourhood,
+            "period": period,
+        },
     )
 
 

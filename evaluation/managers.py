@@ -50,3 +50,29 @@ class HistoricalIndicatorValueQuerySet(RestrictedQuerySet, HistoricalQuerySet):
 
     def _editable(self, user):
         return self.none()
+
+
+class ResultIndicatorLinkQuerySet(RestrictedQuerySet):
+    """Which fiche indicators feed which grid indicator: read with the fiche (a partner sees the links of the
+    fiches it sees), drawn by the coordination, which keeps the grid."""
+
+    def _visible(self, user):
+        from actions.models import Action
+
+        return self.filter(result_indicator__action_id__in=Action.objects.visible_to(user).values("pk"))
+
+    def _editable(self, user):
+        return self.all() if roles.can_edit_reference_data(user) else self.none()
+
+
+class HistoricalResultIndicatorLinkQuerySet(RestrictedQuerySet, HistoricalQuerySet):
+    """The history of the links, read by whoever reads them; nobody changes a record."""
+
+    def _visible(self, user):
+        from actions.models import Action, ResultIndicator
+
+        fiches = Action.objects.visible_to(user).values("pk")
+        return self.filter(result_indicator_id__in=ResultIndicator.objects.filter(action_id__in=fiches).values("pk"))
+
+    def _editable(self, user):
+        return self.none()

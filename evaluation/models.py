@@ -15,8 +15,14 @@ from simple_history.models import HistoricalRecords
 from actions.managers import PartOfActionQuerySet
 from acv.values import DATE_BOUNDS, FIRST_DATE, MONEY, NON_NEGATIVE, YEAR_BOUNDS
 from conventions.managers import ReferenceQuerySet
-from conventions.models import OrganisationKind
-from evaluation.managers import HistoricalIndicatorValueQuerySet, IndicatorValueQuerySet, SemesterReportQuerySet
+from conventions.models import OrganisationKind, PriorityNeighbourhood
+from evaluation.managers import (
+    HistoricalIndicatorValueQuerySet,
+    HistoricalResultIndicatorLinkQuerySet,
+    IndicatorValueQuerySet,
+    ResultIndicatorLinkQuerySet,
+    SemesterReportQuerySet,
+)
 from evaluation.periods import Period, PeriodKind
 
 
@@ -193,7 +199,8 @@ class Series(models.TextChoices):
     ESTIMATED = "estimated", _("estimé")
 
 
-# The kinds of organisation that are perimeters of a programme (the ORT sectors and quartiers are Sectors).
+# The kinds of organisation that are perimeters of a programme; its ORT sectors are Sectors of its communes, its
+# quartiers prioritaires PriorityNeighbourhoods on them.
 TERRITORY_KINDS = (OrganisationKind.COMMUNE, OrganisationKind.EPCI)
 PERIOD_WITH_ARTICLE = {
     PeriodKind.YEAR: _("une année (2025)"),
@@ -202,6 +209,10 @@ PERIOD_WITH_ARTICLE = {
     PeriodKind.DATE: _("une date"),
 }
 DUPLICATE_VALUE = _("Une valeur existe déjà pour cet indicateur, ce territoire et cette période.")
+ONE_PLACE = _(
+    "Une valeur porte sur un territoire (commune ou EPCI, éventuellement l'un de ses secteurs ORT) ou sur un "
+    "quartier prioritaire (QPV) : l'un ou l'autre."
+)
 
 
 def programme_territories(programme_id):
@@ -215,10 +226,30 @@ def programme_territories(programme_id):
     return Organisation.objects.filter(pk__in=signed, kind__in=TERRITORY_KINDS)
 
 
+def programme_neighbourhoods(programme_id):
+    """The quartiers prioritaires (QPV) that are perimeters of a programme: those on one of its communes at
+    least (a QPV straddling a commune of the programme and another commune is one of its perimeters)."""
+    communes = programme_territories(programme_id).filter(kind=OrganisationKind.COMMUNE).values("pk")
+    on_them = PriorityNeighbourhood.communes.through.objects.filter(organisation_id__in=communes)
+    return PriorityNeighbourhood.objects.filter(pk__in=on_them.values("priorityneighbourhood_id"))
+
+
+def place_label_of(value):
+    """Where a value (or one of its history records) was measured, as a person names it: « Béthune »,
+    « Béthune – Hypercentre », « QPV Mont-Liébaut »."""
+    if value.neighbourhood_id:
+        return value.neighbourhood.label
+    if value.territory_id is None:
+        return ""
+    return f"{value.territory} – {value.sector.name}" if value.sector_id else str(value.territory)
+
+
 class IndicatorValue(models.Model):
-    """One figure of the grid: an indicator × a territory (commune, EPCI, or one of a commune's ORT sectors)
-    × a typed period × a series (état initial, cible, mesuré, estimé), with where it comes from and who
-    entered it. The rules are in clean(); evaluation.services.indicator_value_save is the one way to write."""
+    """One figure of the grid: an indicator × a place of the programme (a commune or EPCI, one of a commune's
+    ORT sectors, or a quartier prioritaire) × a typed period × a series (état initial, cible, mesuré, estimé),
+    with where it comes from and who entered it. A QPV may straddle communes: it is a place of its own, not a
+    part of one commune, so a value is either on a territory (and maybe one of its sectors) or on a QPV. The
+    rules are in clean(); evaluation.services.indicator_value_save is the one way to write."""
 
     indicator = models.ForeignKey(
         Indicator, on_delete=models.CASCADE, related_name="values", verbose_name=_("indicateur")
@@ -226,9 +257,20 @@ class IndicatorValue(models.Model):
     territory = models.ForeignKey(
         "conventions.Organisation",
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="indicator_values",
         verbose_name=_("territoire"),
-        help_text=_("Une commune ou un EPCI du programme."),
+        help_text=_("Une commune ou un EPCI du programme ; vide pour une valeur d'un quartier prioritaire."),
+    )
+    neighbourhood = models.ForeignKey(
+        "conventions.PriorityNeighbourhood",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="indicator_values",
+        verbose_name=_("quartier prioritaire (QPV)"),
+        help_text=_("Un quartier prioritaire sur une commune du programme, si la valeur porte sur lui."),
     )
     sector = models.ForeignKey(
         "conventions.Sector",
@@ -277,14 +319,15 @@ class IndicatorValue(models.Model):
     class Meta:
         verbose_name = _("valeur d'indicateur")
         verbose_name_plural = _("valeurs d'indicateur")
-        ordering = ["indicator", "territory", "sector", "year", "number", "day", "series"]
+        ordering = ["indicator", "territory", "sector", "neighbourhood", "year", "number", "day", "series"]
         constraints = [
-            # Sector and day are often empty: coalesced so that two values of one cell cannot coexist (a
-            # plain unique constraint lets NULLs differ, and SQLite has no nulls_distinct).
+            # Territory, sector, quartier and day are often empty: coalesced so that two values of one cell cannot
+            # coexist (a plain unique constraint lets NULLs differ, and SQLite has no nulls_distinct).
             models.UniqueConstraint(
                 "indicator",
-                "territory",
+                Coalesce("territory", Value(0)),
                 Coalesce("sector", Value(0)),
+                Coalesce("neighbourhood", Value(0)),
                 "series",
                 "period_kind",
                 "year",
@@ -305,6 +348,12 @@ class IndicatorValue(models.Model):
                     "Période incohérente : un semestre est numéroté 1 ou 2, un trimestre de 1 à 4, une date "
                     "porte son jour."
                 ),
+            ),
+            models.CheckConstraint(
+                condition=Q(territory__isnull=False, neighbourhood__isnull=True)
+                | Q(territory__isnull=True, sector__isnull=True, neighbourhood__isnull=False),
+                name="indicator_value_one_place",
+                violation_error_message=ONE_PLACE,
             ),
             models.CheckConstraint(
                 condition=~Q(series=Series.TARGET) | Q(period_kind=PeriodKind.YEAR),
@@ -328,7 +377,7 @@ class IndicatorValue(models.Model):
 
     @property
     def place_label(self):
-        return f"{self.territory} – {self.sector.name}" if self.sector_id else str(self.territory)
+        return place_label_of(self)
 
     def clean(self):
         errors = {}
@@ -337,11 +386,30 @@ class IndicatorValue(models.Model):
             errors["period_kind"] = problem
         indicator = self.indicator if self.indicator_id else None
         territory = self.territory if self.territory_id else None
+        neighbourhood = self.neighbourhood if self.neighbourhood_id else None
+        if territory is None and neighbourhood is None:
+            errors["territory"] = _(
+                "Indiquez où porte la valeur : une commune ou un EPCI du programme (avec, s'il le faut, l'un de "
+                "ses secteurs ORT), ou un quartier prioritaire (QPV)."
+            )
+        elif territory is not None and neighbourhood is not None:
+            errors["neighbourhood"] = _(
+                "Une valeur porte sur un territoire ou sur un quartier prioritaire, pas sur les deux : pour le "
+                "QPV « %(name)s », laissez le territoire vide."
+            ) % {"name": neighbourhood.name}
+        elif (
+            neighbourhood is not None
+            and indicator is not None
+            and not programme_neighbourhoods(indicator.criterion.programme_id).filter(pk=neighbourhood.pk).exists()
+        ):
+            errors["neighbourhood"] = _(
+                "Le quartier prioritaire « %(name)s » n'est sur aucune commune du programme."
+            ) % {"name": neighbourhood.name}
         if territory is not None:
             if territory.kind not in TERRITORY_KINDS:
                 errors["territory"] = _(
-                    "« %(name)s » est de type %(kind)s : une valeur porte sur une commune, un EPCI ou un secteur "
-                    "ORT du programme."
+                    "« %(name)s » est de type %(kind)s : une valeur porte sur une commune, un EPCI, un secteur "
+                    "ORT ou un quartier prioritaire (QPV) du programme."
                 ) % {"name": territory.name, "kind": territory.get_kind_display()}
             elif indicator is not None and not (
                 programme_territories(indicator.criterion.programme_id).filter(pk=territory.pk).exists()
@@ -355,6 +423,8 @@ class IndicatorValue(models.Model):
                     "sector": self.sector.name,
                     "territory": territory.name,
                 }
+        if neighbourhood is not None and territory is None and self.sector_id:
+            errors["sector"] = _("Un secteur ORT est une partie d'une commune, pas d'un quartier prioritaire.")
         if not problem and self.series == Series.TARGET and self.period_kind != PeriodKind.YEAR:
             errors["period_kind"] = _("Une cible porte sur une année : l'année visée (par exemple 2026).")
         if indicator is not None and not problem and "period_kind" not in errors:
@@ -421,6 +491,80 @@ def value_problem(indicator, value):
             "kind": indicator.get_unit_kind_display(),
         }
     return ""
+
+
+class ResultIndicatorLink(models.Model):
+    """A fiche's indicateur de résultat feeding an indicator of the grid (« Nombre de logements vacants remis sur
+    le marché » of FA 1 feeds the grid's vacant dwellings): the grid's indicator page lists the fiches' indicators
+    behind it, the fiche names the grid indicator it feeds.
+
+    Kept here rather than on the fiche's indicator: the evaluation grid sits above the fiches, and a fiche knows
+    nothing of how the programme is evaluated. One grid indicator at most per fiche indicator; the coordination,
+    which keeps the grid, draws the links (evaluation.services.result_indicator_link_save)."""
+
+    result_indicator = models.OneToOneField(
+        "actions.ResultIndicator",
+        on_delete=models.CASCADE,
+        related_name="grid_link",
+        verbose_name=_("indicateur de résultat de la fiche"),
+    )
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="result_indicator_links",
+        verbose_name=_("indicateur de la grille alimenté"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("relié par"),
+    )
+
+    history = HistoricalRecords(
+        verbose_name=_("historique de lien vers la grille"),
+        historical_queryset=HistoricalResultIndicatorLinkQuerySet,
+    )
+    objects = ResultIndicatorLinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("indicateur de fiche alimentant la grille")
+        verbose_name_plural = _("indicateurs de fiche alimentant la grille")
+        ordering = ["indicator", "result_indicator__action__code", "result_indicator__position"]
+
+    def __str__(self):
+        return f"{self.result_indicator} → {self.indicator}"
+
+    def clean(self):
+        if not (self.result_indicator_id and self.indicator_id):
+            return
+        fiche_programme = self.result_indicator.action.convention.programme_id
+        if fiche_programme != self.indicator.criterion.programme_id:
+            raise ValidationError(
+                {
+                    "indicator": _(
+                        "« %(indicator)s » est un indicateur de la grille d'un autre programme que celui de la fiche "
+                        "%(code)s."
+                    )
+                    % {"indicator": self.indicator.name, "code": self.result_indicator.action.code}
+                }
+            )
+
+
+def with_grid_indicators(result_indicators, viewer=None):
+    """A fiche's result indicators as a list, each with `feeds`: the grid indicator it feeds, or None (one query
+    for them all). viewer None: the programme itself (reports whose reader their view has checked)."""
+    items = list(result_indicators)
+    links = ResultIndicatorLink.objects.all() if viewer is None else ResultIndicatorLink.objects.visible_to(viewer)
+    feeds = {
+        link.result_indicator_id: link.indicator
+        for link in links.filter(result_indicator__in=[item.pk for item in items]).select_related("indicator")
+    }
+    for item in items:
+        item.feeds = feeds.get(item.pk)
+    return items
 
 
 def semester_report_path(report, filename):

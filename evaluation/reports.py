@@ -25,7 +25,7 @@ from acv.values import format_cost, format_euros
 from conventions.models import Axis, Organisation, Signatory
 from evaluation.charts import indicator_chart
 from evaluation.grid import MISSING, Trend, build_grid
-from evaluation.models import Series, format_number
+from evaluation.models import Series, format_number, with_grid_indicators
 from financing.models import COUNTED_STATUSES, FundingLine, FundingLineYear, FundingStatus
 
 PDF_STYLESHEET = "evaluation/pdf.css"
@@ -529,6 +529,7 @@ def action_context(action, lines, viewer=None):
     return {
         "action": action,
         "axes": list(action.axes.all()),
+        "result_indicators": with_grid_indicators(action.result_indicators.all(), viewer),
         "lines": lines,
         "sees_all_funding": sees_all,
         "shows_funding_text": viewer is None or roles.sees_signed_funding_text(viewer, action),

@@ -6,13 +6,24 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from conventions import roles
-from evaluation.models import DUPLICATE_VALUE, EndOfActionReport, IndicatorValue, SemesterReport
+from evaluation.models import DUPLICATE_VALUE, EndOfActionReport, IndicatorValue, ResultIndicatorLink, SemesterReport
 from evaluation.periods import Period, PeriodError
 from evaluation.reports import semester_report_pdf
 
-VALUE_FIELDS = ("indicator", "territory", "sector", "series", "value", "source", "measured_on", "note")
+VALUE_FIELDS = (
+    "indicator",
+    "territory",
+    "sector",
+    "neighbourhood",
+    "series",
+    "value",
+    "source",
+    "measured_on",
+    "note",
+)
 PERIOD_FIELDS = ("period_kind", "year", "number", "day")
 VALUE_RIGHTS = "Seule la coordination du programme saisit les valeurs de la grille d'évaluation."
+LINK_RIGHTS = "Seule la coordination du programme relie les indicateurs des fiches à la grille d'évaluation."
 
 
 def _duplicate_message(value):
@@ -76,11 +87,46 @@ def _with_period_key(error, instance):
 
 @transaction.atomic
 def indicator_value_delete(*, user, value: IndicatorValue) -> None:
-    """Remove a value entered by mistake; its history stays."""
+    """Remove a value entered by mistake, for the page, the API and the admin alike: only the coordination
+    may; the history keeps the value as it was, who removed it and when."""
     if not IndicatorValue.objects.editable_by(user).filter(pk=value.pk).exists():
         raise PermissionDenied(VALUE_RIGHTS)
     value._history_user = user
     value.delete()
+
+
+@transaction.atomic
+def result_indicator_link_save(*, user, result_indicator, indicator) -> ResultIndicatorLink:
+    """Say that a fiche's indicateur de résultat feeds this indicator of the grid, for the indicator page, the
+    API and the admin alike. An indicator of the fiche feeds one grid indicator at most: one that already feeds
+    another is refused (its link is removed first, knowingly), never moved silently. The history keeps who drew
+    the link and when."""
+    if not roles.can_edit_reference_data(user):
+        raise PermissionDenied(LINK_RIGHTS)
+    existing = ResultIndicatorLink.objects.filter(result_indicator=result_indicator).select_related("indicator").first()
+    if existing is not None:
+        if existing.indicator_id == indicator.pk:
+            return existing
+        raise ValidationError(
+            {
+                "result_indicator": f"« {result_indicator.label} » ({result_indicator.action.code}) alimente déjà "
+                f"l'indicateur « {existing.indicator.name} » de la grille : retirez d'abord ce lien."
+            }
+        )
+    link = ResultIndicatorLink(result_indicator=result_indicator, indicator=indicator, created_by=user)
+    link.full_clean()
+    link._history_user = user
+    link.save()
+    return link
+
+
+@transaction.atomic
+def result_indicator_link_delete(*, user, link: ResultIndicatorLink) -> None:
+    """Undo a link between a fiche's indicator and the grid; the history keeps that it existed."""
+    if not ResultIndicatorLink.objects.editable_by(user).filter(pk=link.pk).exists():
+        raise PermissionDenied(LINK_RIGHTS)
+    link._history_user = user
+    link.delete()
 
 
 def period_of(text) -> Period:

@@ -9,6 +9,21 @@ urlpatterns = [
     path("evaluation/grille/export.xlsx", views.GridExportView.as_view(), name="grid_export"),
     path("evaluation/grille/cellule/", views.GridCellView.as_view(), name="grid_cell"),
     path("evaluation/indicateurs/<int:pk>/", views.IndicatorDetailView.as_view(), name="indicator_detail"),
+    path(
+        "evaluation/indicateurs/<int:pk>/fiches/",
+        views.ResultIndicatorLinkCreateView.as_view(),
+        name="indicator_link_create",
+    ),
+    path(
+        "evaluation/indicateurs/<int:pk>/fiches/<int:link_pk>/retirer/",
+        views.ResultIndicatorLinkDeleteView.as_view(),
+        name="indicator_link_delete",
+    ),
+    path(
+        "evaluation/valeurs/<int:pk>/supprimer/",
+        views.IndicatorValueDeleteView.as_view(),
+        name="indicator_value_delete",
+    ),
     path("rapports/", views.ReportIndexView.as_view(), name="report_index"),
     path("rapports/semestriel/", views.SemesterReportStartView.as_view(), name="semester_report_start"),
     path("rapports/<int:pk>/pdf/", views.StoredReportPdfView.as_view(), name="stored_report_pdf"),

@@ -19,22 +19,38 @@ from acv.access import editable_object, visible_object_or_404
 from conventions import roles
 from conventions.forms import SemesterForm
 from conventions.mixins import ProgrammeMemberMixin
-from conventions.models import CommitteeMeeting, Organisation, Sector
+from conventions.models import CommitteeMeeting, Organisation, PriorityNeighbourhood, Sector
 from evaluation.charts import indicator_chart
 from evaluation.exports import grid_xlsx
-from evaluation.forms import EndOfActionReportForm, GridFilterForm, IndicatorValueForm, SemesterReportForm
+from evaluation.forms import (
+    EndOfActionReportForm,
+    GridFilterForm,
+    IndicatorValueForm,
+    ResultIndicatorLinkForm,
+    SemesterReportForm,
+)
 from evaluation.grid import Place, build_grid, default_programme
 from evaluation.models import (
     EndOfActionReport,
     Indicator,
     IndicatorValue,
+    ResultIndicatorLink,
     SemesterReport,
     Series,
+    place_label_of,
+    programme_neighbourhoods,
     programme_territories,
 )
 from evaluation.periods import Period, PeriodError
 from evaluation.reports import action_pdf, end_of_action_pdf
-from evaluation.services import end_of_action_report_save, indicator_value_save
+from evaluation.services import (
+    LINK_RIGHTS,
+    end_of_action_report_save,
+    indicator_value_delete,
+    indicator_value_save,
+    result_indicator_link_delete,
+    result_indicator_link_save,
+)
 from evaluation.tasks import build_semester_report, present_semester_report
 from financing.models import FundingLine
 from jobs.services import job_start
@@ -259,8 +275,9 @@ def _safe_next(request, fallback):
 
 class GridCellView(ProgrammeMemberMixin, View):
     """One cell of the grid, for the coordination: its form (in place with htmx, or as a page without
-    JavaScript) and its saving. The cell is named in the query string: indicator, territory, sector, and the
-    column — a period (series mesuré or estimé) or the état initial / the cible of the place."""
+    JavaScript) and its saving. The cell is named in the query string: indicator, the place (territory and
+    maybe sector, or a quartier prioritaire: neighbourhood), and the column — a period (series mesuré or
+    estimé) or the état initial / the cible of the place."""
 
     page_template = "evaluation/cell_form.html"
     form_template = "evaluation/_cell_form.html"
@@ -273,13 +290,23 @@ class GridCellView(ProgrammeMemberMixin, View):
         indicator = visible_object_or_404(
             Indicator.objects.visible_to(request.user).select_related("criterion"), pk=_int(params.get("indicator"))
         )
-        territories = programme_territories(indicator.criterion.programme_id)
-        territory = visible_object_or_404(
-            Organisation.objects.visible_to(request.user).filter(pk__in=territories.values("pk")),
-            pk=_int(params.get("territory")),
-        )
-        sector = None
-        if params.get("sector"):
+        programme_id = indicator.criterion.programme_id
+        territory = sector = neighbourhood = None
+        if params.get("neighbourhood"):
+            neighbourhood = visible_object_or_404(
+                PriorityNeighbourhood.objects.visible_to(request.user)
+                .filter(pk__in=programme_neighbourhoods(programme_id).values("pk"))
+                .prefetch_related("communes"),
+                pk=_int(params.get("neighbourhood")),
+            )
+        else:
+            territory = visible_object_or_404(
+                Organisation.objects.visible_to(request.user).filter(
+                    pk__in=programme_territories(programme_id).values("pk")
+                ),
+                pk=_int(params.get("territory")),
+            )
+        if params.get("sector") and territory is not None:
             sector = visible_object_or_404(
                 Sector.objects.visible_to(request.user).filter(commune=territory), pk=_int(params.get("sector"))
             )
@@ -290,14 +317,18 @@ class GridCellView(ProgrammeMemberMixin, View):
                 period = Period.parse(column)
             except PeriodError as error:
                 raise Http404("Colonne inconnue.") from error
-        self.indicator, self.place, self.column, self.period = indicator, Place(territory, sector), column, period
+        self.indicator, self.column, self.period = indicator, column, period
+        self.place = Place(territory, sector, neighbourhood)
         self.value = self.current_value(request)
 
     def current_value(self, request):
         """The value the cell shows, which the form changes: the period's measured value (else its estimate),
         or the latest état initial / cible of the place."""
         values = IndicatorValue.objects.editable_by(request.user).filter(
-            indicator=self.indicator, territory=self.place.territory, sector=self.place.sector
+            indicator=self.indicator,
+            territory=self.place.territory,
+            sector=self.place.sector,
+            neighbourhood=self.place.neighbourhood,
         )
         if self.period is not None:
             found = {value.series: value for value in values.of_period(self.period)}
@@ -340,6 +371,7 @@ class GridCellView(ProgrammeMemberMixin, View):
                 "indicator": self.indicator,
                 "territory": self.place.territory,
                 "sector": self.place.sector,
+                "neighbourhood": self.place.neighbourhood,
                 **{name: form.cleaned_data[name] for name in ("period", "series", "value", "source", "measured_on")},
                 "note": form.cleaned_data["note"] or "",
             }
@@ -401,6 +433,7 @@ class GridCellView(ProgrammeMemberMixin, View):
             indicators=[self.indicator.pk],
             territory=None if self.place.sector else self.place.territory,
             sector=self.place.sector,
+            neighbourhood=self.place.neighbourhood,
             period=self.period,
         )
         row = next(place_row for place_row in grid.indicator_rows[0].places if place_row.place.key == self.place.key)
@@ -413,9 +446,14 @@ def cell_id(indicator, place, column):
 
 def cell_url(indicator, place, column, next_url=""):
     query = QueryDict(mutable=True)
-    query.update({"indicator": indicator.pk, "territory": place.territory.pk, "column": column})
+    query["indicator"] = indicator.pk
+    if place.neighbourhood is not None:
+        query["neighbourhood"] = place.neighbourhood.pk
+    else:
+        query["territory"] = place.territory.pk
     if place.sector:
         query["sector"] = place.sector.pk
+    query["column"] = column
     if next_url:
         query["next"] = next_url
     return f"{reverse('evaluation:grid_cell')}?{query.urlencode()}"
@@ -429,29 +467,35 @@ def _int(text):
 
 
 class IndicatorDetailView(ProgrammeMemberMixin, View):
-    """An indicator: its definition and sources, every value with its history, and its chart (the same SVG
-    as in the PDFs)."""
+    """An indicator: its definition and sources, every value with its history, its chart (the same SVG as in
+    the PDFs), and the fiches' result indicators that feed it."""
 
     template_name = "evaluation/indicator_detail.html"
 
     def get(self, request, pk):
-        indicator = visible_object_or_404(
+        return self.render_page(request, self.indicator_of(request, pk))
+
+    @staticmethod
+    def indicator_of(request, pk):
+        return visible_object_or_404(
             Indicator.objects.visible_to(request.user)
             .select_related("criterion", "criterion__axis", "criterion__programme")
             .prefetch_related("sources"),
             pk=pk,
         )
+
+    def render_page(self, request, indicator, link_form=None, status=200):
         values = list(
             IndicatorValue.objects.visible_to(request.user)
             .filter(indicator=indicator)
-            .select_related("territory", "sector", "source", "entered_by")
+            .select_related("territory", "sector", "neighbourhood", "source", "entered_by")
         )
         values.sort(key=lambda value: (value.place_label, value.period.sort_key(), value.series))
         history = (
             IndicatorValue.history.all()
             .visible_to(request.user)
             .filter(indicator_id=indicator.pk)
-            .select_related("history_user", "territory", "sector")
+            .select_related("history_user", "territory", "sector", "neighbourhood")
             .order_by("-history_date", "-history_id")
         )
         by_value = {}
@@ -460,11 +504,99 @@ class IndicatorDetailView(ProgrammeMemberMixin, View):
         for value in values:
             value.records = by_value.pop(value.pk, [])
         removed = [records for records in by_value.values() if records]
+        for records in removed:
+            last = records[0]
+            last.place_label, last.period_label = place_label_of(last), Period.of(last).label
+        can_edit = roles.can_edit_reference_data(request.user)
+        links = (
+            ResultIndicatorLink.objects.visible_to(request.user)
+            .filter(indicator=indicator)
+            .select_related("result_indicator__action")
+            .order_by("result_indicator__action", "result_indicator__position", "pk")
+        )
+        if can_edit and link_form is None:
+            link_form = ResultIndicatorLinkForm(indicator=indicator)
         context = {
             "indicator": indicator,
             "values": values,
             "removed": removed,
             "chart": indicator_chart(indicator, values),
-            "can_edit": roles.can_edit_reference_data(request.user),
+            "can_edit": can_edit,
+            "links": list(links),
+            "link_form": link_form if can_edit else None,
         }
-        return render(request, self.template_name, context)
+        return render(request, self.template_name, context, status=status)
+
+
+class ResultIndicatorLinkCreateView(ProgrammeMemberMixin, View):
+    """« This fiche indicator feeds the grid indicator »: the form of the indicator page, for the coordination."""
+
+    def post(self, request, pk):
+        if not roles.can_edit_reference_data(request.user):
+            raise PermissionDenied(LINK_RIGHTS)
+        page = IndicatorDetailView()
+        indicator = page.indicator_of(request, pk)
+        form = ResultIndicatorLinkForm(request.POST, indicator=indicator)
+        if form.is_valid():
+            item = form.cleaned_data["result_indicator"]
+            try:
+                result_indicator_link_save(user=request.user, result_indicator=item, indicator=indicator)
+            except ValidationError as error:
+                form.add_error("result_indicator", error.message_dict.get("result_indicator", error.messages))
+            else:
+                messages.success(
+                    request, f"« {item.label} » ({item.action.code}) alimente désormais « {indicator.name} »."
+                )
+                return redirect(reverse("evaluation:indicator_detail", args=[indicator.pk]) + "#fiches")
+        return page.render_page(request, indicator, link_form=form, status=400)
+
+
+class ResultIndicatorLinkDeleteView(ProgrammeMemberMixin, View):
+    """Removing a link drawn by mistake: a button of the indicator page (nothing of the fiche is removed)."""
+
+    def post(self, request, pk, link_pk):
+        if not roles.can_edit_reference_data(request.user):
+            raise PermissionDenied(LINK_RIGHTS)
+        link = visible_object_or_404(
+            ResultIndicatorLink.objects.editable_by(request.user).select_related("result_indicator__action"),
+            pk=link_pk,
+            indicator_id=pk,
+        )
+        item = link.result_indicator
+        result_indicator_link_delete(user=request.user, link=link)
+        messages.success(request, f"« {item.label} » ({item.action.code}) n'alimente plus cet indicateur.")
+        return redirect(reverse("evaluation:indicator_detail", args=[pk]) + "#fiches")
+
+
+class IndicatorValueDeleteView(ProgrammeMemberMixin, View):
+    """Removing a value entered by mistake, for the coordination: a page that says what will go (the
+    confirmation, without JavaScript), then its POST through indicator_value_delete. The indicator's history
+    keeps the value, who removed it and when."""
+
+    template_name = "evaluation/value_confirm_delete.html"
+
+    def value_of(self, request, pk):
+        if request.user.is_authenticated and not roles.can_edit_reference_data(request.user):
+            raise PermissionDenied(GRID_RIGHTS)
+        value = editable_object(IndicatorValue, request.user, GRID_RIGHTS, pk=pk)
+        return (
+            IndicatorValue.objects.editable_by(request.user)
+            .select_related("indicator", "territory", "sector", "neighbourhood", "source", "entered_by")
+            .get(pk=value.pk)
+        )
+
+    def get(self, request, pk):
+        value = self.value_of(request, pk)
+        fallback = reverse("evaluation:indicator_detail", args=[value.indicator_id])
+        return render(request, self.template_name, {"value": value, "next": _safe_next(request, fallback)})
+
+    def post(self, request, pk):
+        value = self.value_of(request, pk)
+        indicator = value.indicator
+        described = f"{value.place_label}, {value.period.label} ({value.get_series_display()})"
+        indicator_value_delete(user=request.user, value=value)
+        messages.success(
+            request,
+            f"Valeur supprimée : {indicator}, {described}. L'historique de l'indicateur la conserve.",
+        )
+        return redirect(_safe_next(request, reverse("evaluation:indicator_detail", args=[indicator.pk])))

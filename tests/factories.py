@@ -15,6 +15,7 @@ from conventions.models import (
     Convention,
     Organisation,
     OrganisationAlias,
+    PriorityNeighbourhood,
     Programme,
     Sector,
     Signatory,
@@ -133,6 +134,20 @@ class SectorFactory(factory.django.DjangoModelFactory):
     key = factory.Sequence(lambda n: f"test-secteur-{n}")
     commune = factory.SubFactory(OrganisationFactory)
     name = factory.Faker("street_name")
+
+
+class PriorityNeighbourhoodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PriorityNeighbourhood
+        skip_postgeneration_save = True
+
+    key = factory.Sequence(lambda n: f"test-qpv-{n}")
+    name = factory.Sequence(lambda n: f"Quartier {n}")
+
+    @factory.post_generation
+    def communes(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.communes.set(extracted)
 
 
 class CommitteeMeetingFactory(factory.django.DjangoModelFactory):
@@ -301,7 +316,7 @@ class IndicatorValueFactory(factory.django.DjangoModelFactory):
     def perimeter(obj, create, extracted, **kwargs):
         """A value's territory is a perimeter of the indicator's programme: it signed one of its conventions as
         collectivité bénéficiaire (reference territories already have)."""
-        if not create or obj.territory.kind not in ("commune", "epci"):
+        if not create or obj.territory is None or obj.territory.kind not in ("commune", "epci"):
             return
         programme = obj.indicator.criterion.programme
         signed = Signatory.objects.filter(

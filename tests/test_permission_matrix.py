@@ -12,11 +12,27 @@ Territoires (not by the Région); AM.7 is a Béthune fiche already delivered.
 import pytest
 from django.core.cache import caches
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from actions.models import Action
-from conventions.models import Amendment, Axis, CommitteeMeeting, Convention, Organisation, SubAxis
-from evaluation.models import Criterion, EndOfActionReport, Indicator, IndicatorValue, SemesterReport
+from conventions.models import (
+    Amendment,
+    Axis,
+    CommitteeMeeting,
+    Convention,
+    Organisation,
+    PriorityNeighbourhood,
+    SubAxis,
+)
+from evaluation.models import (
+    Criterion,
+    EndOfActionReport,
+    Indicator,
+    IndicatorValue,
+    ResultIndicatorLink,
+    SemesterReport,
+)
 from financing.models import FundingLine
 from jobs.models import Job, JobStatus
 
@@ -92,6 +108,15 @@ MATRIX = {
     "evaluation:grid": (None, {"GET": "302 200 200 200 200 200 200 403"}),
     "evaluation:grid_export": (None, {"GET": "302 200 200 200 200 200 200 403"}),
     "evaluation:indicator_detail": ("indicator", {"GET": "302 200 200 200 200 200 200 403"}),
+    # Which fiche indicators feed the indicator: drawn (an empty form is refused on the page) and removed by the
+    # coordination.
+    "evaluation:indicator_link_create": ("indicator", {"POST": "302 400 400 403 403 403 403 403"}),
+    "evaluation:indicator_link_delete": ("indicator_link", {"POST": "302 302 302 403 403 403 403 403"}),
+    # Removing a value: a confirmation page, then the POST that removes it (and goes back), for the coordination.
+    "evaluation:indicator_value_delete": (
+        "indicator_value",
+        {"GET": "302 200 200 403 403 403 403 403", "POST": "302 302 302 403 403 403 403 403"},
+    ),
     # A cell is named in the query string: without one, the coordination meets a 404; the others a 403 first.
     "evaluation:grid_cell": (
         None,
@@ -200,6 +225,18 @@ MATRIX = {
             "PUT": "401 400 400 403 403 403 403 403",
         },
     ),
+    "api:priority-neighbourhood-list": (
+        None,
+        {"GET": "401 200 200 200 200 200 200 403", "POST": "401 400 400 403 403 403 403 403"},
+    ),
+    "api:priority-neighbourhood-detail": (
+        "neighbourhood",
+        {
+            "GET": "401 200 200 200 200 200 200 403",
+            "PATCH": "401 200 200 403 403 403 403 403",
+            "PUT": "401 400 400 403 403 403 403 403",
+        },
+    ),
     "api:committee-meeting-list": (None, {"GET": "401 200 200 200 200 200 200 403"}),
     # Meetings are for the roles that read the whole programme, through the API as on the pages.
     "api:committee-meeting-detail": ("meeting", {"GET": "401 200 200 200 404 404 200 403"}),
@@ -231,7 +268,17 @@ MATRIX = {
             "GET": "401 200 200 200 200 200 200 403",
             "PATCH": "401 200 200 403 403 403 403 403",
             "PUT": "401 400 400 403 403 403 403 403",
+            "DELETE": "401 204 204 403 403 403 403 403",
         },
+    ),
+    "api:result-indicator-link-list": (
+        None,
+        {"GET": "401 200 200 200 200 200 200 403", "POST": "401 400 400 403 403 403 403 403"},
+    ),
+    # A link is read with its fiche (FA 42: not the Région's).
+    "api:result-indicator-link-detail": (
+        "result_indicator_link",
+        {"GET": "401 200 200 200 200 404 200 403", "DELETE": "401 204 204 403 403 404 403 403"},
     ),
     "api:evaluation-grid": (None, {"GET": "401 200 200 200 200 200 200 403"}),
     "api:semester-report": (None, {"POST": "401 400 400 403 403 403 400 403"}),
@@ -292,9 +339,12 @@ def objects(reference_data, coordinator):
     job.result_file.save("export.xlsx", ContentFile(b"PK\x03\x04"), save=False)
     job.result_name = "export.xlsx"
     job.save()
+    link = ResultIndicatorLink.objects.create(result_indicator=fiche.result_indicators.first(), indicator=indicator)
     return {
         "job": {"pk": job.pk},
         "fiche": {"pk": fiche.pk},
+        "indicator_link": {"pk": indicator.pk, "link_pk": link.pk},
+        "result_indicator_link": {"pk": link.pk},
         "milestone": {"pk": fiche.pk, "milestone_pk": fiche.milestones.first().pk},
         "row": {"kind": "funding"},
         "meeting": {"pk": meeting.pk},
@@ -309,6 +359,7 @@ def objects(reference_data, coordinator):
         "amendment": {"pk": Amendment.objects.get(key="avenant-2").pk},
         "axis": {"pk": Axis.objects.get(number="4").pk},
         "sub_axis": {"pk": SubAxis.objects.get(code="4.4").pk},
+        "neighbourhood": {"pk": PriorityNeighbourhood.objects.get(key="qpv-bethune-mont-liebaut").pk},
         "criterion": {"pk": Criterion.objects.first().pk},
         "indicator": {"pk": indicator.pk},
         "indicator_value": {
@@ -346,9 +397,15 @@ def _expected(name, method):
 
 
 def _call(client, method, url):
-    if method in ("PUT", "PATCH", "POST") and url.startswith("/api/"):
-        return getattr(client, method.lower())(url, data="{}", content_type="application/json")
-    return getattr(client, method.lower())(url)
+    # Each call meets the objects as the fixture made them: what one persona removes or changes is rolled back
+    # before the next one tries (a DELETE that succeeded would otherwise leave the others a 404).
+    with transaction.atomic():
+        if method in ("PUT", "PATCH", "POST") and url.startswith("/api/"):
+            response = getattr(client, method.lower())(url, data="{}", content_type="application/json")
+        else:
+            response = getattr(client, method.lower())(url)
+        transaction.set_rollback(True)
+    return response
 
 
 # Every method the matrix does not list must be refused — by the login (302 / 401), by the missing role

@@ -24,6 +24,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from conventions.models import Organisation
+from evaluation.models import ResultIndicatorLink
 from tests.factories import (
     ActionFactory,
     AmendmentFactory,
@@ -33,6 +34,7 @@ from tests.factories import (
     FundingLineFactory,
     FundingLineYearFactory,
     FundingSchemeFactory,
+    IndicatorFactory,
     MilestoneFactory,
     OperationFactory,
     OrganisationFactory,
@@ -85,7 +87,11 @@ def _batch(batches, index, size, *, bdt):
         fiche.partners.add(partner)
         operation = OperationFactory(action=fiche)
         MilestoneFactory(action=fiche)
-        ResultIndicatorFactory(action=fiche)
+        indicator = ResultIndicatorFactory(action=fiche, label=f"Indicateur {tag}{n}", target_value=n, unit="places")
+        # Each result indicator feeds a grid indicator of its own (the page names it).
+        ResultIndicatorLink.objects.create(
+            result_indicator=indicator, indicator=IndicatorFactory(name=f"Grille {tag}{n}")
+        )
         QualityNoteFactory(action=fiche)
         ProgressUpdateFactory(action=fiche, author=author)
         lines = [
@@ -235,9 +241,10 @@ CEILINGS = {
     ("partner_bdt", "api committee meetings"): 9,
     ("coordinator", "api organisations"): 11,
     ("partner_bdt", "api organisations"): 11,
-    # + the envelopes the fiche's lines count against, near or over their ceiling.
-    ("coordinator", "fiche page"): 25,
-    ("partner_bdt", "fiche page"): 22,
+    # + the envelopes the fiche's lines count against, near or over their ceiling; + the result indicators'
+    # history and the grid indicators they feed.
+    ("coordinator", "fiche page"): 27,
+    ("partner_bdt", "fiche page"): 24,
 }
 
 
@@ -294,15 +301,21 @@ def _fiche(tag, size, *, bdt, users):
         line = FundingLineFactory(action=fiche, funder=funder, status=STATUSES[n % 5], operation=operation)
         FundingLineYearFactory(funding_line=line, year=2020 + n)
         MilestoneFactory(action=fiche)
-        ResultIndicatorFactory(action=fiche)
+        indicator = ResultIndicatorFactory(action=fiche, label=f"Indicateur {tag}{n}", target_value=n, unit="places")
+        # Each result indicator feeds a grid indicator of its own (the page names it).
+        ResultIndicatorLink.objects.create(
+            result_indicator=indicator, indicator=IndicatorFactory(name=f"Grille {tag}{n}")
+        )
         QualityNoteFactory(action=fiche)
         ProgressUpdateFactory(action=fiche, year=2020 + n, author=users[n])
         # Changes by `size` people: the page's history names each of them.
-        fiche._history_user = line._history_user = users[n]
+        fiche._history_user = line._history_user = indicator._history_user = users[n]
         fiche.title = f"Intitulé {tag}{n}"
         fiche.save()
         line.amount += 1
         line.save()
+        indicator.achieved_value = n
+        indicator.save()
     FundingLineFactory(action=fiche, funder=bdt, status="granted")
     return fiche
 
@@ -316,5 +329,6 @@ def test_fiche_page_queries_do_not_grow_with_lines_operations_or_history(client,
     response, large = _measure(client, reverse("actions:action_detail", args=[many.pk]), {})
     content = response.content.decode()
     assert all(f"Opération b{n}" in content for n in range(8))
+    assert all(f"Grille b{n}" in content for n in range(8))
     assert len(large) == len(small), _repeated(small, large)
     assert len(large) <= CEILINGS[persona, "fiche page"]

@@ -5,7 +5,14 @@ from decimal import Decimal
 
 import pytest
 
-from acv.values import format_cost, format_euros, format_fuzzy_date, fuzzy_date_until
+from acv.values import (
+    format_cost,
+    format_euros,
+    format_fuzzy_date,
+    format_measure,
+    fuzzy_date_until,
+    read_written_number,
+)
 
 
 @pytest.mark.parametrize(
@@ -43,3 +50,38 @@ def test_amounts_in_french():
         "30\u202f000\u00a0€ à 50\u202f000\u00a0€\u00a0TTC"
     )
     assert format_cost("exact", Decimal("1712934"), None, None, False, "TTC") == "1\u202f712\u202f934\u00a0€\u00a0TTC"
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "unit"),
+    [
+        ("2 000 m²", Decimal("2000"), "m²"),
+        ("2\u202f000\u00a0m²", Decimal("2000"), "m²"),
+        ("12,5 %", Decimal("12.5"), "%"),
+        ("30%", Decimal("30"), "%"),
+        ("40 logements", Decimal("40"), "logements"),
+        ("1 234 567,89 visiteurs/an", Decimal("1234567.89"), "visiteurs/an"),
+        ("100", Decimal("100"), ""),
+        # Not one figure, or not surely: nothing is read, the text stays the only statement.
+        ("2 000 à 3 000 m²", None, ""),
+        ("environ 30", None, ""),
+        ("30 logements environ", None, ""),
+        ("30 places au moins", None, ""),
+        ("10 logements et plus", None, ""),
+        ("+10 %", None, ""),
+        ("1.200", None, ""),
+        ("2026", None, ""),
+        ("Q4 2018", None, ""),
+        ("Réouverture du jardin", None, ""),
+        ("", None, ""),
+    ],
+)
+def test_a_figure_read_from_what_is_written(text, number, unit):
+    assert read_written_number(text) == (number, unit)
+
+
+@pytest.mark.django_db
+def test_a_figure_shown_in_french_with_its_unit():
+    assert format_measure(Decimal("2000.0000"), "m²") == "2\u202f000\u00a0m²"
+    assert format_measure(Decimal("12.50"), "%") == "12,5\u00a0%"
+    assert format_measure(None, "m²") == ""

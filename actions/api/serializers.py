@@ -187,10 +187,34 @@ class MilestoneSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+RESULT_INDICATOR_FIELDS = [
+    "label",
+    "target_value",
+    "unit",
+    "target_text",
+    "due_on",
+    "due_until",
+    "due_precision",
+    "due_text",
+    "achieved_value",
+    "achieved_text",
+    "achieved_on",
+    "position",
+]
+
+
 class ResultIndicatorSerializer(serializers.ModelSerializer):
+    """An indicateur de résultat: the target (a figure and its unit when there is one, the words as written
+    always), its échéance (a fuzzy date with its reading), what was reached and when; `*_display` as a person
+    reads them."""
+
+    target_display = serializers.CharField(read_only=True, help_text="« 2 000 m² », sinon la cible telle qu'écrite.")
+    due_display = serializers.CharField(read_only=True, help_text="L'échéance telle qu'écrite ou lue (« T4 2018 »).")
+    achieved_display = serializers.CharField(read_only=True)
+
     class Meta:
         model = ResultIndicator
-        fields = ["id", "label", "target", "achieved", "position"]
+        fields = ["id", *RESULT_INDICATOR_FIELDS, "target_display", "due_display", "achieved_display"]
         read_only_fields = fields
 
 
@@ -309,21 +333,38 @@ class MilestoneRowSerializer(serializers.ModelSerializer):
         validators = []
 
 
+class ResultIndicatorRowSerializer(serializers.ModelSerializer):
+    """One result indicator of the fiche as a client writes it (same conventions as OperationRowSerializer)."""
+
+    id = serializers.IntegerField(required=False, allow_null=True)
+    delete = serializers.BooleanField(required=False, default=False)
+
+    class Meta:
+        model = ResultIndicator
+        fields = ["id", "delete", *RESULT_INDICATOR_FIELDS]
+        validators = []
+
+
+# The rows a fiche's write may carry, each written by actions.services.action_save.
+ROW_LISTS = ("operations", "milestones", "result_indicators")
+
+
 class ActionWriteSerializer(ModelCleanSerializer):
     """What a client sends to create or change a fiche: the fields of the fiche form, flat, and optionally
-    its operations and milestones (each list replaces nothing it does not name: rows without "delete" are
-    kept). The rules are the model's (full_clean); the save goes through actions.services.action_save
+    its operations, milestones and result indicators (each list replaces nothing it does not name: rows without
+    "delete" are kept). The rules are the model's (full_clean); the save goes through actions.services.action_save
     (access, version check, history) like the page's."""
 
     operations = OperationRowSerializer(many=True, required=False)
     milestones = MilestoneRowSerializer(many=True, required=False)
+    result_indicators = ResultIndicatorRowSerializer(many=True, required=False)
 
     class Meta:
         model = Action
-        fields = [*EDITABLE_ACTION_FIELDS, "operations", "milestones"]
+        fields = [*EDITABLE_ACTION_FIELDS, *ROW_LISTS]
 
     def validate(self, attrs):
-        rows = {name: attrs.pop(name) for name in ("operations", "milestones") if name in attrs}
+        rows = {name: attrs.pop(name) for name in ROW_LISTS if name in attrs}
         attrs = super().validate(attrs)
         attrs.update(rows)
         return attrs

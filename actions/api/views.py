@@ -115,7 +115,7 @@ class ActionViewSet(
 
     def _save(self, serializer, action, expected):
         data = dict(serializer.validated_data)
-        rows = {name: data.pop(name, None) for name in ("operations", "milestones")}
+        rows = {name: data.pop(name, None) for name in serializers.ROW_LISTS}
         try:
             action = action_save(action=action, data=data, user=self.request.user, expected_version=expected, **rows)
         except EditConflict as exc:

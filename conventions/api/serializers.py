@@ -3,7 +3,15 @@
 from rest_framework import serializers
 
 from acv.api import ModelCleanSerializer
-from conventions.models import Amendment, Axis, CommitteeMeeting, Convention, Organisation, SubAxis
+from conventions.models import (
+    Amendment,
+    Axis,
+    CommitteeMeeting,
+    Convention,
+    Organisation,
+    PriorityNeighbourhood,
+    SubAxis,
+)
 
 
 class OrganisationBriefSerializer(serializers.ModelSerializer):
@@ -19,6 +27,20 @@ class OrganisationSerializer(ModelCleanSerializer):
     class Meta:
         model = Organisation
         fields = ["id", "key", "name", "short_name", "kind", "parent", "note"]
+
+
+class PriorityNeighbourhoodSerializer(ModelCleanSerializer):
+    """A quartier prioritaire (QPV) and the communes it lies on (one or more)."""
+
+    communes = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=Organisation.objects.communes(),
+        help_text="Identifiants des communes du quartier (organisations de type commune).",
+    )
+
+    class Meta:
+        model = PriorityNeighbourhood
+        fields = ["id", "key", "name", "code", "communes", "source", "note"]
 
 
 class AmendmentSerializer(ModelCleanSerializer):

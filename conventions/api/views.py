@@ -8,7 +8,15 @@ from rest_framework.filters import OrderingFilter
 from acv.access import RestrictedViewSetMixin
 from conventions import roles
 from conventions.api import serializers
-from conventions.models import Amendment, Axis, CommitteeMeeting, Convention, Organisation, SubAxis
+from conventions.models import (
+    Amendment,
+    Axis,
+    CommitteeMeeting,
+    Convention,
+    Organisation,
+    PriorityNeighbourhood,
+    SubAxis,
+)
 
 
 class ReferenceViewSet(
@@ -82,6 +90,16 @@ class SubAxisViewSet(ReferenceViewSet):
     serializer_class = serializers.SubAxisSerializer
     filterset_fields = ["axis", "code"]
     ordering_fields = ["code"]
+
+
+class PriorityNeighbourhoodViewSet(ReferenceViewSet):
+    """Quartiers prioritaires (QPV): perimeters a programme's values may be measured on."""
+
+    queryset = PriorityNeighbourhood.objects.all()
+    serializer_class = serializers.PriorityNeighbourhoodSerializer
+    prefetch = ("communes",)
+    filterset_fields = ["communes", "code"]
+    ordering_fields = ["name", "code"]
 
 
 class CommitteeMeetingViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -30,10 +30,11 @@ def grid_data(grid: Grid) -> dict:
     places = [
         {
             "key": place.key,
-            "territory": place.territory.pk,
+            "territory": place.territory.pk if place.territory else None,
             "sector": place.sector.pk if place.sector else None,
+            "neighbourhood": place.neighbourhood.pk if place.neighbourhood else None,
             "label": place.label,
-            "kind": "sector" if place.sector else place.territory.kind,
+            "kind": place.kind,
         }
         for place in grid.places
     ]
@@ -93,6 +94,7 @@ def grid_data(grid: Grid) -> dict:
             "axis": filters["axis"].pk if filters.get("axis") else None,
             "territory": filters["territory"].pk if filters.get("territory") else None,
             "sector": filters["sector"].pk if filters.get("sector") else None,
+            "neighbourhood": filters["neighbourhood"].pk if filters.get("neighbourhood") else None,
             "period": filters["period"].key if filters.get("period") else None,
         },
         "periods": periods,
@@ -161,17 +163,19 @@ class GridPeriodSerializer(serializers.Serializer):
 
 
 class GridPlaceSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    territory = serializers.IntegerField()
+    key = serializers.CharField(help_text="« 3 » (territoire), « 3-5 » (secteur ORT 5 de 3), « q2 » (quartier 2).")
+    territory = serializers.IntegerField(allow_null=True, help_text="Commune ou EPCI ; null pour un quartier.")
     sector = serializers.IntegerField(allow_null=True)
+    neighbourhood = serializers.IntegerField(allow_null=True, help_text="Quartier prioritaire (QPV), sinon null.")
     label = serializers.CharField()
-    kind = serializers.CharField(help_text="commune, epci ou sector.")
+    kind = serializers.CharField(help_text="commune, epci, sector ou neighbourhood (quartier prioritaire).")
 
 
 class GridFiltersSerializer(serializers.Serializer):
     axis = serializers.IntegerField(allow_null=True)
     territory = serializers.IntegerField(allow_null=True)
     sector = serializers.IntegerField(allow_null=True)
+    neighbourhood = serializers.IntegerField(allow_null=True)
     period = serializers.CharField(allow_null=True)
 
 
@@ -195,9 +199,11 @@ _BASELINE = {
 _MEASURED = {**_BASELINE, "id": 9, "value": "388", "series": "measured", "period": "2025", "period_label": "2025"}
 GRID_EXAMPLE = {
     "programme": 1,
-    "filters": {"axis": 1, "territory": 3, "sector": None, "period": "2025"},
+    "filters": {"axis": 1, "territory": 3, "sector": None, "neighbourhood": None, "period": "2025"},
     "periods": [{"key": "2025", "label": "2025", "kind": "year"}],
-    "places": [{"key": "3", "territory": 3, "sector": None, "label": "Béthune", "kind": "commune"}],
+    "places": [
+        {"key": "3", "territory": 3, "sector": None, "neighbourhood": None, "label": "Béthune", "kind": "commune"}
+    ],
     "axes": [
         {
             "id": 1,

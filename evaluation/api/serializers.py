@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from acv.api import ModelCleanSerializer
-from evaluation.models import Criterion, Indicator, IndicatorValue
+from evaluation.models import Criterion, Indicator, IndicatorValue, ResultIndicatorLink
 from evaluation.periods import PERIOD_HELP, Period, PeriodError
 
 
@@ -60,7 +60,8 @@ class PeriodField(serializers.Field):
 
 
 class IndicatorValueSerializer(serializers.ModelSerializer):
-    """One value of the grid. The rules (territory of the programme, period matching the indicator's
+    """One value of the grid, on a territory (and maybe one of its ORT sectors) or on a quartier prioritaire
+    (neighbourhood, territory left null). The rules (place of the programme, period matching the indicator's
     frequency, decimals and bounds of its unit, one value per cell and series) are the model's, applied by
     the service when the view saves."""
 
@@ -75,6 +76,7 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
             "indicator",
             "territory",
             "sector",
+            "neighbourhood",
             "period",
             "period_label",
             "period_kind",
@@ -95,3 +97,17 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
 
     def get_period_label(self, obj) -> str:
         return obj.period.label
+
+
+class ResultIndicatorLinkSerializer(serializers.ModelSerializer):
+    """A fiche's indicateur de résultat feeding an indicator of the grid. Drawn and removed by the coordination
+    through evaluation.services (one grid indicator per fiche indicator: remove a link before drawing another)."""
+
+    action = serializers.IntegerField(source="result_indicator.action_id", read_only=True, help_text="La fiche.")
+
+    class Meta:
+        model = ResultIndicatorLink
+        fields = ["id", "result_indicator", "indicator", "action", "created_by"]
+        read_only_fields = ["created_by"]
+        # One grid indicator per fiche indicator: the service says so in French, and takes the same link twice.
+        extra_kwargs = {"result_indicator": {"validators": []}}

@@ -5,21 +5,31 @@ The criteria, indicators and values endpoints are registered by acv/api_urls.py;
 (`evaluation/grid/`) and the reports by evaluation/api/urls.py.
 """
 
+import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import exceptions
+from rest_framework import exceptions, mixins, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from acv.access import RestrictedViewSetMixin
 from acv.api import ErrorSerializer, validation_error_from_django
+from conventions import roles
 from conventions.api.views import ReferenceViewSet
 from evaluation.api import serializers
 from evaluation.api.grid import GRID_EXAMPLE, GridSerializer, grid_data
 from evaluation.forms import GridFilterForm
 from evaluation.grid import build_grid, default_programme
-from evaluation.models import Criterion, Indicator, IndicatorValue
-from evaluation.services import indicator_value_save
+from evaluation.models import Criterion, Indicator, IndicatorValue, ResultIndicatorLink
+from evaluation.services import (
+    LINK_RIGHTS,
+    indicator_value_delete,
+    indicator_value_save,
+    result_indicator_link_delete,
+    result_indicator_link_save,
+)
 
 
 class CriterionViewSet(ReferenceViewSet):
@@ -37,15 +47,23 @@ class IndicatorViewSet(ReferenceViewSet):
     ordering_fields = ["position", "name"]
 
 
-class IndicatorValueViewSet(ReferenceViewSet):
-    """Values of the grid. Creating or changing one runs indicator_value_save: the same rules and messages
-    as the grid page, the author and the history recorded."""
+class IndicatorValueViewSet(mixins.DestroyModelMixin, ReferenceViewSet):
+    """Values of the grid. Creating or changing one runs indicator_value_save, removing one
+    indicator_value_delete: the same rules and messages as the grid page, the author and the history
+    recorded (a removed value stays in the indicator's history)."""
 
     queryset = IndicatorValue.objects.all()
     serializer_class = serializers.IndicatorValueSerializer
-    related = ("territory", "sector")
-    filterset_fields = ["indicator", "territory", "sector", "series", "period_kind", "year"]
+    related = ("territory", "sector", "neighbourhood")
+    filterset_fields = ["indicator", "territory", "sector", "neighbourhood", "series", "period_kind", "year"]
     ordering_fields = ["year", "number", "day", "value"]
+
+    def destroy(self, request, *args, **kwargs):
+        self.check_can_write(self.get_object())  # 404 first for what the user cannot see, then 403
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, instance):
+        indicator_value_delete(user=self.request.user, value=instance)
 
     def _save(self, serializer, value=None):
         try:
@@ -62,6 +80,55 @@ class IndicatorValueViewSet(ReferenceViewSet):
         self._save(serializer, value=serializer.instance)
 
 
+class ResultIndicatorLinkFilterSet(django_filters.FilterSet):
+    action = django_filters.NumberFilter(field_name="result_indicator__action", help_text="Identifiant d'une fiche.")
+
+    class Meta:
+        model = ResultIndicatorLink
+        fields = ["indicator", "result_indicator", "action"]
+
+
+class ResultIndicatorLinkViewSet(
+    RestrictedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Which fiche indicators feed which grid indicators: read with the fiches, drawn and removed by the
+    coordination through result_indicator_link_save / _delete (the indicator page's form does the same)."""
+
+    queryset = ResultIndicatorLink.objects.all()
+    serializer_class = serializers.ResultIndicatorLinkSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ResultIndicatorLinkFilterSet
+
+    def get_queryset(self):
+        return ResultIndicatorLink.objects.visible_to(self.request.user).select_related("result_indicator")
+
+    def create(self, request, *args, **kwargs):
+        if not roles.can_edit_reference_data(request.user):
+            raise exceptions.PermissionDenied(LINK_RIGHTS)
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        try:
+            serializer.instance = result_indicator_link_save(
+                user=self.request.user, result_indicator=data["result_indicator"], indicator=data["indicator"]
+            )
+        except DjangoValidationError as error:
+            raise validation_error_from_django(error) from error
+
+    def destroy(self, request, *args, **kwargs):
+        link = self.get_object()  # 404 first for what the user cannot see
+        if not ResultIndicatorLink.objects.editable_by(request.user).filter(pk=link.pk).exists():
+            raise exceptions.PermissionDenied(LINK_RIGHTS)
+        result_indicator_link_delete(user=request.user, link=link)
+        return Response(status=204)
+
+
 class GridAPIView(APIView):
     """GET /api/v1/evaluation/grid/: the whole matrix in one answer."""
 
@@ -70,7 +137,8 @@ class GridAPIView(APIView):
         summary="Grille d'évaluation (matrice complète)",
         description=(
             "Toute la grille de l'Article 8 en une réponse : axes → critères → indicateurs, et pour chaque "
-            "indicateur et chaque territoire (commune, EPCI, secteur ORT) l'état initial, la cible, la dernière "
+            "indicateur et chaque territoire (commune, EPCI, secteur ORT, quartier prioritaire) l'état initial, "
+            "la cible, la dernière "
             "valeur mesurée, l'évolution en mots, et la valeur de chaque période demandée (`null` quand elle "
             "n'est pas renseignée). Sans période, les colonnes sont les périodes les plus récentes qui ont une "
             "valeur. Le nombre de requêtes SQL ne dépend ni du nombre d'indicateurs ni du nombre de valeurs. "
@@ -80,6 +148,12 @@ class GridAPIView(APIView):
             OpenApiParameter("axis", OpenApiTypes.INT, description="Identifiant d'un axe."),
             OpenApiParameter("territory", OpenApiTypes.INT, description="Identifiant d'une commune ou d'un EPCI."),
             OpenApiParameter("sector", OpenApiTypes.INT, description="Identifiant d'un secteur ORT."),
+            OpenApiParameter(
+                "neighbourhood",
+                OpenApiTypes.INT,
+                description="Identifiant d'un quartier prioritaire (QPV) ; ne se combine ni avec territory ni "
+                "avec sector.",
+            ),
             OpenApiParameter(
                 "period",
                 OpenApiTypes.STR,

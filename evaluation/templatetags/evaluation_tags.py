@@ -41,3 +41,12 @@ def value_of(number, indicator):
     from evaluation.models import format_value
 
     return format_value(indicator, number)
+
+
+@register.simple_tag
+def result_indicators_of(action, user):
+    """The fiche's result indicators, each with the grid indicator it feeds (`feeds`), for the fiche page:
+    `{% result_indicators_of action user as indicators %}`."""
+    from evaluation.models import with_grid_indicators
+
+    return with_grid_indicators(action.result_indicators.all(), user)

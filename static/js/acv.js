@@ -52,6 +52,10 @@
      first field; after a removal, the row before it, or the « Ajouter » button when there is none. */
   function rows(container) {
     var name = container.getAttribute("data-row-name");
+    // French agrees the participles with the row's name: « opération ajoutée », « indicateur ajouté ».
+    var masculine = container.hasAttribute("data-row-masculine");
+    var addedWord = masculine ? " ajouté (" : " ajoutée (", removedWord = masculine ? " retiré (" : " retirée (";
+    var left = masculine ? " restant" : " restante";
     var addButton = document.getElementById(container.getAttribute("data-add-button"));
     function count() {
       return container.querySelectorAll("fieldset.formset-row").length;
@@ -63,7 +67,7 @@
         });
         if (added.length) {
           goTo(added[added.length - 1]);
-          announce(capitalise(name) + " ajoutée (" + count() + " au total).");
+          announce(capitalise(name) + addedWord + count() + " au total).");
           return;
         }
         var removed = Array.prototype.some.call(record.removedNodes, function (node) {
@@ -76,7 +80,7 @@
         }
         if (previous) goTo(previous);
         else if (addButton) addButton.focus();
-        announce(capitalise(name) + " retirée (" + count() + " restante" + (count() > 1 ? "s" : "") + ").");
+        announce(capitalise(name) + removedWord + count() + left + (count() > 1 ? "s" : "") + ").");
       });
     }).observe(container, { childList: true });
   }

@@ -44,7 +44,8 @@ def form_data(client, action):
     assert response.status_code == 200
     data = {}
     context = response.context
-    for form in [context["form"], *context["operations_formset"], *context["funding_formset"]]:
+    formsets = (context["operations_formset"], context["funding_formset"], context["results_formset"])
+    for form in [context["form"], *(row for formset in formsets for row in formset)]:
         for field in form:
             value = field.value()
             if value is None or value is False:
@@ -55,7 +56,7 @@ def form_data(client, action):
                 data[field.html_name] = "on"
             else:
                 data[field.html_name] = str(value)
-    for formset in (context["operations_formset"], context["funding_formset"]):
+    for formset in formsets:
         for field in formset.management_form:
             data[field.html_name] = str(field.value())
     data["version"] = str(context["version"])
@@ -223,7 +224,9 @@ def test_fiche_page_shows_everything_in_french(client, coordinator, square, bdt)
     f.OperationFactory(action=square, name="Phase 1 : travaux", cost_kind="unknown")
     f.FundingLineFactory(action=square, funder=bdt, amount=None)
     f.MilestoneFactory(action=square, label="Rendu de l'étude", planned_on=datetime.date(2024, 4, 1))
-    f.ResultIndicatorFactory(action=square, label="Surface désimperméabilisée", target="2 000 m²")
+    f.ResultIndicatorFactory(
+        action=square, label="Surface désimperméabilisée", target_value=2000, unit="m²", target_text="2 000 m²"
+    )
     f.ProgressUpdateFactory(action=square, achievements="Marché notifié")
     f.QualityNoteFactory(action=square, values=[{"source": "Annexe 2", "value": "1 712 934 €"}])
     Action.objects.filter(pk=square.pk).update(
@@ -238,6 +241,7 @@ def test_fiche_page_shows_everything_in_french(client, coordinator, square, bdt)
         "à déterminer",
         "Rendu de l&#x27;étude",
         "Surface désimperméabilisée",
+        "2\u202f000\u00a0m²",
         "Marché notifié",
         "Annexe 2",
         "1 ligne(s) de financement sans montant connu",
@@ -306,6 +310,8 @@ def test_coordinator_creates_a_fiche_with_an_operation_and_a_funding_line(client
         "funding-0-funder": bdt.pk,
         "funding-0-amount": "100000",
         "funding-0-status": "requested",
+        "results-TOTAL_FORMS": "0",
+        "results-INITIAL_FORMS": "0",
     }
     response = client.post(reverse("actions:action_create"), data)
     action = Action.objects.get(code="FA 99")

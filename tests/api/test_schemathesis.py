@@ -34,8 +34,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from actions.models import Action
-from conventions.models import Amendment, Axis, Convention, Organisation, SubAxis
-from evaluation.models import Criterion, Indicator
+from conventions.models import Amendment, Axis, Convention, Organisation, PriorityNeighbourhood, SubAxis
+from evaluation.models import Criterion, Indicator, ResultIndicatorLink
 from financing.models import FundingLine
 from jobs.models import Job
 from tests.factories import CommitteeMeetingFactory, FundingLineFactory, IndicatorValueFactory
@@ -85,7 +85,8 @@ def targets(reference_data, bdt, region, coordinator, referent_bethune, partner_
     """Fiches FA 42 (Béthune, funded by the BDT), AM.3 (Béthune, not), FA 51 (Bruay, funded by the BDT)
     and AM.17 (Bruay, not) and their lines, with two more funders' lines on FA 42: one settled (the BDT,
     a funder of the fiche, reads it) and one under negotiation (it must not); two rows of each reference
-    list; an indicator value per commune; a comité meeting; a finished job of each persona (its own only)."""
+    list; an indicator value per commune; a link from a fiche indicator to the grid; a comité meeting; a finished
+    job of each persona (its own only)."""
     fiches = {action.code: action for action in Action.objects.filter(code__in=["FA 42", "AM.3", "FA 51", "AM.17"])}
     etat, bethune, bruay = (Organisation.objects.get(key=key) for key in ("etat", "bethune", "bruay"))
     settled = FundingLineFactory(action=fiches["FA 42"], funder=etat, amount=Decimal("40000.00"), status="granted")
@@ -98,6 +99,10 @@ def targets(reference_data, bdt, region, coordinator, referent_bethune, partner_
         IndicatorValueFactory(indicator=indicator, territory=commune, value=Decimal("12"))
         for commune in (bethune, bruay)
     ]
+    # FA 42's result indicator feeds the first grid indicator: a link every persona here reads, the coordinator keeps.
+    link = ResultIndicatorLink.objects.create(
+        result_indicator=fiches["FA 42"].result_indicators.order_by("pk").first(), indicator=indicator
+    )
     meeting = CommitteeMeetingFactory(
         convention=Convention.objects.get(key="acv-2018"), held_on=datetime.date(2026, 6, 15)
     )
@@ -130,9 +135,11 @@ def targets(reference_data, bdt, region, coordinator, referent_bethune, partner_
             "amendments": reference(Amendment.objects),
             "axes": reference(Axis.objects),
             "sub-axes": reference(SubAxis.objects),
+            "priority-neighbourhoods": reference(PriorityNeighbourhood.objects),
             "criteria": reference(Criterion.objects),
             "indicators": reference(Indicator.objects),
             "indicator-values": [Target(value.pk, read_only_for=READERS) for value in values],
+            "result-indicator-links": [Target(link.pk, read_only_for=READERS)],
             "committee-meetings": [Target(meeting.pk, hidden_from=only_partner)],
             "jobs": [
                 Target(

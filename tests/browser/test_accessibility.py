@@ -21,7 +21,8 @@ from pytest_django.live_server_helper import LiveServer
 
 from actions.models import Action
 from conventions.management.commands.create_demo_accounts import DEMO_ACCOUNTS
-from conventions.models import Organisation, UserProfile
+from conventions.models import Organisation, PriorityNeighbourhood, UserProfile
+from evaluation.models import Indicator, IndicatorValue, ResultIndicatorLink
 from financing.models import FundingLine
 from tests.browser.conftest import ARGS, CHROMIUM
 from tests.factories import CommitteeMeetingFactory
@@ -62,6 +63,11 @@ def site(reference_db, django_db_blocker):
         fa42 = Action.objects.get(code="FA 42")  # Béthune's, funded by the Banque des Territoires
         meeting = CommitteeMeetingFactory(convention=fa42.convention, title="Comité de projet de juin")
         meeting.attending_organisations.set(Organisation.objects.filter(key__in=["cabbalr", "bdt"]))
+        # A value on a QPV and a fiche indicator feeding the grid: the indicator page shows both, with their buttons.
+        indicator = Indicator.objects.order_by("pk").first()
+        qpv = PriorityNeighbourhood.objects.get(key="qpv-bethune-mont-liebaut")
+        value = IndicatorValue.objects.create(indicator=indicator, neighbourhood=qpv, period="2025", value=12)
+        link = ResultIndicatorLink.objects.create(result_indicator=fa42.result_indicators.first(), indicator=indicator)
         try:
             yield SimpleNamespace(
                 fa42=fa42.pk,
@@ -69,8 +75,13 @@ def site(reference_db, django_db_blocker):
                 delivered=Action.objects.get(code="AM.7").pk,
                 bdt_line=FundingLine.objects.get(action=fa42, funder__key="bdt").pk,
                 meeting=meeting.pk,
+                indicator=indicator.pk,
+                qpv=qpv.pk,
+                value=value.pk,
             )
         finally:
+            link.delete()
+            value.delete()
             meeting.delete()
             for user in created:
                 user.delete()
@@ -121,13 +132,25 @@ def pages_of(role, site):
             f"/fiches/{site.fa54}/",
             f"/fiches/{site.fa54}/modifier/",
             f"/fiches/{site.delivered}/bilan/",
+            f"/evaluation/indicateurs/{site.indicator}/",
+            f"/evaluation/grille/?neighbourhood={site.qpv}",
+            f"/evaluation/valeurs/{site.value}/supprimer/",
             "/comites/nouveau/",
             f"/comites/{site.meeting}/",
             "/mot-de-passe/",
         ],
         "referent.bethune": [f"/fiches/{site.fa42}/", f"/fiches/{site.fa42}/modifier/", "/mot-de-passe/"],
-        "partenaire.bdt": [f"/fiches/{site.fa42}/", f"/engagements/lignes/{site.bdt_line}/"],
-        "comite": [f"/fiches/{site.fa54}/", f"/comites/{site.meeting}/", "/traitements/"],
+        "partenaire.bdt": [
+            f"/fiches/{site.fa42}/",
+            f"/engagements/lignes/{site.bdt_line}/",
+            f"/evaluation/indicateurs/{site.indicator}/",
+        ],
+        "comite": [
+            f"/fiches/{site.fa54}/",
+            f"/comites/{site.meeting}/",
+            f"/evaluation/indicateurs/{site.indicator}/",
+            "/traitements/",
+        ],
     }[role]
 
 
@@ -160,6 +183,12 @@ def failed_line_update(page, site):
     expect(page.locator("[data-error-summary]")).to_be_focused()
 
 
+def failed_link(page, site):
+    page.goto(f"{site.url}/evaluation/indicateurs/{site.indicator}/")
+    page.get_by_role("button", name="Relier à cet indicateur").click()
+    expect(page.get_by_text("Choisissez l'indicateur de résultat d'une fiche.")).to_be_visible()
+
+
 def failed_login(page, site):
     page.goto(f"{site.url}/connexion/")
     page.get_by_label("Identifiant").fill("personne")
@@ -183,6 +212,7 @@ def states_of(role, site):
             ("fiche refusée avec ses erreurs", lambda page, site: failed_fiche_save(page, site, site.fa54)),
             ("état d'avancement ouvert", lambda page, site: open_progress_form(page, site, site.fa54)),
             ("état d'avancement refusé", lambda page, site: failed_progress_save(page, site, site.fa54)),
+            ("lien vers la grille refusé", failed_link),
         ],
         "referent.bethune": [
             ("fiche refusée avec ses erreurs", lambda page, site: failed_fiche_save(page, site, site.fa42)),

@@ -97,3 +97,42 @@ def test_an_amount_written_as_a_number_is_refused(tmp_path):
     )
     with pytest.raises(CommandError, match="mettez-le entre guillemets"):
         call_command("load_reference_data", "--directory", str(tmp_path))
+
+
+def test_the_quartiers_prioritaires_the_documents_name(reference_data):
+    """The report names 16 QPV on 14 communes but only six by name: those six, on the communes it gives them,
+    without an official code nobody wrote; the programme's grid may measure the three on Béthune and Bruay."""
+    from conventions.models import PriorityNeighbourhood
+    from evaluation.grid import default_programme
+    from evaluation.models import programme_neighbourhoods
+
+    loaded = {
+        qpv.name: (qpv.code, sorted(commune.key for commune in qpv.communes.all()))
+        for qpv in PriorityNeighbourhood.objects.prefetch_related("communes")
+    }
+    assert loaded == {
+        "Mont-Liébaut": ("", ["bethune"]),
+        "Rue de Lille": ("", ["bethune"]),
+        "Le Centre": ("", ["bruay"]),
+        "Provinces longues trinques": ("", ["auchel", "cauchy_a_la_tour"]),
+        "Des cités 5, de Marles et du Rond-Point": ("", ["auchel", "calonne_ricouart", "marles_les_mines"]),
+        "Rimbert": ("", ["auchel", "burbure"]),
+    }
+    assert {qpv.name for qpv in programme_neighbourhoods(default_programme().pk)} == {
+        "Mont-Liébaut",
+        "Rue de Lille",
+        "Le Centre",
+    }
+    assert "16 quartiers prioritaires" in (FIXTURES / "04_quartiers_prioritaires.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.django_db
+def test_a_quartier_on_an_organisation_that_is_no_commune_loads_nothing(tmp_path):
+    target = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES, target)
+    path = target / "04_quartiers_prioritaires.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("communes: [auchel, burbure]", "communes: [bdt]"))
+    with pytest.raises(CommandError) as error:
+        call_command("load_reference_data", "--directory", str(target))
+    assert "04_quartiers_prioritaires.yaml" in str(error.value)
+    assert "« bdt » n'est pas une commune" in str(error.value)

@@ -20,6 +20,7 @@ SECTIONS = [
     ("amendments", ref.load_amendments),
     ("signatories", ref.load_signatories),
     ("sectors", ref.load_sectors),
+    ("priority_neighbourhoods", ref.load_priority_neighbourhoods),
     ("schemes", lambda ctx, rows: load_schemes(ctx, rows, money)),
     ("envelopes", lambda ctx, rows: load_envelopes(ctx, rows, money)),
     ("data_sources", load_data_sources),
