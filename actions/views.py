@@ -22,6 +22,7 @@ from actions.forms import (
 )
 from actions.history import action_timeline, changes_since
 from actions.models import Action, ActionStatus, Milestone, ProgressUpdate, QualityNote
+from actions.plan_views import fiche_plan_context
 from actions.services import EditConflict, action_save, milestone_achieve, progress_update_create
 from acv.access import RestrictedViewMixin, editable_object, visible_object_or_404
 from conventions import roles
@@ -254,6 +255,8 @@ class ActionDetailView(ProgrammeMemberMixin, RestrictedViewMixin, DetailView):
             progress_form=ProgressUpdateForm(initial=self._progress_initial(action)) if can_edit else None,
             axes=list(action.axes.all()),
         )
+        # Documents, links between periods, versions as signed, partners' word, comité decisions.
+        context.update(fiche_plan_context(action, user))
         return context
 
     @staticmethod

@@ -6,8 +6,10 @@ from conventions.models import (
     Amendment,
     Axis,
     AxisWording,
+    BalanceItem,
     CommitteeMeeting,
     Convention,
+    DocumentArticle,
     Organisation,
     OrganisationAlias,
     Programme,
@@ -104,9 +106,24 @@ class ConventionAdmin(admin.ModelAdmin):
 
 @admin.register(Amendment)
 class AmendmentAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "convention", "signed_on", "covers_from", "covers_to"]
-    list_filter = ["convention"]
+    list_display = ["__str__", "convention", "status", "signed_on", "covers_from", "covers_to"]
+    list_filter = ["convention", "status"]
+    readonly_fields = ["status"]
     search_fields = ["title"]
+
+
+@admin.register(DocumentArticle)
+class DocumentArticleAdmin(admin.ModelAdmin):
+    list_display = ["reference", "title", "convention", "amendment"]
+    list_filter = ["convention", "amendment"]
+    search_fields = ["reference", "title", "summary"]
+
+
+@admin.register(BalanceItem)
+class BalanceItemAdmin(admin.ModelAdmin):
+    list_display = ["territory", "measure", "stated_value", "amendment"]
+    list_filter = ["amendment", "measure"]
+    search_fields = ["stated_text"]
 
 
 @admin.register(Signatory)

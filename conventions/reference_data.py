@@ -15,7 +15,9 @@ from conventions.models import (
     Amendment,
     Axis,
     AxisWording,
+    BalanceItem,
     Convention,
+    DocumentArticle,
     Organisation,
     OrganisationAlias,
     Programme,
@@ -264,3 +266,44 @@ def load_sectors(ctx, rows):
                 "description": text(row.get("description")),
             },
         )
+
+
+def load_articles(ctx, rows):
+    for position, row in enumerate(rows):
+        upsert(
+            ctx,
+            DocumentArticle,
+            {
+                "convention": convention(ctx, row["convention"]),
+                "amendment": amendment(ctx, row.get("amendment")),
+                "reference": row["reference"],
+            },
+            {"title": row["title"], "summary": text(row["summary"]), "position": row.get("position", position)},
+        )
+
+
+def load_balance_items(ctx, rows, money):
+    """The figures of a balance as the document writes them (the notes comparing them with the fiches are
+    recorded by actions.services.balance_notes_record, once the fiches are loaded)."""
+    items = []
+    for position, row in enumerate(rows):
+        items.append(
+            upsert(
+                ctx,
+                BalanceItem,
+                {
+                    "amendment": amendment(ctx, row["amendment"]),
+                    "territory": organisation(ctx, row["territory"]),
+                    "measure": row["measure"],
+                },
+                {
+                    "convention": convention(ctx, row["convention"]),
+                    "stated_value": money(ctx, row["value"]),
+                    "stated_text": text(row["text"]),
+                    "source": text(row["source"]),
+                    "note": text(row.get("note")),
+                    "position": row.get("position", position),
+                },
+            )
+        )
+    return items

@@ -6,6 +6,7 @@ prefetches loaded.
 
 from rest_framework import serializers
 
+from actions.api.plan import ActionDocumentSerializer, ContinuationSerializer, OriginSerializer
 from actions.models import EDITABLE_ACTION_FIELDS, Action, Milestone, Operation, ProgressUpdate, ResultIndicator
 from acv.api import ModelCleanSerializer
 from acv.values import COST_FIELDS, PERIOD_FIELDS, Precision
@@ -129,6 +130,9 @@ class ActionSerializer(serializers.ModelSerializer):
     end = EndDateSerializer(source="*", read_only=True)
     funding_lines = FundingLineSerializer(many=True, read_only=True)
     totals = TotalsSerializer(source="*", read_only=True)
+    # Links between periods (« issue de », « suite »), among the fiches the reader sees.
+    origins = OriginSerializer(many=True, read_only=True)
+    continuations = ContinuationSerializer(many=True, read_only=True)
 
     class Meta:
         model = Action
@@ -151,6 +155,8 @@ class ActionSerializer(serializers.ModelSerializer):
             "end",
             "funding_lines",
             "totals",
+            "origins",
+            "continuations",
             "version",
             "updated_at",
         ]
@@ -245,6 +251,7 @@ class ActionDetailSerializer(ActionSerializer):
     milestones = MilestoneSerializer(many=True, read_only=True)
     result_indicators = ResultIndicatorSerializer(many=True, read_only=True)
     progress_updates = ProgressUpdateSerializer(many=True, read_only=True)
+    documents = ActionDocumentSerializer(many=True, read_only=True)
 
     class Meta(ActionSerializer.Meta):
         fields = [
@@ -260,6 +267,7 @@ class ActionDetailSerializer(ActionSerializer):
             "milestones",
             "result_indicators",
             "progress_updates",
+            "documents",
         ]
         read_only_fields = fields
 

@@ -10,6 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from actions.api import serializers
+from actions.api.plan import plan_prefetches
 from actions.filters import ActionFilterSet
 from actions.models import Action, ProgressUpdate
 from actions.services import EditConflict, action_save, progress_update_create
@@ -72,7 +73,7 @@ class ActionViewSet(
 
     def get_queryset(self):
         user = self.request.user
-        queryset = Action.objects.visible_to(user).for_list(user)
+        queryset = Action.objects.visible_to(user).for_list(user).prefetch_related(*plan_prefetches(user))
         if self.action == "list":
             return queryset.prefetch_related(funding_lines_prefetch(user))
         return queryset.prefetch_related(

@@ -9,6 +9,7 @@ register = template.Library()
 # Only the questions that take a user alone; a typo fails loudly instead of hiding a link.
 ABILITIES = {
     "reads_everything": roles.reads_everything,
+    "reads_documents": roles.reads_documents,
     "can_export_programme_reports": roles.can_export_programme_reports,
     "can_manage_meetings": roles.can_manage_meetings,
     "can_export_funding_lines": roles.can_export_funding_lines,
