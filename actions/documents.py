@@ -209,28 +209,48 @@ def gather_since_signed(amendment, fiches, viewer):
 # --- Who gives its word on a fiche ---------------------------------------------------------------------
 
 
+def validators_of(owner_id, territory_id, partner_ids, counted_funder_ids):
+    """The rule of who pilots, funds or co-funds a fiche (avenant n°2, Article 4): its named partners and the
+    funders of its lines still counted (a refused line funds nothing), its own commune and maître d'ouvrage
+    aside — the fiche is theirs. Written once, for the rows a caller already holds."""
+    return (set(partner_ids) | set(counted_funder_ids)) - {owner_id, territory_id}
+
+
 def expected_validators(action_ids):
-    """{action id: set of organisation ids} that pilot, fund or co-fund each fiche (avenant n°2, Article 4): its
-    named partners and the funders of its lines still counted (a refused line funds nothing), the fiche's own
-    commune and maître d'ouvrage aside — the fiche is theirs. Three queries whatever the number of fiches."""
+    """{action id: set of organisation ids} that pilot, fund or co-fund each fiche (validators_of), three queries
+    whatever the number of fiches."""
     from financing.models import COUNTED_STATUSES, FundingLine
 
     action_ids = list(action_ids)
     owners = {
-        pk: {owner, territory}
+        pk: (owner, territory)
         for pk, owner, territory in Action.objects.filter(pk__in=action_ids).values_list(
             "pk", "project_owner_id", "territory_id"
         )
     }
-    expected = {pk: set() for pk in owners}
+    partners, funders = {pk: set() for pk in owners}, {pk: set() for pk in owners}
     for pk, organisation in Action.partners.through.objects.filter(action_id__in=action_ids).values_list(
         "action_id", "organisation_id"
     ):
-        expected[pk].add(organisation)
+        partners[pk].add(organisation)
     for pk, organisation in (
         FundingLine.objects.filter(action_id__in=action_ids, status__in=COUNTED_STATUSES)
         .values_list("action_id", "funder_id")
         .distinct()
     ):
-        expected[pk].add(organisation)
-    return {pk: organisations - owners[pk] for pk, organisations in expected.items()}
+        funders[pk].add(organisation)
+    return {pk: validators_of(*owners[pk], partners[pk], funders[pk]) for pk in owners}
+
+
+def fiches_validated_by(organisation_id, fiches):
+    """The fiches among `fiches` that this organisation pilots, funds or co-funds (expected_validators, as a
+    queryset: one query whatever their number)."""
+    from financing.models import COUNTED_STATUSES, FundingLine
+
+    named = Action.partners.through.objects.filter(organisation_id=organisation_id).values("action_id")
+    funded = FundingLine.objects.filter(funder_id=organisation_id, status__in=COUNTED_STATUSES).values("action_id")
+    return (
+        fiches.filter(Q(pk__in=named) | Q(pk__in=funded))
+        .exclude(project_owner_id=organisation_id)
+        .exclude(territory_id=organisation_id)
+    )

@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
-from actions.documents import balance_rows, expected_validators, gather_since_signed
+from actions.documents import balance_rows, gather_since_signed, validators_of
 from actions.models import (
     Action,
     ActionDocument,
@@ -43,7 +43,7 @@ from actions.snapshots import diff, fiche_items, for_viewer, freeze, freeze_as_o
 from acv.access import editable_object, visible_object_or_404
 from conventions import roles
 from conventions.mixins import ProgrammeMemberMixin
-from conventions.models import Amendment, BalanceItem, CommitteeMeeting, Convention, DocumentArticle, Organisation
+from conventions.models import Amendment, BalanceItem, CommitteeMeeting, Convention, DocumentArticle
 
 
 class DocumentReaderMixin(ProgrammeMemberMixin):
@@ -422,25 +422,39 @@ class ActionValidationView(ProgrammeMemberMixin, View):
 
 def validation_overview(action, user):
     """Who pilots, funds or co-funds the fiche and what each said — for the roles that read the programme; a
-    partner gets its own word only (another partner's reservations are its negotiation)."""
-    expected = expected_validators([action.pk]).get(action.pk, set())
+    partner gets its own word only (another partner's reservations are its negotiation).
+
+    `action` comes from for_detail(user): its partners and the lines this user sees are loaded. For the roles
+    that read every line they are all the lines, so validators_of gives the whole list; a partner's own lines
+    are among those it sees, so whether it is asked is exact too. One query, for the validations."""
+    from financing.models import COUNTED_STATUSES
+
+    lines = [line for line in action.funding_lines.all() if line.status in COUNTED_STATUSES]
+    organisations = {org.pk: org for org in action.partners.all()}
+    organisations.update({line.funder_id: line.funder for line in lines})
+    expected = validators_of(
+        action.project_owner_id,
+        action.territory_id,
+        [org.pk for org in action.partners.all()],
+        [line.funder_id for line in lines],
+    )
     validations = {
         validation.organisation_id: validation
-        for validation in ActionValidation.objects.visible_to(user).filter(action=action).select_related("decided_by")
+        for validation in ActionValidation.objects.visible_to(user).filter(action=action).select_related("organisation")
     }
     own = roles.validating_organisation(user)
     if not roles.reads_everything(user):
         expected = expected & {own}
-    organisations = Organisation.objects.filter(pk__in=expected | set(validations)).order_by("name")
+    organisations.update({pk: validation.organisation for pk, validation in validations.items()})
     rows = [
-        {"organisation": org, "validation": validations.get(org.pk), "expected": org.pk in expected}
-        for org in organisations
+        {"organisation": organisations[pk], "validation": validations.get(pk), "expected": pk in expected}
+        for pk in sorted(expected | set(validations), key=lambda pk: organisations[pk].name)
     ]
     return {
         "rows": rows,
-        "may_validate": own in expected_validators([action.pk]).get(action.pk, set()) if own else False,
+        "may_validate": own is not None and own in expected,
         "own": validations.get(own),
-        "validated": sum(1 for row in rows if row["validation"] and not row["validation"].to_renew),
+        "validated": sum(1 for row in rows if row["validation"] and not row["validation"].to_renew and row["expected"]),
         "expected_count": len(expected),
     }
 
@@ -448,24 +462,31 @@ def validation_overview(action, user):
 def fiche_plan_context(action, user):
     """The plan's life on a fiche page: the documents that acted on it, its links with fiches of another period,
     its snapshots, the partners' word and the comité decisions about it (a fixed number of queries)."""
-    links = ActionLink.objects.visible_to(user).select_related("earlier", "later")
+    links = list(
+        ActionLink.objects.visible_to(user)
+        .filter(Q(later=action) | Q(earlier=action))
+        .select_related("earlier", "later")
+    )
     return {
         "plan_documents": list(
             ActionDocument.objects.visible_to(user).filter(action=action).select_related("convention", "amendment")
         ),
-        "origins": list(links.filter(later=action)),
-        "continuations": list(links.filter(earlier=action)),
+        "origins": [link for link in links if link.later_id == action.pk],
+        "continuations": [link for link in links if link.earlier_id == action.pk],
         "snapshots": list(
             ActionSnapshot.objects.visible_to(user).filter(action=action).select_related("convention", "amendment")
         ),
         "validation": validation_overview(action, user),
         "validation_form": ValidationForm(),
+        # Comité decisions are read by the roles that read the meetings; nobody else pays their query.
         "decisions": list(
             CommitteeDecision.objects.visible_to(user)
             .filter(action=action)
             .select_related("meeting")
             .order_by("-meeting__held_on", "position")
-        ),
+        )
+        if roles.reads_everything(user)
+        else [],
     }
 
 

@@ -54,17 +54,20 @@ class ActionDocumentSerializer(serializers.ModelSerializer):
 
 
 def plan_prefetches(user):
-    """The links and documents of the fiches, restricted to what this user may see (a link never reveals a
+    """The links between periods of the fiches, restricted to what this user may see (a link never reveals a
     fiche the user may not read)."""
     links = ActionLink.objects.visible_to(user)
     return [
         Prefetch("origins", queryset=links.select_related("earlier")),
         Prefetch("continuations", queryset=links.select_related("later")),
-        Prefetch(
-            "documents",
-            queryset=ActionDocument.objects.visible_to(user).select_related("convention", "amendment"),
-        ),
     ]
+
+
+def documents_prefetch(user):
+    """The documents that acted on the fiche (its detail only)."""
+    return Prefetch(
+        "documents", queryset=ActionDocument.objects.visible_to(user).select_related("convention", "amendment")
+    )
 
 
 class ActionValidationSerializer(serializers.ModelSerializer):

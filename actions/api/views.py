@@ -10,7 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from actions.api import serializers
-from actions.api.plan import plan_prefetches
+from actions.api.plan import documents_prefetch, plan_prefetches
 from actions.filters import ActionFilterSet
 from actions.models import Action, ProgressUpdate
 from actions.services import EditConflict, action_save, progress_update_create
@@ -77,6 +77,7 @@ class ActionViewSet(
         if self.action == "list":
             return queryset.prefetch_related(funding_lines_prefetch(user))
         return queryset.prefetch_related(
+            documents_prefetch(user),
             "partners",
             "operations",
             "milestones",
