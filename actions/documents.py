@@ -254,3 +254,16 @@ def fiches_validated_by(organisation_id, fiches):
         .exclude(project_owner_id=organisation_id)
         .exclude(territory_id=organisation_id)
     )
+
+
+def fiche_links(action, viewer):
+    """(origins, continuations) of a fiche among the links this viewer may read — every link for viewer None (the
+    programme itself: a report built for the comité). One query."""
+    from actions.models import ActionLink
+
+    links = ActionLink.objects.all() if viewer is None else ActionLink.objects.visible_to(viewer)
+    links = list(links.filter(Q(later=action) | Q(earlier=action)).select_related("earlier", "later"))
+    return (
+        [link for link in links if link.later_id == action.pk],
+        [link for link in links if link.earlier_id == action.pk],
+    )
