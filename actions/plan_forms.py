@@ -2,25 +2,43 @@
 decisions that name fiches. Only types and labels here: the rules are in actions.services."""
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from actions.models import ActionStatus, ValidationDecision
 from acv.forms import DateInput, FieldLayoutMixin
 from conventions.models import Amendment, Convention, Organisation
 
+# Who signs a document: collectivités, the State and its agencies, regions, departments, chambers, landlords, and
+# whoever already signed one or funds a fiche — not the firms and associations the fiches merely name.
+SIGNING_KINDS = ("commune", "epci", "etat", "agence", "region", "departement", "chambre", "bailleur")
+
 
 def _organisations():
-    return Organisation.objects.order_by("name")
+    from conventions.models import Signatory
+    from financing.models import FundingLine
+
+    return Organisation.objects.filter(
+        Q(kind__in=SIGNING_KINDS)
+        | Q(pk__in=Signatory.objects.values("organisation_id"))
+        | Q(pk__in=FundingLine.objects.values("funder_id"))
+    ).order_by("name")
+
+
+class OrganisationChoices(forms.ModelMultipleChoiceField):
+    """Organisations by their full name, in the order of that name."""
+
+    def label_from_instance(self, obj):
+        return obj.name
 
 
 class AmendmentDraftForm(FieldLayoutMixin, forms.ModelForm):
     """The next avenant while it is prepared: its number, title, period and the parties named to sign it."""
 
-    signatories = forms.ModelMultipleChoiceField(
+    signatories = OrganisationChoices(
         queryset=Organisation.objects.none(),
         required=False,
         label="Parties appelées à signer",
-        help_text="Les partenaires cochés lisent l'avenant en préparation ; la liste se confirme à la signature.",
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -65,7 +83,7 @@ class AmendmentSignForm(FieldLayoutMixin, forms.Form):
         widget=DateInput(),
         error_messages={"required": "Indiquez la date de signature.", "invalid": "Saisissez une date valide."},
     )
-    signatories = forms.ModelMultipleChoiceField(
+    signatories = OrganisationChoices(
         queryset=Organisation.objects.none(),
         label="Signataires",
         widget=forms.CheckboxSelectMultiple,

@@ -1,4 +1,4 @@
-"""The annex of an avenant — one page per fiche in the layout of avenant n°2's Annexe 2 — as PDF bytes.
+"""The annex of an avenant — one page per fiche it carries, in the layout of avenant n°2's Annexe 2 — as PDF bytes.
 
 A pure function like the other reports (evaluation.reports): the fiches and what each reader may see of them in,
 bytes out, in a fixed number of queries. The draft's fiches are those gathered since the last signed document
@@ -13,25 +13,25 @@ from evaluation.reports import render_pdf
 
 
 def annex_entries(amendment, viewer):
-    """[(fiche from for_detail(viewer), kind, since)] the annex shows, in plan order."""
+    """[(fiche from for_detail(viewer), kind, since)] the annex lists, in plan order: the fiches the avenant
+    introduces, changes or abandons (a draft: those gathered since the last signed document)."""
     from actions.documents import gather_since_signed
 
     fiches = Action.objects.visible_to(viewer)
     if amendment.is_signed:
-        carried = (
+        kinds = dict(
             ActionDocument.objects.visible_to(viewer)
-            .filter(amendment=amendment, kind__in=CARRIED_KINDS, action__in=fiches.values("pk"))
+            .filter(amendment=amendment, action__in=fiches.values("pk"))
             .values_list("action_id", "kind")
         )
-        kinds = dict(carried)
         since = {}
     else:
-        gathered = [entry for entry in gather_since_signed(amendment, fiches, viewer) if entry.kind in CARRIED_KINDS]
+        gathered = gather_since_signed(amendment, fiches, viewer)
         kinds = {entry.action.pk: entry.kind for entry in gathered}
         since = {entry.action.pk: entry.since for entry in gathered}
     loaded = fiches.filter(pk__in=list(kinds)).for_detail(viewer).select_related("convention", "amendment")
     ordered = sorted(loaded, key=lambda action: (len(action.code), action.code))
-    return [(action, DocumentChangeKind(kinds[action.pk]).label, since.get(action.pk)) for action in ordered]
+    return [(action, kinds[action.pk], since.get(action.pk)) for action in ordered]
 
 
 def amendment_annex_pdf(amendment, viewer):
@@ -45,7 +45,9 @@ def amendment_annex_pdf(amendment, viewer):
         fiches.append(
             {
                 "action": action,
-                "kind": kind,
+                "kind": DocumentChangeKind(kind).label,
+                # An abandoned fiche is named in the list; only the fiches the avenant carries get their page.
+                "carried": kind in CARRIED_KINDS,
                 "since": since,
                 "axes": list(action.axes.all()),
                 "lines": lines,
