@@ -17,6 +17,7 @@ from actions.managers import (
     QualityNoteQuerySet,
     share,
 )
+from actions.plan_managers import HistoricalProgressUpdateQuerySet
 from acv.text import normalise_for_search
 from acv.values import (
     COST_FIELDS,
@@ -419,6 +420,13 @@ class ProgressUpdate(models.Model):
     )
     created_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
 
+    # Corrections after the semester's report was presented keep their reason (history_change_reason).
+    history = HistoricalRecords(
+        verbose_name=_("historique d'état d'avancement"),
+        historical_queryset=HistoricalProgressUpdateQuerySet,
+        # A correction's reason is kept whole, however long.
+        history_change_reason_field=models.TextField(null=True),
+    )
     objects = PartOfActionQuerySet.as_manager()
 
     class Meta:

@@ -103,3 +103,14 @@ class CommitteeDecisionQuerySet(RestrictedQuerySet):
 
     def _editable(self, user):
         return self.all() if roles.can_manage_meetings(user) else self.none()
+
+
+class HistoricalProgressUpdateQuerySet(RestrictedQuerySet, HistoricalQuerySet):
+    """The history of états d'avancement (corrections of a frozen semester, with their reason): read with the
+    fiche, changed by nobody."""
+
+    def _visible(self, user):
+        return self.filter(action_id__in=_visible_fiches(user))
+
+    def _editable(self, user):
+        return self.none()

@@ -28,14 +28,22 @@ from actions.models import (
     ActionValidation,
     CommitteeDecision,
     DocumentChangeKind,
+    ProgressUpdate,
     QualityNote,
 )
-from actions.plan_forms import AmendmentDraftForm, AmendmentSignForm, CommitteeDecisionFormSet, ValidationForm
+from actions.plan_forms import (
+    AmendmentDraftForm,
+    AmendmentSignForm,
+    CommitteeDecisionFormSet,
+    ProgressCorrectionForm,
+    ValidationForm,
+)
 from actions.services import (
     amendment_draft_save,
     amendment_sign,
     balance_notes_record,
     committee_decisions_save,
+    progress_update_correct,
     validation_allowed,
     validation_record,
 )
@@ -478,6 +486,7 @@ def fiche_plan_context(action, user):
         ),
         "validation": validation_overview(action, user),
         "validation_form": ValidationForm(),
+        **progress_context(action, user),
         # Comité decisions are read by the roles that read the meetings; nobody else pays their query.
         "decisions": list(
             CommitteeDecision.objects.visible_to(user)
@@ -536,3 +545,80 @@ class MeetingDecisionsView(ProgrammeMemberMixin, View):
                 messages.success(request, "Décisions sur les fiches enregistrées.")
                 return redirect(meeting)
         return render(request, self.template_name, {"meeting": meeting, "formset": formset}, status=400)
+
+
+# --- Semesters frozen once their report was presented ---------------------------------------------------------
+
+
+def progress_context(action, user):
+    """For the fiche page's états d'avancement: the semesters frozen by a report presented to the comité, and the
+    corrections made to each update with their reason (two queries)."""
+    from conventions.models import PresentedSemester
+
+    frozen = {
+        (row.year, row.semester): row
+        for row in PresentedSemester.objects.visible_to(user)
+        .filter(convention_id=action.convention_id)
+        .select_related("meeting")
+    }
+    corrections = {}
+    for row in (
+        ProgressUpdate.history.all()
+        .visible_to(user)
+        .filter(action_id=action.pk)
+        .exclude(history_change_reason__isnull=True)
+        .exclude(history_change_reason="")
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    ):
+        corrections.setdefault(row.id, []).append(row)
+    return {"frozen_semesters": frozen, "progress_corrections": corrections}
+
+
+class ProgressCorrectView(ProgrammeMemberMixin, View):
+    """Correct a recorded état d'avancement (the coordination, with a reason kept in the history)."""
+
+    template_name = "actions/progress_correct.html"
+
+    def _update(self, request, pk, update_pk):
+        if not roles.edits_everything(request.user):
+            raise PermissionDenied("Seule la coordination corrige un état d'avancement déjà saisi.")
+        action = editable_object(Action, request.user, "Vous ne pouvez pas modifier cette fiche.", pk=pk)
+        return visible_object_or_404(ProgressUpdate.objects.editable_by(request.user), pk=update_pk, action=action)
+
+    def render_form(self, request, update, form, status=200):
+        from actions.services import frozen_by
+
+        return render(
+            request,
+            self.template_name,
+            {
+                "action": update.action,
+                "update": update,
+                "form": form,
+                "presented": frozen_by(update.action, update.year, update.semester),
+            },
+            status=status,
+        )
+
+    def get(self, request, pk, update_pk):
+        update = self._update(request, pk, update_pk)
+        initial = {name: getattr(update, name) for name in ProgressCorrectionForm.base_fields if name != "reason"}
+        return self.render_form(request, update, ProgressCorrectionForm(initial=initial))
+
+    def post(self, request, pk, update_pk):
+        update = self._update(request, pk, update_pk)
+        form = ProgressCorrectionForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            reason = data.pop("reason")
+            try:
+                progress_update_correct(update=update, data=data, reason=reason, user=request.user)
+            except ValidationError as error:
+                for field, field_errors in error.message_dict.items():
+                    for message in field_errors:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                messages.success(request, f"État d'avancement S{update.semester} {update.year} corrigé.")
+                return redirect(reverse("actions:action_detail", args=[pk]) + "#avancement")
+        return self.render_form(request, update, form, status=400)

@@ -258,13 +258,54 @@ def _check_semester(action, year, semester, today=None):
         raise ValidationError({"year": f"{year} est hors de la période du programme ({first or '…'}–{last or '…'})."})
 
 
+def frozen_by(action, year, semester):
+    """The PresentedSemester that froze this semester for the fiche's convention (its report was presented to
+    the comité), or None. The table belongs to conventions, below this app: evaluation writes it when it
+    presents a report, this app reads it — neither imports the other upwards."""
+    from conventions.models import PresentedSemester
+
+    return (
+        PresentedSemester.objects.filter(convention_id=action.convention_id, year=year, semester=semester)
+        .select_related("meeting")
+        .first()
+    )
+
+
+def _check_not_frozen(action, year, semester, user, reason):
+    """A frozen semester is written again only by the coordination, with the reason of the correction; returns the
+    reason to keep in the history (empty when the semester is not frozen)."""
+    presented = frozen_by(action, year, semester)
+    if presented is None:
+        return ""
+    where = f"au {presented.meeting}"
+    if not roles.edits_everything(user):
+        raise ValidationError(
+            {
+                "semester": f"Le rapport de S{semester} {year} a été présenté {where} : les états d'avancement de ce "
+                "semestre sont figés ; seule la coordination les corrige, motif à l'appui."
+            }
+        )
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError(
+            {
+                "correction_reason": f"Le rapport de S{semester} {year} a été présenté {where} : indiquez le motif "
+                "de cette correction."
+            }
+        )
+    return f"Correction après présentation du rapport : {reason}"
+
+
 @transaction.atomic
-def progress_update_create(*, action: Action, data: dict, user, today=None) -> ProgressUpdate:
+def progress_update_create(
+    *, action: Action, data: dict, user, today=None, correction_reason: str = ""
+) -> ProgressUpdate:
     """Record the état d'avancement of a semester of the programme's period, not after the current one.
 
     Only the update of the current semester sets the fiche's status, along STATUS_TRANSITIONS (with its motive
     and decision where they are required); an update for a past semester completes the record and never
-    changes the current status."""
+    changes the current status. A semester whose report was presented to the comité is frozen: only the
+    coordination adds to it, with `correction_reason`, kept in the history."""
     from actions.filters import current_semester
 
     if not Action.objects.editable_by(user).filter(pk=action.pk).exists():
@@ -274,6 +315,8 @@ def progress_update_create(*, action: Action, data: dict, user, today=None) -> P
     apply_changes(update, data)
     update.full_clean()
     _check_semester(action, update.year, update.semester, today)
+    update._change_reason = _check_not_frozen(action, update.year, update.semester, user, correction_reason) or None
+    update._history_user = user
     sets_status = (update.year, update.semester) == current_semester(today)
     if sets_status:
         check_status_change(action.status, update.status, reason=update.status_reason, decided_by=update.decided_by)
@@ -616,3 +659,39 @@ def committee_decisions_save(*, meeting, rows: list[dict], user) -> list:
     if errors:
         raise ValidationError(errors)
     return kept
+
+
+# What a correction may change of an état d'avancement (its semester stays the one it is about).
+CORRECTED_PROGRESS_FIELDS = (
+    "status",
+    "percent_done",
+    "achievements",
+    "difficulties",
+    "next_steps",
+    "status_reason",
+    "decided_by",
+)
+
+
+@transaction.atomic
+def progress_update_correct(*, update: ProgressUpdate, data: dict, reason: str, user) -> ProgressUpdate:
+    """Correct a recorded état d'avancement: the coordination only, always with a reason, kept in the history
+    (the semester's report may have been presented to the comité — the record then says it was corrected
+    after, and why). The correction completes the record: it never changes the fiche's current status, which
+    moves only through the current semester's update and its workflow."""
+    if not roles.edits_everything(user):
+        raise PermissionDenied("Seule la coordination corrige un état d'avancement déjà saisi.")
+    update = ProgressUpdate.objects.select_for_update().select_related("action").get(pk=update.pk)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": "Indiquez le motif de la correction."})
+    changed = apply_changes(update, {name: value for name, value in data.items() if name in CORRECTED_PROGRESS_FIELDS})
+    if not changed:
+        return update
+    update.full_clean()
+    presented = frozen_by(update.action, update.year, update.semester)
+    prefix = "Correction après présentation du rapport" if presented else "Correction"
+    update._change_reason = f"{prefix} : {reason}"
+    update._history_user = user
+    update.save()
+    return update

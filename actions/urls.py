@@ -17,6 +17,11 @@ urlpatterns = [
         name="milestone_achieve",
     ),
     path("fiches/<int:pk>/versions/", plan_views.ActionVersionsView.as_view(), name="action_versions"),
+    path(
+        "fiches/<int:pk>/avancement/<int:update_pk>/corriger/",
+        plan_views.ProgressCorrectView.as_view(),
+        name="progress_correct",
+    ),
     path("fiches/<int:pk>/validation/", plan_views.ActionValidationView.as_view(), name="action_validation"),
     path("fiches/ligne-vide/<str:kind>/", views.FormsetRowView.as_view(), name="formset_row"),
     path("fiches/ligne-retiree/", views.FormsetRowRemoveView.as_view(), name="formset_row_remove"),

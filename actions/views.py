@@ -445,7 +445,9 @@ class ProgressCreateView(ProgrammeMemberMixin, View):
         form = ProgressUpdateForm(request.POST, instance=ProgressUpdate(action=action))
         if form.is_valid():
             try:
-                update = progress_update_create(action=action, data=form.cleaned_data, user=request.user)
+                data = dict(form.cleaned_data)
+                reason = data.pop("correction_reason", "")
+                update = progress_update_create(action=action, data=data, user=request.user, correction_reason=reason)
             except ValidationError as error:
                 for field, field_errors in error.message_dict.items():
                     for message in field_errors:

@@ -12,6 +12,7 @@ from conventions.models import (
     DocumentArticle,
     Organisation,
     OrganisationAlias,
+    PresentedSemester,
     Programme,
     Sector,
     Signatory,
@@ -148,6 +149,20 @@ class CommitteeMeetingAdmin(admin.ModelAdmin):
     search_fields = ["title", "agenda", "decisions"]
     date_hierarchy = "held_on"
     filter_horizontal = ["attending_organisations"]
+
+
+@admin.register(PresentedSemester)
+class PresentedSemesterAdmin(admin.ModelAdmin):
+    """Semesters frozen by a report presented to the comité: recorded when the report is presented."""
+
+    list_display = ["convention", "year", "semester", "meeting", "presented_at"]
+    list_filter = ["convention", "year"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(UserProfile)

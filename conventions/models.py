@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from acv.values import DATE_BOUNDS
+from acv.values import DATE_BOUNDS, YEAR_BOUNDS
 from conventions.managers import (
     CommitteeMeetingQuerySet,
     DocumentPartQuerySet,
@@ -545,6 +545,49 @@ class CommitteeMeeting(models.Model):
                     % {"date": signed_on.strftime("%d/%m/%Y")}
                 }
             )
+
+
+class PresentedSemester(models.Model):
+    """A semester whose report was presented to the comité: from then on, the semester's états d'avancement are
+    frozen (a correction needs the coordination and a reason, see actions.services).
+
+    Kept here, below every app, so that the app that presents the report (evaluation) records it and the app
+    that guards the updates (actions) reads it, neither importing the other upwards."""
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="presented_semesters", verbose_name=_("convention")
+    )
+    year = models.PositiveSmallIntegerField(_("année"), validators=YEAR_BOUNDS)
+    semester = models.PositiveSmallIntegerField(_("semestre"), choices=[(1, _("S1")), (2, _("S2"))])
+    meeting = models.ForeignKey(
+        CommitteeMeeting,
+        on_delete=models.PROTECT,
+        related_name="presented_semesters",
+        verbose_name=_("présenté au comité"),
+    )
+    presented_at = models.DateTimeField(_("présenté le"), auto_now_add=True)
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("semestre présenté au comité")
+        verbose_name_plural = _("semestres présentés au comité")
+        ordering = ["convention", "-year", "-semester"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "year", "semester"],
+                name="presented_semester_unique",
+                violation_error_message=_("Ce semestre a déjà été présenté au comité."),
+            ),
+            models.CheckConstraint(
+                condition=Q(semester__in=[1, 2]),
+                name="presented_semester_valid",
+                violation_error_message=_("Le semestre vaut 1 ou 2."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"S{self.semester} {self.year} – {self.meeting}"
 
 
 class UserProfile(models.Model):

@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from actions.models import Action, ActionValidation
+from actions.models import Action, ActionValidation, ProgressUpdate
 from conventions.models import Amendment, Axis, CommitteeMeeting, Convention, Organisation, SubAxis
 from evaluation.models import Criterion, EndOfActionReport, Indicator, IndicatorValue, SemesterReport
 from financing.models import FundingLine
@@ -70,6 +70,11 @@ MATRIX = {
     # A partner's word on a fiche it pilots or funds: FA 42 is funded by the Banque des Territoires only; the
     # others are refused before the form is read (an empty form sends back to the fiche with a message).
     "actions:action_validation": ("fiche", {"POST": "302 403 403 403 302 404 403 403"}),
+    # Correcting a recorded état d'avancement: the coordination only (an empty form is refused with messages).
+    "actions:progress_correct": (
+        "progress",
+        {"GET": "302 200 200 403 403 403 403 403", "POST": "302 400 400 403 403 403 403 403"},
+    ),
     # The documents: read by the roles that read the programme, and by a partner that signed them (the Région
     # signed neither the convention nor avenant n°2).
     "actions:document_list": (None, {"GET": "302 200 200 200 200 200 200 403"}),
@@ -324,7 +329,9 @@ def objects(reference_data, coordinator):
     validation = ActionValidation.objects.create(
         action=fiche, organisation=Organisation.objects.get(key="bdt"), decision="validated", decided_at=timezone.now()
     )
+    progress = ProgressUpdate.objects.create(action=fiche, year=2025, semester=2, status="in_progress")
     return {
+        "progress": {"pk": fiche.pk, "update_pk": progress.pk},
         "draft": {"pk": draft.pk},
         "validation": {"pk": validation.pk},
         "fiche": {"pk": fiche.pk},

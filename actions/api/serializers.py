@@ -223,8 +223,17 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
 
 
 class ProgressUpdateWriteSerializer(serializers.ModelSerializer):
-    """A new état d'avancement (POST /actions/<id>/progress-updates/); the rules (semester, workflow) run in
+    """A new état d'avancement (POST /actions/<id>/progress-updates/); the rules (semester, workflow, a frozen
+    semester written only by the coordination with `correction_reason`) run in
     actions.services.progress_update_create."""
+
+    correction_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        max_length=300,
+        help_text="Motif, pour un semestre dont le rapport a déjà été présenté au comité.",
+    )
 
     class Meta:
         model = ProgressUpdate
@@ -238,6 +247,7 @@ class ProgressUpdateWriteSerializer(serializers.ModelSerializer):
             "next_steps",
             "status_reason",
             "decided_by",
+            "correction_reason",
         ]
         # The one-update-per-semester rule answers from the service, with the fiche known.
         validators = []

@@ -110,7 +110,9 @@ class ActionViewSet(
         serializer = serializers.ProgressUpdateWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            update = progress_update_create(action=fiche, data=dict(serializer.validated_data), user=request.user)
+            data = dict(serializer.validated_data)
+            reason = data.pop("correction_reason", "")
+            update = progress_update_create(action=fiche, data=data, user=request.user, correction_reason=reason)
         except DjangoValidationError as exc:
             raise validation_error_from_django(exc) from exc
         return Response(serializers.ProgressUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
