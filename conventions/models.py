@@ -252,8 +252,9 @@ class Amendment(models.Model):
     )
     number = models.PositiveSmallIntegerField(_("numéro"))
     title = models.CharField(_("intitulé"), max_length=400)
+    # A new avenant is a draft until its signature is recorded (actions.services.amendment_sign).
     status = models.CharField(
-        _("état"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.SIGNED, editable=False
+        _("état"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT, editable=False
     )
     signed_on = models.DateField(_("signé le"), null=True, blank=True, validators=DATE_BOUNDS)
     covers_from = models.DateField(_("période couverte : début"), null=True, blank=True, validators=DATE_BOUNDS)

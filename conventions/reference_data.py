@@ -18,6 +18,7 @@ from conventions.models import (
     BalanceItem,
     Convention,
     DocumentArticle,
+    DocumentStatus,
     Organisation,
     OrganisationAlias,
     Programme,
@@ -223,6 +224,8 @@ def load_amendments(ctx, rows):
                 "convention": convention(ctx, row["convention"]),
                 "number": row["number"],
                 "title": row["title"],
+                # The documents are signed ones, even when their date is left blank (« le XXX »).
+                "status": row.get("status") or DocumentStatus.SIGNED,
                 "signed_on": row.get("signed_on"),
                 "covers_from": row.get("covers_from"),
                 "covers_to": row.get("covers_to"),

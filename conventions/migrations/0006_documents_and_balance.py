@@ -11,10 +11,16 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # The avenants already recorded are the signed documents; a new one starts as a draft.
         migrations.AddField(
             model_name='amendment',
             name='status',
             field=models.CharField(choices=[('draft', 'en préparation'), ('signed', 'signé')], default='signed', editable=False, max_length=10, verbose_name='état'),
+        ),
+        migrations.AlterField(
+            model_name='amendment',
+            name='status',
+            field=models.CharField(choices=[('draft', 'en préparation'), ('signed', 'signé')], default='draft', editable=False, max_length=10, verbose_name='état'),
         ),
         migrations.CreateModel(
             name='BalanceItem',
