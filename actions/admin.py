@@ -3,7 +3,19 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from actions.models import Action, Milestone, Operation, ProgressUpdate, QualityNote, ResultIndicator
+from actions.models import (
+    Action,
+    ActionDocument,
+    ActionLink,
+    ActionSnapshot,
+    ActionValidation,
+    CommitteeDecision,
+    Milestone,
+    Operation,
+    ProgressUpdate,
+    QualityNote,
+    ResultIndicator,
+)
 from financing.models import FundingLine
 
 
@@ -164,3 +176,53 @@ class QualityNoteAdmin(admin.ModelAdmin):
     list_display = ["action", "field", "is_open"]
     list_filter = ["is_open", "field"]
     search_fields = ["action__code", "description"]
+
+
+# --- The plan's life --------------------------------------------------------------------------------------
+
+
+@admin.register(ActionDocument)
+class ActionDocumentAdmin(admin.ModelAdmin):
+    """What each document did to its fiches: reference data, kept here by the coordination."""
+
+    list_display = ["action", "convention", "amendment", "kind", "reference"]
+    list_filter = ["kind", "convention", "amendment"]
+    search_fields = ["action__code", "reference"]
+    raw_id_fields = ["action"]
+
+
+@admin.register(ActionLink)
+class ActionLinkAdmin(admin.ModelAdmin):
+    """Links between fiches of two periods; one the documents do not write is marked inferred, with why."""
+
+    list_display = ["later", "kind", "earlier", "inferred"]
+    list_filter = ["kind", "inferred"]
+    search_fields = ["earlier__code", "later__code", "reason"]
+    raw_id_fields = ["earlier", "later"]
+
+
+@admin.register(ActionSnapshot)
+class ActionSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Fiches as signed: frozen, read only (the fiche page compares them with today)."""
+
+    list_display = ["action", "convention", "amendment", "origin", "taken_at"]
+    list_filter = ["origin", "convention", "amendment"]
+    search_fields = ["action__code"]
+
+
+@admin.register(ActionValidation)
+class ActionValidationAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Partners' validations: given by each partner from its portal or the fiche page, shown here with their
+    history."""
+
+    list_display = ["action", "organisation", "decision", "to_renew", "decided_at"]
+    list_filter = ["decision", "to_renew"]
+    search_fields = ["action__code", "organisation__name", "comment"]
+
+
+@admin.register(CommitteeDecision)
+class CommitteeDecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Comité decisions naming fiches: written from the meeting's page (actions.services.committee_decisions_save)."""
+
+    list_display = ["meeting", "action", "text"]
+    search_fields = ["action__code", "text"]

@@ -88,6 +88,14 @@ def _owners(request):
     return Organisation.objects.filter(pk__in=Action.objects.values("project_owner_id"))
 
 
+def _earlier_fiches(request):
+    # Only fiches the user sees that a fiche it also sees follows: a choice must not name a fiche it may not read.
+    from actions.models import ActionLink
+
+    links = ActionLink.objects.visible_to(getattr(request, "user", None))
+    return Action.objects.filter(pk__in=links.values("earlier_id")).order_by("code")
+
+
 def _funders(request):
     # Only funders whose lines the user may see: a choice would otherwise reveal who is negotiating.
     return Organisation.objects.filter(pk__in=_visible_lines(request).values("funder_id"))
@@ -155,6 +163,13 @@ class ActionFilterSet(django_filters.FilterSet):
         method="filter_no_update",
         widget=forms.CheckboxInput,
         help_text="Aucun état d'avancement saisi pour le semestre en cours.",
+    )
+    derived_from = django_filters.ModelChoiceFilter(
+        queryset=_earlier_fiches,
+        label="Issue de…",
+        method="filter_derived_from",
+        empty_label="Toutes",
+        help_text="Fiches qui poursuivent, remplacent ou reprennent une fiche d'une période précédente.",
     )
     open_notes = django_filters.BooleanFilter(
         label="Notes de qualité à traiter",
@@ -235,6 +250,12 @@ class ActionFilterSet(django_filters.FilterSet):
             return queryset
         year, semester = current_semester()
         return queryset.filter(pk__in=Action.objects.without_progress_update(year, semester).values("pk"))
+
+    def filter_derived_from(self, queryset, name, value):
+        from actions.models import ActionLink
+
+        links = ActionLink.objects.visible_to(getattr(self.request, "user", None)).filter(earlier=value)
+        return queryset.filter(pk__in=links.values("later_id"))
 
     def filter_open_notes(self, queryset, name, value):
         if not value:

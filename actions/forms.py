@@ -114,6 +114,13 @@ FORMSET_PREFIXES = {"operations": "operations", "funding": "funding", "results":
 
 
 class ProgressUpdateForm(FieldLayoutMixin, forms.ModelForm):
+    correction_reason = forms.CharField(
+        label="Motif de la correction",
+        required=False,
+        max_length=300,
+        help_text="Seulement pour un semestre dont le rapport a déjà été présenté au comité (la coordination).",
+    )
+
     class Meta:
         model = ProgressUpdate
         fields = [

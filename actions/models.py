@@ -20,6 +20,7 @@ from actions.managers import (
     QualityNoteQuerySet,
     share,
 )
+from actions.plan_managers import HistoricalProgressUpdateQuerySet
 from acv.text import normalise_for_search
 from acv.values import (
     COST_FIELDS,
@@ -541,6 +542,13 @@ class ProgressUpdate(models.Model):
     )
     created_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
 
+    # Corrections after the semester's report was presented keep their reason (history_change_reason).
+    history = HistoricalRecords(
+        verbose_name=_("historique d'état d'avancement"),
+        historical_queryset=HistoricalProgressUpdateQuerySet,
+        # A correction's reason is kept whole, however long.
+        history_change_reason_field=models.TextField(null=True),
+    )
     objects = PartOfActionQuerySet.as_manager()
 
     class Meta:
@@ -572,6 +580,7 @@ class ProgressUpdate(models.Model):
 # What a quality note is about, as the fixtures name it, in the words of the fiche.
 QUALITY_NOTE_FIELDS = {
     "axes": _("axes"),
+    "balance": _("bilan"),
     "beneficiaries": _("bénéficiaires"),
     "budget": _("budget"),
     "code": _("code"),
@@ -612,7 +621,27 @@ _QUOTED_WORD = re.compile(r"«\s*([a-z_]+)\s*»")
 class QualityNote(models.Model):
     """Where the source documents disagree or fall short about a fiche: every figure kept, with its source."""
 
-    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="quality_notes", verbose_name=_("fiche"))
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, null=True, blank=True, related_name="quality_notes", verbose_name=_("fiche")
+    )
+    # A note about a document rather than one fiche: a figure of an avenant's balance that the fiches do not
+    # give back (actions.documents.balance_notes_record).
+    amendment = models.ForeignKey(
+        "conventions.Amendment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="quality_notes",
+        verbose_name=_("avenant"),
+    )
+    balance_item = models.ForeignKey(
+        "conventions.BalanceItem",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="quality_notes",
+        verbose_name=_("chiffre du bilan"),
+    )
     field = models.CharField(_("élément concerné"), max_length=80)
     description = models.TextField(_("constat"))
     values = models.JSONField(
@@ -631,9 +660,17 @@ class QualityNote(models.Model):
         verbose_name = _("note de qualité des données")
         verbose_name_plural = _("notes de qualité des données")
         ordering = ["action", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__isnull=False) | Q(amendment__isnull=False),
+                name="quality_note_subject",
+                violation_error_message=_("Une note porte sur une fiche ou sur un document."),
+            )
+        ]
 
     def __str__(self):
-        return f"{self.action.code} – {self.field_label}"
+        subject = self.action.code if self.action_id else str(self.amendment)
+        return f"{subject} – {self.field_label}"
 
     @property
     def field_label(self):
@@ -649,3 +686,19 @@ class QualityNote(models.Model):
             return match[0].replace(value, str(labels[value])) if value in labels else match[0]
 
         return _QUOTED_WORD.sub(label, self.description)
+
+
+# The plan's life (documents and fiches, links between periods, fiches as signed, validations, comité decisions):
+# its own module, registered with this app by being imported here.
+from actions.plan_models import (  # noqa: E402, F401
+    CARRIED_KINDS,
+    ActionDocument,
+    ActionLink,
+    ActionSnapshot,
+    ActionValidation,
+    CommitteeDecision,
+    DocumentChangeKind,
+    LinkKind,
+    SnapshotOrigin,
+    ValidationDecision,
+)

@@ -139,3 +139,66 @@ def _note_values(ctx, row):
         "description": ref.text(row["description"]),
         "values": row.get("values") or [],
     }
+
+
+def _fiche(ctx, convention, code):
+    found = Action.objects.filter(convention=convention, code=code).first()
+    if found is None:
+        ctx.fail(f"fiche inconnue « {code} »")
+    return found
+
+
+def load_document_fiches(ctx, rows):
+    """What each document does to its fiches (ActionDocument), and each carried fiche frozen as that document
+    signed it (ActionSnapshot, origin « données de référence »): built from the reference data just loaded,
+    once — a second run finds them and writes nothing; --update rewrites a snapshot that differs."""
+    from actions.models import CARRIED_KINDS, ActionDocument, ActionSnapshot, SnapshotOrigin
+    from actions.services import snapshot_take
+
+    for row in rows:
+        conv = ref.convention(ctx, row["convention"])
+        amend = ref.amendment(ctx, row.get("amendment"))
+        kind = row["kind"]
+        for code in row.get("fiches") or []:
+            action = _fiche(ctx, conv, code)
+            ref.upsert(
+                ctx,
+                ActionDocument,
+                {"action": action, "convention": conv, "amendment": amend},
+                {"kind": kind, "reference": ref.text(row["reference"]), "note": ref.text(row.get("note"))},
+            )
+            if kind in CARRIED_KINDS:
+                existed = ActionSnapshot.objects.filter(action=action, convention=conv, amendment=amend).exists()
+                snapshot_take(
+                    action=action, convention=conv, amendment=amend, origin=SnapshotOrigin.REFERENCE, replace=ctx.update
+                )
+                if not existed:
+                    ctx.count("created", ActionSnapshot)
+
+
+def load_action_links(ctx, rows):
+    from actions.models import ActionLink
+
+    for row in rows:
+        conv = ref.convention(ctx, row["convention"])
+        ref.upsert(
+            ctx,
+            ActionLink,
+            {"earlier": _fiche(ctx, conv, row["earlier"]), "later": _fiche(ctx, conv, row["later"])},
+            {
+                "kind": row["kind"],
+                "inferred": bool(row.get("inferred")),
+                "reference": ref.text(row.get("reference")),
+                "reason": ref.text(row.get("reason")),
+            },
+        )
+
+
+def load_balance(ctx, rows):
+    """A balance's figures as written, then its differences with the fiches as quality notes of the avenant."""
+    from actions.services import balance_notes_record
+
+    items = ref.load_balance_items(ctx, rows, money)
+    for amend in {item.amendment for item in items}:
+        for note, created in balance_notes_record(amendment=amend):
+            ctx.count("created" if created else "updated", type(note))

@@ -35,6 +35,9 @@ WRITTEN_TEXTS = {
     "achieved_text": ("achieved_value", "unit"),
 }
 ROW_KEYS = ("id", "delete", "version")
+# A change of these is a change of the fiche's cost: the partners' validations are then to be renewed (the text as
+# written alone is not a new cost).
+COST_READING_FIELDS = WRITTEN_TEXTS["cost_text"]
 
 
 class EditConflict(Exception):
@@ -176,6 +179,7 @@ def action_save(
             )
         if action.pk is not None:
             check_status_change(action.status, plain["status"])
+    cost_before = action.cost_display if action.pk is not None else None
     changed = apply_changes(action, plain)
     m2m = _m2m_changes(action, many)
     errors = {}
@@ -191,6 +195,10 @@ def action_save(
             action.save()
             for name, pks in m2m.items():
                 getattr(action, name).set(pks)
+            if cost_before is not None and set(changed) & set(COST_READING_FIELDS):
+                validations_mark_to_renew(
+                    action=action, reason=f"Coût modifié : {cost_before} → {action.cost_display}.", user=user
+                )
     action.funding_warnings = []
 
     def save_lines(rows):
@@ -265,13 +273,54 @@ def _check_semester(action, year, semester, today=None):
         raise ValidationError({"year": f"{year} est hors de la période du programme ({first or '…'}–{last or '…'})."})
 
 
+def frozen_by(action, year, semester):
+    """The PresentedSemester that froze this semester for the fiche's convention (its report was presented to
+    the comité), or None. The table belongs to conventions, below this app: evaluation writes it when it
+    presents a report, this app reads it — neither imports the other upwards."""
+    from conventions.models import PresentedSemester
+
+    return (
+        PresentedSemester.objects.filter(convention_id=action.convention_id, year=year, semester=semester)
+        .select_related("meeting")
+        .first()
+    )
+
+
+def _check_not_frozen(action, year, semester, user, reason):
+    """A frozen semester is written again only by the coordination, with the reason of the correction; returns the
+    reason to keep in the history (empty when the semester is not frozen)."""
+    presented = frozen_by(action, year, semester)
+    if presented is None:
+        return ""
+    where = f"au {presented.meeting}"
+    if not roles.edits_everything(user):
+        raise ValidationError(
+            {
+                "semester": f"Le rapport de S{semester} {year} a été présenté {where} : les états d'avancement de ce "
+                "semestre sont figés ; seule la coordination les corrige, motif à l'appui."
+            }
+        )
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError(
+            {
+                "correction_reason": f"Le rapport de S{semester} {year} a été présenté {where} : indiquez le motif "
+                "de cette correction."
+            }
+        )
+    return f"Correction après présentation du rapport : {reason}"
+
+
 @transaction.atomic
-def progress_update_create(*, action: Action, data: dict, user, today=None) -> ProgressUpdate:
+def progress_update_create(
+    *, action: Action, data: dict, user, today=None, correction_reason: str = ""
+) -> ProgressUpdate:
     """Record the état d'avancement of a semester of the programme's period, not after the current one.
 
     Only the update of the current semester sets the fiche's status, along STATUS_TRANSITIONS (with its motive
     and decision where they are required); an update for a past semester completes the record and never
-    changes the current status."""
+    changes the current status. A semester whose report was presented to the comité is frozen: only the
+    coordination adds to it, with `correction_reason`, kept in the history."""
     from actions.filters import current_semester
 
     if not Action.objects.editable_by(user).filter(pk=action.pk).exists():
@@ -281,6 +330,8 @@ def progress_update_create(*, action: Action, data: dict, user, today=None) -> P
     apply_changes(update, data)
     update.full_clean()
     _check_semester(action, update.year, update.semester, today)
+    update._change_reason = _check_not_frozen(action, update.year, update.semester, user, correction_reason) or None
+    update._history_user = user
     sets_status = (update.year, update.semester) == current_semester(today)
     if sets_status:
         check_status_change(action.status, update.status, reason=update.status_reason, decided_by=update.decided_by)
@@ -302,3 +353,360 @@ def milestone_achieve(*, milestone: Milestone, user, achieved_on=None) -> Milest
     milestone.full_clean()
     milestone.save(update_fields=["achieved_on"])
     return milestone
+
+
+# --- The plan's life: fiches as signed, partners' validations, avenants, comité decisions -----------------
+
+
+@transaction.atomic
+def snapshot_take(
+    *,
+    action: Action,
+    convention,
+    amendment=None,
+    origin: str,
+    user=None,
+    data: dict | None = None,
+    replace: bool = False,
+):
+    """Freeze the fiche as the document (the convention, or one of its avenants) carries it: its fields,
+    operations and funding lines as JSON (actions.snapshots.freeze). Once per fiche and document; an existing
+    snapshot is kept unless `replace` (the reference data reloaded with --update), and rewritten only when its
+    content differs, so that loading twice writes nothing."""
+    from actions.models import ActionSnapshot
+    from actions.snapshots import freeze
+
+    data = freeze(action) if data is None else data
+    existing = ActionSnapshot.objects.filter(action=action, convention=convention, amendment=amendment).first()
+    if existing is not None:
+        if replace and existing.data != data:
+            existing.data, existing.taken_at = data, timezone.now()
+            existing.save(update_fields=["data", "taken_at"])
+        return existing
+    snapshot = ActionSnapshot(
+        action=action,
+        convention=convention,
+        amendment=amendment,
+        origin=origin,
+        taken_at=timezone.now(),
+        taken_by=user if getattr(user, "is_authenticated", False) else None,
+        data=data,
+    )
+    snapshot.full_clean()
+    snapshot.save()
+    return snapshot
+
+
+def _balance_note_text(row):
+    item = row.item
+    label = item.get_measure_display()
+    codes = ", ".join(row.codes) if row.codes else "aucune fiche"
+    scope = f"fiches de {item.territory.name} portées par les documents antérieurs à l'{item.amendment}".replace(
+        "l'Avenant", "l'avenant"
+    )
+    if item.is_amount and not row.comparable:
+        computed = f"{row.computed_display} (HT et TTC ne s'additionnent pas : chiffre non comparable)"
+    else:
+        computed = row.computed_display
+    description = (
+        f"Bilan {item.territory.name} — {label} : {row.stated_display} selon le document, {computed} d'après les "
+        f"{scope} ({row.scope_count} fiches, dont {row.unknown_count} à l'état « unknown »)."
+    )
+    values = [
+        {"source": f"{item.amendment}, {item.source}", "value": item.stated_text},
+        {"source": f"Fiches de l'application ({scope})", "value": f"{computed} — {codes}"},
+    ]
+    return description, values
+
+
+@transaction.atomic
+def balance_notes_record(*, amendment, user=None) -> list[tuple]:
+    """Compare each figure of the avenant's balance (BalanceItem) with the same figure computed from the fiches
+    (actions.documents.balance_rows) and keep every difference as an open quality note of the avenant — never
+    settled in silence. A note already open for a figure is brought up to date; one whose figure the fiches now
+    give back is closed, saying so. Nothing is written when nothing moved. `user` None is the reference data
+    loader; otherwise the coordination. Returns [(note, created)] of the notes written."""
+    from actions.documents import balance_rows
+    from actions.models import QualityNote
+    from conventions.models import BalanceItem
+
+    if user is not None and not roles.can_edit_reference_data(user):
+        raise PermissionDenied("Seule la coordination relève les écarts d'un bilan.")
+    items = BalanceItem.objects.filter(amendment=amendment).select_related("territory", "amendment")
+    open_notes = {
+        note.balance_item_id: note
+        for note in QualityNote.objects.filter(amendment=amendment, balance_item__isnull=False, is_open=True)
+    }
+    written = []
+    for row in balance_rows(list(items), None):
+        note = open_notes.get(row.item.pk)
+        if not row.differs:
+            if note is not None:
+                note.is_open = False
+                note.resolution = "Les fiches donnent désormais le chiffre du document."
+                note.save(update_fields=["is_open", "resolution"])
+            continue
+        description, values = _balance_note_text(row)
+        created = note is None
+        if created:
+            note = QualityNote(amendment=amendment, balance_item=row.item, field="balance")
+        elif note.description == description and note.values == values:
+            continue
+        note.description, note.values = description, values
+        note.full_clean()
+        note.save()
+        written.append((note, created))
+    return written
+
+
+def validation_allowed(user, action):
+    """The organisation `user` speaks for on this fiche, if the fiche is one it pilots, funds or co-funds;
+    PermissionDenied otherwise (with why)."""
+    from actions.documents import expected_validators
+
+    organisation = roles.validating_organisation(user)
+    if not Action.objects.visible_to(user).filter(pk=action.pk).exists():
+        raise PermissionDenied("Vous ne pouvez pas consulter cette fiche.")
+    if organisation is None or organisation not in expected_validators([action.pk]).get(action.pk, set()):
+        raise PermissionDenied(
+            "Seuls les partenaires qui pilotent, financent ou cofinancent cette fiche donnent leur avis sur elle."
+        )
+    return organisation
+
+
+@transaction.atomic
+def validation_record(*, action: Action, user, decision: str, comment: str = ""):
+    """A partner's word on a fiche it pilots (named partner), funds or co-funds (a line still counted):
+    validated, or reservations with a comment saying which. Recording again replaces the previous word (kept
+    in the history) and clears « à renouveler »; the fiche's version is kept with it, as what was validated."""
+    from actions.models import ActionValidation, ValidationDecision
+
+    organisation = validation_allowed(user, action)
+    action = Action.objects.get(pk=action.pk)
+    comment = normalise_line_endings(comment or "").strip()
+    if decision not in ValidationDecision.values:
+        raise ValidationError({"decision": "Choisissez « validée » ou « réserves »."})
+    if decision == ValidationDecision.RESERVATIONS and not comment:
+        raise ValidationError({"comment": "Dites vos réserves : le commentaire est requis."})
+    validation = ActionValidation.objects.select_for_update().filter(
+        action=action, organisation_id=organisation
+    ).first() or ActionValidation(action=action, organisation_id=organisation)
+    validation.decision, validation.comment = decision, comment
+    validation.decided_at, validation.decided_by = timezone.now(), user
+    validation.action_version = action.version
+    validation.to_renew, validation.renewal_reason, validation.to_renew_since = False, "", None
+    validation.full_clean()
+    validation._history_user = user
+    validation.save()
+    return validation
+
+
+def validations_mark_to_renew(*, action: Action, reason: str, user=None) -> int:
+    """Mark « à renouveler » every standing validation of the fiche: its cost or funding changed after the
+    partners gave their word. Called explicitly by the write services (action_save for the cost,
+    financing.services for the lines), never by a signal. Returns how many were marked."""
+    from actions.models import ActionValidation
+
+    marked = 0
+    for validation in ActionValidation.objects.filter(action_id=action.pk, to_renew=False):
+        validation.to_renew = True
+        validation.renewal_reason = reason[:500]
+        validation.to_renew_since = timezone.now()
+        validation._history_user = user
+        validation._change_reason = reason[:100]
+        validation.save(update_fields=["to_renew", "renewal_reason", "to_renew_since"])
+        marked += 1
+    return marked
+
+
+def _signatory_role(organisation):
+    """The group a party signs in, as the documents file them: communes and their EPCI are the beneficiaries,
+    every other party signs as a funder."""
+    from conventions.models import OrganisationKind, SignatoryRole
+
+    if organisation.kind in (OrganisationKind.COMMUNE, OrganisationKind.EPCI):
+        return SignatoryRole.BENEFICIARY
+    return SignatoryRole.FUNDER
+
+
+def _replace_signatories(amendment, organisations):
+    from conventions.models import Signatory
+
+    wanted = {organisation.pk: organisation for organisation in organisations}
+    amendment.signatories.exclude(organisation_id__in=wanted).delete()
+    kept = set(amendment.signatories.values_list("organisation_id", flat=True))
+    for position, organisation in enumerate(sorted(wanted.values(), key=lambda org: org.name), start=1):
+        if organisation.pk in kept:
+            continue
+        signatory = Signatory(
+            convention_id=amendment.convention_id,
+            amendment=amendment,
+            organisation=organisation,
+            role=_signatory_role(organisation),
+            position=position,
+        )
+        signatory.full_clean()
+        signatory.save()
+
+
+@transaction.atomic
+def amendment_draft_save(*, amendment, data: dict, signatories: list | None = None, user):
+    """Create (amendment None) or change the next avenant while it is prepared, with the parties named to sign
+    it. Only the coordination; a signed avenant is no longer changed here."""
+    from conventions.models import Amendment, DocumentStatus
+
+    if not roles.can_prepare_amendments(user):
+        raise PermissionDenied("Seule la coordination prépare les avenants.")
+    if amendment is None or amendment.pk is None:
+        amendment = Amendment(status=DocumentStatus.DRAFT)
+    else:
+        amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
+        if amendment.is_signed:
+            raise ValidationError({"__all__": "Cet avenant est signé : il ne se modifie plus."})
+    apply_changes(amendment, data, written_texts={})
+    if not amendment.key:
+        amendment.key = f"avenant-{amendment.convention_id}-{amendment.number}"
+    try:
+        amendment.full_clean()
+    except ValidationError as error:
+        if "key" in error.message_dict:
+            raise ValidationError({"number": "Cette convention a déjà un avenant de ce numéro."}) from error
+        raise
+    amendment.save()
+    if signatories is not None:
+        _replace_signatories(amendment, signatories)
+    return amendment
+
+
+@transaction.atomic
+def amendment_sign(*, amendment, signed_on, signatories: list, user, today=None):
+    """Mark the avenant signed on `signed_on` by `signatories` (organisations), and freeze what it carries: each
+    fiche created or changed since the last signed document (actions.documents.gather_since_signed) is recorded
+    as introduced, changed or abandoned by the avenant (ActionDocument, « Annexe 2 ») and frozen as signed
+    (ActionSnapshot). All or nothing."""
+    from actions.documents import gather_since_signed
+    from actions.models import ActionDocument, SnapshotOrigin
+    from actions.snapshots import freeze_many
+    from conventions.models import Amendment, DocumentStatus
+
+    if not roles.can_prepare_amendments(user):
+        raise PermissionDenied("Seule la coordination enregistre la signature d'un avenant.")
+    amendment = Amendment.objects.select_for_update().select_related("convention").get(pk=amendment.pk)
+    if amendment.is_signed:
+        raise ValidationError({"__all__": "Cet avenant est déjà signé."})
+    today = today or timezone.localdate()
+    errors = {}
+    if signed_on is None:
+        errors["signed_on"] = "Indiquez la date de signature."
+    elif signed_on > today:
+        errors["signed_on"] = "La date de signature ne peut pas être dans le futur."
+    elif amendment.convention.signed_on and signed_on < amendment.convention.signed_on:
+        errors["signed_on"] = (
+            f"Un avenant ne précède pas la convention qu'il modifie (signée le "
+            f"{amendment.convention.signed_on:%d/%m/%Y})."
+        )
+    if not signatories:
+        errors["signatories"] = "Cochez au moins un signataire."
+    if errors:
+        raise ValidationError(errors)
+    gathered = gather_since_signed(amendment, Action.objects.visible_to(user), user)
+    frozen = freeze_many(Action.objects.filter(pk__in=[entry.action.pk for entry in gathered]))
+    _replace_signatories(amendment, signatories)
+    amendment.status, amendment.signed_on = DocumentStatus.SIGNED, signed_on
+    amendment.full_clean()
+    amendment.save(update_fields=["status", "signed_on"])
+    for entry in gathered:
+        document = ActionDocument(
+            action=entry.action,
+            convention_id=amendment.convention_id,
+            amendment=amendment,
+            kind=entry.kind,
+            reference="Annexe 2 (fiches action)",
+        )
+        document.full_clean()
+        document.save()
+        snapshot_take(
+            action=entry.action,
+            convention=amendment.convention,
+            amendment=amendment,
+            origin=SnapshotOrigin.SIGNATURE,
+            user=user,
+            data=frozen[entry.action.pk],
+        )
+    return amendment
+
+
+@transaction.atomic
+def committee_decisions_save(*, meeting, rows: list[dict], user) -> list:
+    """The decisions of a comité meeting that name fiches: each row {"id", "action", "text", "delete"}. Only who
+    prepares the comités; a fiche must be one the user sees, a row one of this meeting."""
+    from actions.models import CommitteeDecision
+
+    if not roles.can_manage_meetings(user):
+        raise PermissionDenied("Seuls l'administrateur et le coordinateur préparent les comités.")
+    existing = {decision.pk: decision for decision in CommitteeDecision.objects.filter(meeting=meeting)}
+    visible = set(Action.objects.visible_to(user).values_list("pk", flat=True))
+    errors, kept = [], []
+    for index, row in enumerate(rows):
+        pk = row.get("id")
+        if pk is not None and pk not in existing:
+            errors.append(f"Ligne {index + 1} : cette décision n'appartient pas à cette réunion.")
+            continue
+        if row.get("delete"):
+            if pk is not None:
+                existing[pk].delete()
+            continue
+        action = row.get("action")
+        if action is None or getattr(action, "pk", action) not in visible:
+            errors.append(f"Ligne {index + 1} : choisissez une fiche du programme.")
+            continue
+        decision = existing.get(pk) or CommitteeDecision(meeting=meeting)
+        decision.action_id = getattr(action, "pk", action)
+        decision.text = normalise_line_endings(row.get("text") or "").strip()
+        decision.position = index
+        try:
+            decision.full_clean()
+        except ValidationError as error:
+            errors.extend(f"Ligne {index + 1} : {message}" for message in error.messages)
+            continue
+        decision.save()
+        kept.append(decision)
+    if errors:
+        raise ValidationError(errors)
+    return kept
+
+
+# What a correction may change of an état d'avancement (its semester stays the one it is about).
+CORRECTED_PROGRESS_FIELDS = (
+    "status",
+    "percent_done",
+    "achievements",
+    "difficulties",
+    "next_steps",
+    "status_reason",
+    "decided_by",
+)
+
+
+@transaction.atomic
+def progress_update_correct(*, update: ProgressUpdate, data: dict, reason: str, user) -> ProgressUpdate:
+    """Correct a recorded état d'avancement: the coordination only, always with a reason, kept in the history
+    (the semester's report may have been presented to the comité — the record then says it was corrected
+    after, and why). The correction completes the record: it never changes the fiche's current status, which
+    moves only through the current semester's update and its workflow."""
+    if not roles.edits_everything(user):
+        raise PermissionDenied("Seule la coordination corrige un état d'avancement déjà saisi.")
+    update = ProgressUpdate.objects.select_for_update().select_related("action").get(pk=update.pk)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": "Indiquez le motif de la correction."})
+    changed = apply_changes(update, {name: value for name, value in data.items() if name in CORRECTED_PROGRESS_FIELDS})
+    if not changed:
+        return update
+    update.full_clean()
+    presented = frozen_by(update.action, update.year, update.semester)
+    prefix = "Correction après présentation du rapport" if presented else "Correction"
+    update._change_reason = f"{prefix} : {reason}"
+    update._history_user = user
+    update.save()
+    return update

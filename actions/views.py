@@ -24,6 +24,7 @@ from actions.forms import (
 )
 from actions.history import action_timeline, changes_since
 from actions.models import Action, ActionStatus, Milestone, ProgressUpdate, QualityNote
+from actions.plan_views import fiche_plan_context
 from actions.services import EditConflict, action_save, milestone_achieve, progress_update_create
 from acv.access import RestrictedViewMixin, editable_object, visible_object_or_404
 from conventions import roles
@@ -256,6 +257,8 @@ class ActionDetailView(ProgrammeMemberMixin, RestrictedViewMixin, DetailView):
             progress_form=ProgressUpdateForm(initial=self._progress_initial(action)) if can_edit else None,
             axes=list(action.axes.all()),
         )
+        # Documents, links between periods, versions as signed, partners' word, comité decisions.
+        context.update(fiche_plan_context(action, user))
         return context
 
     @staticmethod
@@ -447,7 +450,9 @@ class ProgressCreateView(ProgrammeMemberMixin, View):
         form = ProgressUpdateForm(request.POST, instance=ProgressUpdate(action=action))
         if form.is_valid():
             try:
-                update = progress_update_create(action=action, data=form.cleaned_data, user=request.user)
+                data = dict(form.cleaned_data)
+                reason = data.pop("correction_reason", "")
+                update = progress_update_create(action=action, data=data, user=request.user, correction_reason=reason)
             except ValidationError as error:
                 for field, field_errors in error.message_dict.items():
                     for message in field_errors:

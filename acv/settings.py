@@ -305,6 +305,9 @@ SPECTACULAR_SETTINGS = {
         "CostKindEnum": "acv.values.CostKind",
         "PrecisionEnum": "acv.values.Precision",
         "BasisEnum": "acv.values.Basis",
+        "LinkKindEnum": "actions.models.LinkKind",
+        "DocumentChangeKindEnum": "actions.models.DocumentChangeKind",
+        "ValidationDecisionEnum": "actions.models.ValidationDecision",
     },
 }
 

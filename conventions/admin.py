@@ -6,10 +6,13 @@ from conventions.models import (
     Amendment,
     Axis,
     AxisWording,
+    BalanceItem,
     CommitteeMeeting,
     Convention,
+    DocumentArticle,
     Organisation,
     OrganisationAlias,
+    PresentedSemester,
     PriorityNeighbourhood,
     Programme,
     Sector,
@@ -105,9 +108,24 @@ class ConventionAdmin(admin.ModelAdmin):
 
 @admin.register(Amendment)
 class AmendmentAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "convention", "signed_on", "covers_from", "covers_to"]
-    list_filter = ["convention"]
+    list_display = ["__str__", "convention", "status", "signed_on", "covers_from", "covers_to"]
+    list_filter = ["convention", "status"]
+    readonly_fields = ["status"]
     search_fields = ["title"]
+
+
+@admin.register(DocumentArticle)
+class DocumentArticleAdmin(admin.ModelAdmin):
+    list_display = ["reference", "title", "convention", "amendment"]
+    list_filter = ["convention", "amendment"]
+    search_fields = ["reference", "title", "summary"]
+
+
+@admin.register(BalanceItem)
+class BalanceItemAdmin(admin.ModelAdmin):
+    list_display = ["territory", "measure", "stated_value", "amendment"]
+    list_filter = ["amendment", "measure"]
+    search_fields = ["stated_text"]
 
 
 @admin.register(Signatory)
@@ -145,6 +163,20 @@ class CommitteeMeetingAdmin(admin.ModelAdmin):
     search_fields = ["title", "agenda", "decisions"]
     date_hierarchy = "held_on"
     filter_horizontal = ["attending_organisations"]
+
+
+@admin.register(PresentedSemester)
+class PresentedSemesterAdmin(admin.ModelAdmin):
+    """Semesters frozen by a report presented to the comité: recorded when the report is presented."""
+
+    list_display = ["convention", "year", "semester", "meeting", "presented_at"]
+    list_filter = ["convention", "year"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(UserProfile)

@@ -18,6 +18,44 @@ class ReferenceQuerySet(RestrictedQuerySet):
         return self.all() if roles.can_edit_reference_data(user) else self.none()
 
 
+class DocumentQuerySet(ReferenceQuerySet):
+    """Conventions and avenants: as reference rows (a title, dates) every role reads them; their text — the
+    document's page — only those roles.reads_document_text lets in."""
+
+    def readable_by(self, user):
+        """The documents whose text this user reads (restricted like visible_to)."""
+        visible = self.visible_to(user)
+        if roles.reads_everything(user):
+            return visible
+        if not roles.is_partner(user):
+            return visible.none()
+        conventions, amendments = roles.signed_documents_of(user)
+        if self.model._meta.model_name == "amendment":
+            return visible.filter(pk__in=amendments)
+        return visible.filter(pk__in=conventions)
+
+    def signed(self):
+        from conventions.models import DocumentStatus
+
+        return self.filter(status=DocumentStatus.SIGNED) if self.model._meta.model_name == "amendment" else self
+
+
+class DocumentPartQuerySet(RestrictedQuerySet):
+    """What a document says (its articles, its balance, the fiches it lists): read with the document's text
+    (roles.reads_document_text), kept by the coordination."""
+
+    def _visible(self, user):
+        if roles.reads_everything(user):
+            return self.all()
+        if not roles.is_partner(user):
+            return self.none()
+        conventions, amendments = roles.signed_documents_of(user)
+        return self.filter(Q(amendment__isnull=True, convention_id__in=conventions) | Q(amendment_id__in=amendments))
+
+    def _editable(self, user):
+        return self.all() if roles.can_edit_reference_data(user) else self.none()
+
+
 class OrganisationQuerySet(ReferenceQuerySet):
     def by_any_name(self, name):
         """Organisations known under this name, official or as another document writes it."""

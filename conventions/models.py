@@ -5,9 +5,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from acv.values import DATE_BOUNDS
+from acv.values import DATE_BOUNDS, YEAR_BOUNDS
 from conventions.managers import (
     CommitteeMeetingQuerySet,
+    DocumentPartQuerySet,
+    DocumentQuerySet,
     OrganisationQuerySet,
     ReferenceQuerySet,
     UserProfileQuerySet,
@@ -199,7 +201,7 @@ class Convention(models.Model):
     source = models.CharField(_("source"), max_length=300, blank=True)
     note = models.TextField(_("remarque"), blank=True)
 
-    objects = ReferenceQuerySet.as_manager()
+    objects = DocumentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("convention")
@@ -216,9 +218,33 @@ class Convention(models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("actions:convention_detail", args=[self.pk])
+
+    @property
+    def status(self):
+        # A convention is in the application once signed: the documents' workflow is the avenants'.
+        return DocumentStatus.SIGNED
+
+    @property
+    def is_signed(self):
+        return True
+
+
+class DocumentStatus(models.TextChoices):
+    DRAFT = "draft", _("en préparation")
+    SIGNED = "signed", _("signé")
+
 
 class Amendment(models.Model):
-    """An avenant to a convention: the period it covers and the fiches it introduced or changed."""
+    """An avenant to a convention: the period it covers and the fiches it introduced or changed.
+
+    The next avenant is prepared in the application as a draft (only the coordination changes it); marking it
+    signed, with its date and signatories, freezes the fiches it carries (actions.services.amendment_sign).
+    A signed avenant whose date the document leaves blank (« le XXX ») stays signed with no date.
+    """
 
     key = models.SlugField(_("identifiant"), max_length=60, unique=True)
     convention = models.ForeignKey(
@@ -226,6 +252,10 @@ class Amendment(models.Model):
     )
     number = models.PositiveSmallIntegerField(_("numéro"))
     title = models.CharField(_("intitulé"), max_length=400)
+    # A new avenant is a draft until its signature is recorded (actions.services.amendment_sign).
+    status = models.CharField(
+        _("état"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT, editable=False
+    )
     signed_on = models.DateField(_("signé le"), null=True, blank=True, validators=DATE_BOUNDS)
     covers_from = models.DateField(_("période couverte : début"), null=True, blank=True, validators=DATE_BOUNDS)
     covers_to = models.DateField(_("période couverte : fin"), null=True, blank=True, validators=DATE_BOUNDS)
@@ -236,7 +266,7 @@ class Amendment(models.Model):
     source = models.CharField(_("source"), max_length=300, blank=True)
     note = models.TextField(_("remarque"), blank=True)
 
-    objects = ReferenceQuerySet.as_manager()
+    objects = DocumentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("avenant")
@@ -259,6 +289,21 @@ class Amendment(models.Model):
 
     def __str__(self):
         return _("Avenant n°%(number)s") % {"number": self.number}
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("actions:amendment_detail", args=[self.pk])
+
+    @property
+    def is_signed(self):
+        return self.status == DocumentStatus.SIGNED
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.status == DocumentStatus.DRAFT and self.signed_on:
+            raise ValidationError({"signed_on": _("Un avenant en préparation n'a pas encore de date de signature.")})
 
 
 class SignatoryRole(models.TextChoices):
@@ -313,6 +358,117 @@ class Signatory(models.Model):
 
     def __str__(self):
         return f"{self.organisation} ({self.get_role_display()})"
+
+
+class DocumentArticle(models.Model):
+    """An article (or annex) of a convention or an avenant that matters to steer the programme, summarised in
+    French as the document says it, with its reference in the document."""
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="articles", verbose_name=_("convention")
+    )
+    amendment = models.ForeignKey(
+        Amendment, on_delete=models.CASCADE, null=True, blank=True, related_name="articles", verbose_name=_("avenant")
+    )
+    reference = models.CharField(_("référence"), max_length=80, help_text=_("Par exemple « Article 5 »."))
+    title = models.CharField(_("intitulé"), max_length=300)
+    summary = models.TextField(_("ce qu'il dit"))
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    objects = DocumentPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("article d'un document")
+        verbose_name_plural = _("articles des documents")
+        ordering = ["convention", "amendment", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "reference"],
+                condition=Q(amendment__isnull=True),
+                name="document_article_unique_convention",
+                violation_error_message=_("Ce document a déjà un article de cette référence."),
+            ),
+            models.UniqueConstraint(
+                fields=["amendment", "reference"],
+                condition=Q(amendment__isnull=False),
+                name="document_article_unique_amendment",
+                violation_error_message=_("Ce document a déjà un article de cette référence."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} – {self.title}"
+
+
+class BalanceMeasure(models.TextChoices):
+    """What a figure of a balance counts, so that the application can compute the same figure from its fiches."""
+
+    DELIVERED = "delivered", _("actions réalisées")
+    DELIVERED_FUNDED = "delivered_funded", _("actions réalisées ayant bénéficié d'un financement")
+    FUNDED_AMOUNT = "funded_amount", _("montant des financements de ces actions")
+    ABANDONED = "abandoned", _("actions abandonnées ou réorientées")
+    TO_START = "to_start", _("actions restant à engager")
+
+
+# Measures that are amounts in euros; the others count fiches.
+AMOUNT_MEASURES = (BalanceMeasure.FUNDED_AMOUNT,)
+
+
+class BalanceItem(models.Model):
+    """A figure of the balance of a past period as a document states it (avenant n°2, Annexe 1: the bilan of
+    2018-2022), with the sentence that states it. The application sets its own figure for the same fiches
+    next to it (actions.documents), and records the differences as quality notes."""
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="balance_items", verbose_name=_("convention")
+    )
+    amendment = models.ForeignKey(
+        Amendment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="balance_items",
+        verbose_name=_("avenant"),
+    )
+    territory = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="balance_items",
+        verbose_name=_("territoire"),
+        help_text=_("La commune dont le bilan parle."),
+    )
+    measure = models.CharField(_("ce qui est compté"), max_length=20, choices=BalanceMeasure.choices)
+    stated_value = models.DecimalField(_("valeur selon le document"), max_digits=14, decimal_places=2)
+    stated_text = models.TextField(_("tel qu'écrit"))
+    source = models.CharField(_("où le document le dit"), max_length=300)
+    note = models.TextField(_("remarque"), blank=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    objects = DocumentPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("chiffre d'un bilan")
+        verbose_name_plural = _("chiffres des bilans")
+        ordering = ["convention", "amendment", "territory__name", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["amendment", "territory", "measure"],
+                name="balance_item_unique",
+                violation_error_message=_("Ce bilan donne déjà ce chiffre pour ce territoire."),
+            ),
+            models.CheckConstraint(
+                condition=Q(stated_value__gte=0),
+                name="balance_item_value_positive",
+                violation_error_message=_("Le chiffre d'un bilan est positif ou nul."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.territory} – {self.get_measure_display()} : {self.stated_value.normalize():f}"
+
+    @property
+    def is_amount(self):
+        return self.measure in AMOUNT_MEASURES
 
 
 class Sector(models.Model):
@@ -440,6 +596,49 @@ class CommitteeMeeting(models.Model):
                     % {"date": signed_on.strftime("%d/%m/%Y")}
                 }
             )
+
+
+class PresentedSemester(models.Model):
+    """A semester whose report was presented to the comité: from then on, the semester's états d'avancement are
+    frozen (a correction needs the coordination and a reason, see actions.services).
+
+    Kept here, below every app, so that the app that presents the report (evaluation) records it and the app
+    that guards the updates (actions) reads it, neither importing the other upwards."""
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="presented_semesters", verbose_name=_("convention")
+    )
+    year = models.PositiveSmallIntegerField(_("année"), validators=YEAR_BOUNDS)
+    semester = models.PositiveSmallIntegerField(_("semestre"), choices=[(1, _("S1")), (2, _("S2"))])
+    meeting = models.ForeignKey(
+        CommitteeMeeting,
+        on_delete=models.PROTECT,
+        related_name="presented_semesters",
+        verbose_name=_("présenté au comité"),
+    )
+    presented_at = models.DateTimeField(_("présenté le"), auto_now_add=True)
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("semestre présenté au comité")
+        verbose_name_plural = _("semestres présentés au comité")
+        ordering = ["convention", "-year", "-semester"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "year", "semester"],
+                name="presented_semester_unique",
+                violation_error_message=_("Ce semestre a déjà été présenté au comité."),
+            ),
+            models.CheckConstraint(
+                condition=Q(semester__in=[1, 2]),
+                name="presented_semester_valid",
+                violation_error_message=_("Le semestre vaut 1 ou 2."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"S{self.semester} {self.year} – {self.meeting}"
 
 
 class UserProfile(models.Model):

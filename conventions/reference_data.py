@@ -15,7 +15,10 @@ from conventions.models import (
     Amendment,
     Axis,
     AxisWording,
+    BalanceItem,
     Convention,
+    DocumentArticle,
+    DocumentStatus,
     Organisation,
     OrganisationAlias,
     PriorityNeighbourhood,
@@ -222,6 +225,8 @@ def load_amendments(ctx, rows):
                 "convention": convention(ctx, row["convention"]),
                 "number": row["number"],
                 "title": row["title"],
+                # The documents are signed ones, even when their date is left blank (« le XXX »).
+                "status": row.get("status") or DocumentStatus.SIGNED,
                 "signed_on": row.get("signed_on"),
                 "covers_from": row.get("covers_from"),
                 "covers_to": row.get("covers_to"),
@@ -287,3 +292,44 @@ def load_priority_neighbourhoods(ctx, rows):
             },
             m2m={"communes": communes},
         )
+
+
+def load_articles(ctx, rows):
+    for position, row in enumerate(rows):
+        upsert(
+            ctx,
+            DocumentArticle,
+            {
+                "convention": convention(ctx, row["convention"]),
+                "amendment": amendment(ctx, row.get("amendment")),
+                "reference": row["reference"],
+            },
+            {"title": row["title"], "summary": text(row["summary"]), "position": row.get("position", position)},
+        )
+
+
+def load_balance_items(ctx, rows, money):
+    """The figures of a balance as the document writes them (the notes comparing them with the fiches are
+    recorded by actions.services.balance_notes_record, once the fiches are loaded)."""
+    items = []
+    for position, row in enumerate(rows):
+        items.append(
+            upsert(
+                ctx,
+                BalanceItem,
+                {
+                    "amendment": amendment(ctx, row["amendment"]),
+                    "territory": organisation(ctx, row["territory"]),
+                    "measure": row["measure"],
+                },
+                {
+                    "convention": convention(ctx, row["convention"]),
+                    "stated_value": money(ctx, row["value"]),
+                    "stated_text": text(row["text"]),
+                    "source": text(row["source"]),
+                    "note": text(row.get("note")),
+                    "position": row.get("position", position),
+                },
+            )
+        )
+    return items

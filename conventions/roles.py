@@ -128,3 +128,61 @@ def sees_signed_funding_text(user, action):
     if reads_everything(user):
         return True
     return is_partner(user) and bool(action.source_document) and action.convention_id in signed_conventions_of(user)
+
+
+def signed_documents_of(user):
+    """(convention ids, amendment ids) of the documents the user's organisation signed — for a draft avenant, is
+    named to sign — cached on the user for the request. A convention counts only when signed itself (not
+    through one of its avenants)."""
+    from conventions.models import Signatory
+
+    if not hasattr(user, "_signed_documents"):
+        organisation = organisation_id_of(user)
+        conventions, amendments = set(), set()
+        if organisation:
+            for convention_id, amendment_id in Signatory.objects.filter(organisation_id=organisation).values_list(
+                "convention_id", "amendment_id"
+            ):
+                if amendment_id is None:
+                    conventions.add(convention_id)
+                else:
+                    amendments.add(amendment_id)
+        user._signed_documents = (conventions, amendments)
+    return user._signed_documents
+
+
+def reads_documents(user):
+    """Who may open the documents' pages at all: the roles that read the programme, and partners (each then
+    reads the documents it signed, see reads_document_text)."""
+    return reads_everything(user) or is_partner(user)
+
+
+def reads_document_text(user, convention_id, amendment_id=None):
+    """The text of a convention or an avenant (parties, articles, the fiches it lists, its balance as written):
+    read by the roles that read the programme, and by a partner that signed that very document — it is what
+    it signed. A partner that did not sign it does not learn it from the application."""
+    if reads_everything(user):
+        return True
+    if not is_partner(user):
+        return False
+    conventions, amendments = signed_documents_of(user)
+    return amendment_id in amendments if amendment_id else convention_id in conventions
+
+
+def compares_document_figures(user):
+    """The figures the application computes next to a document's own (a balance, its differences as quality
+    notes) read every fiche's state and every line: for the roles that read the whole programme."""
+    return reads_everything(user)
+
+
+def can_prepare_amendments(user):
+    """Drafting the next avenant, and marking it signed: the coordination."""
+    return edits_everything(user)
+
+
+def validating_organisation(user):
+    """The organisation a user gives its word for on a fiche (ActionValidation): a partner, a référent or the
+    coordinator each speaks for its own organisation; None for the others (a comité member speaks for none)."""
+    if role_of(user) in (Role.PARTNER, Role.REFERENT, Role.COORDINATOR):
+        return organisation_id_of(user)
+    return None

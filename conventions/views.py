@@ -82,6 +82,11 @@ class MeetingDetailView(MeetingReadMixin, RestrictedViewMixin, DetailView):
             attendees=[line.strip() for line in self.object.attendees.splitlines() if line.strip()],
             reports=list(self.object.semester_reports.all()),
             present_form=SemesterForm.for_meeting(self.object),
+            # The decisions that name fiches (kept by the actions app, reached through the meeting's reverse
+            # relation: conventions imports no app above it), restricted like every row.
+            fiche_decisions=list(
+                self.object.fiche_decisions.visible_to(user).select_related("action").order_by("position", "pk")
+            ),
         )
         return context
 

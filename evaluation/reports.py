@@ -521,12 +521,17 @@ def action_context(action, lines, viewer=None):
     reader, the part prévue only for those who read every line (viewer None: the programme itself); a
     partner gets its own lines' total apart.
     """
+    from actions.documents import fiche_links
     from conventions import roles
 
     lines = list(lines)
     counted = [line for line in lines if line.status in COUNTED_STATUSES]
     sees_all = viewer is None or roles.sees_every_funding_line(viewer)
+    origins, continuations = fiche_links(action, viewer)
     return {
+        # The fiches of another period this one follows or is followed by (ActionLink), as the reader may see them.
+        "origins": origins,
+        "continuations": continuations,
         "action": action,
         "axes": list(action.axes.all()),
         "result_indicators": with_grid_indicators(action.result_indicators.all(), viewer),

@@ -6,6 +6,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from conventions import roles
+from conventions.services import semester_mark_presented
 from evaluation.models import DUPLICATE_VALUE, EndOfActionReport, IndicatorValue, ResultIndicatorLink, SemesterReport
 from evaluation.periods import Period, PeriodError
 from evaluation.reports import semester_report_pdf
@@ -140,7 +141,7 @@ def period_of(text) -> Period:
 @transaction.atomic
 def semester_report_present(*, meeting, fiches, year: int, semester: int, user) -> SemesterReport:
     """Build the semester report for a meeting and keep its exact bytes: what the comité was shown stays
-    what it was shown, whatever the fiches become afterwards."""
+    what it was shown, whatever the fiches become afterwards. The semester is then frozen."""
     pdf = semester_report_pdf(fiches, year=year, semester=semester, meeting=meeting)
     report = SemesterReport(
         convention=meeting.convention, meeting=meeting, year=year, semester=semester, generated_by=user
@@ -153,6 +154,8 @@ def semester_report_present(*, meeting, fiches, year: int, semester: int, user) 
     except Exception:
         report.pdf.delete(save=False)
         raise
+    # From now on the semester's états d'avancement are frozen (actions.services reads it).
+    semester_mark_presented(meeting=meeting, year=year, semester=semester)
     return report
 
 

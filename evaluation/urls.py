@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evaluation import views
+from evaluation import document_views, views
 
 app_name = "evaluation"
 
@@ -31,4 +31,9 @@ urlpatterns = [
     path("fiches/<int:pk>/pdf/", views.ActionPdfView.as_view(), name="action_pdf"),
     path("fiches/<int:pk>/bilan/", views.EndOfActionReportView.as_view(), name="end_of_action_report"),
     path("fiches/<int:pk>/bilan/pdf/", views.EndOfActionPdfView.as_view(), name="end_of_action_pdf"),
+    path(
+        "documents/avenants/<int:pk>/annexe.pdf",
+        document_views.AmendmentAnnexPdfView.as_view(),
+        name="amendment_annex_pdf",
+    ),
 ]

@@ -14,13 +14,17 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from actions.models import Action
-from actions.services import ROW_KEYS, EditConflict, apply_changes
+from actions.services import ROW_KEYS, EditConflict, apply_changes, validations_mark_to_renew
 from acv.values import format_euros
 from conventions import roles
 from financing.caps import line_warnings
 from financing.models import TRANSITIONS, FundingEvent, FundingLine, FundingLineYear, FundingStatus, Payment
 
 STATUS_LABELS = dict(FundingStatus.choices)
+# What a partner validated of a fiche's funding: who funds, with what, how much. A change of these — or a line
+# refused, or no longer refused — marks the fiche's validations « à renouveler »; a line moving along its own
+# life (sollicité, accordé, versé) does not change the plan the partners agreed to.
+FUNDING_PLAN_FIELDS = ("funder", "scheme", "nature", "amount", "share", "basis", "operation")
 PAYMENT_RIGHTS = (
     "Seuls le financeur de cette ligne, son maître d'ouvrage et la coordination enregistrent ses versements."
 )
@@ -175,6 +179,17 @@ def funding_line_update(
         _replace_years(line, years)
     if line.status != old_status:
         _record_event(line, from_status=old_status, to_status=line.status, user=user)
+    refusal_moved = FundingStatus.REFUSED in (old_status, line.status) and old_status != line.status
+    plan_moved = [name for name in FUNDING_PLAN_FIELDS if name in changed]
+    if plan_moved or refusal_moved:
+        labels = [str(FundingLine._meta.get_field(name).verbose_name) for name in plan_moved]
+        if refusal_moved:
+            labels.append(f"état {STATUS_LABELS[old_status]} → {STATUS_LABELS[line.status]}")
+        validations_mark_to_renew(
+            action=line.action,
+            reason=f"Ligne de financement {line.funder} modifiée ({', '.join(labels)}).",
+            user=user,
+        )
     # Over a cap is a warning, not a refusal: the line is stored and whoever wrote it is told.
     line.warnings = line_warnings(line)
     return line
@@ -215,6 +230,11 @@ def funding_line_create(*, data: dict, years: list | None, user) -> FundingLine:
     if years:
         _replace_years(line, years)
     _record_event(line, from_status="", to_status=line.status, user=user, note="création de la ligne")
+    if line.status != FundingStatus.REFUSED:
+        amount = format_euros(line.amount) if line.amount is not None else "montant à déterminer"
+        validations_mark_to_renew(
+            action=line.action, reason=f"Ligne de financement ajoutée : {line.funder}, {amount}.", user=user
+        )
     line.warnings = line_warnings(line)
     return line
 
@@ -317,7 +337,10 @@ def funding_line_delete(*, line: FundingLine, user, expected_version: int | None
     if expected_version is not None and line.version != expected_version:
         raise FundingLineConflict(line, expected_version)
     line._history_user = user
+    action, funder, refused = line.action, line.funder, line.status == FundingStatus.REFUSED
     line.delete()
+    if not refused:
+        validations_mark_to_renew(action=action, reason=f"Ligne de financement retirée : {funder}.", user=user)
 
 
 def funding_lines_save(*, action: Action, rows: list[dict], user) -> list[str]:

@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 
 from actions.filters import ActionFilterSet
 from actions.models import Action
+from actions.plan_forms import ValidationForm
 from acv.access import editable_object, visible_object_or_404
 from conventions import roles
 from conventions.mixins import ProgrammeMemberMixin
@@ -58,11 +59,35 @@ class PartnerPortalView(ProgrammeMemberMixin, TemplateView):
             ),
             # The partner's own envelopes only: visible_to shows a partner no other funder's.
             envelope_alerts=alerts_for(self.request.user),
+            validations=_validation_rows(self.request.user, profile.organisation_id),
+            validation_form=ValidationForm(),
         )
         # Seen now: the next visit shows what changed after this one.
         profile.last_portal_visit = timezone.now()
         profile.save(update_fields=["last_portal_visit"])
         return context
+
+
+def _validation_rows(user, organisation_id):
+    """The fiches the partner pilots, funds or co-funds, with its word on each (avenant n°2, Article 4): those
+    without a word or to renew first. Two queries whatever their number."""
+    from actions.documents import fiches_validated_by
+    from actions.models import ActionValidation
+
+    fiches = list(
+        fiches_validated_by(organisation_id, Action.objects.visible_to(user))
+        .select_related("territory")
+        .order_by("code")
+    )
+    given = {
+        validation.action_id: validation
+        for validation in ActionValidation.objects.visible_to(user).filter(action__in=[fiche.pk for fiche in fiches])
+    }
+    rows = [{"action": fiche, "validation": given.get(fiche.pk)} for fiche in fiches]
+    return sorted(
+        rows,
+        key=lambda row: (row["validation"] is not None and not row["validation"].to_renew, len(row["action"].code)),
+    )
 
 
 class EnvelopeListView(ProgrammeMemberMixin, TemplateView):

@@ -116,6 +116,7 @@ class AmendmentFactory(factory.django.DjangoModelFactory):
     convention = factory.SubFactory(ConventionFactory)
     number = factory.Sequence(lambda n: n + 1)
     title = "Avenant"
+    status = "signed"
 
 
 class SignatoryFactory(factory.django.DjangoModelFactory):

@@ -14,8 +14,9 @@ from django.core.cache import caches
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from actions.models import Action
+from actions.models import Action, ActionValidation, ProgressUpdate
 from conventions.models import (
     Amendment,
     Axis,
@@ -82,6 +83,42 @@ MATRIX = {
     "actions:milestone_achieve": ("milestone", {"POST": "302 302 302 302 403 404 403 403"}),
     "actions:formset_row": ("row", {"GET": "302 200 200 200 403 403 403 403"}),
     "actions:formset_row_remove": (None, {"GET": "302 200 200 200 200 200 200 403"}),
+    # A fiche as signed or on a date: read with the fiche (what a partner gets of it is cut, see
+    # tests/actions/test_snapshots.py).
+    "actions:action_versions": ("fiche", {"GET": "302 200 200 200 200 404 200 403"}),
+    # A partner's word on a fiche it pilots or funds: FA 42 is funded by the Banque des Territoires only; the
+    # others are refused before the form is read (an empty form sends back to the fiche with a message).
+    "actions:action_validation": ("fiche", {"POST": "302 403 403 403 302 404 403 403"}),
+    # Correcting a recorded état d'avancement: the coordination only (an empty form is refused with messages).
+    "actions:progress_correct": (
+        "progress",
+        {"GET": "302 200 200 403 403 403 403 403", "POST": "302 400 400 403 403 403 403 403"},
+    ),
+    # The documents: read by the roles that read the programme, and by a partner that signed them (the Région
+    # signed neither the convention nor avenant n°2).
+    "actions:document_list": (None, {"GET": "302 200 200 200 200 200 200 403"}),
+    "actions:convention_detail": ("convention", {"GET": "302 200 200 200 200 404 200 403"}),
+    "actions:amendment_detail": ("amendment", {"GET": "302 200 200 200 200 404 200 403"}),
+    "evaluation:amendment_annex_pdf": ("amendment", {"GET": "302 200 200 200 200 404 200 403"}),
+    # The next avenant: prepared and signed by the coordination only.
+    "actions:amendment_create": (
+        None,
+        {"GET": "302 200 200 403 403 403 403 403", "POST": "302 400 400 403 403 403 403 403"},
+    ),
+    "actions:amendment_update": (
+        "draft",
+        {"GET": "302 200 200 403 403 403 403 403", "POST": "302 400 400 403 403 403 403 403"},
+    ),
+    "actions:amendment_sign": (
+        "draft",
+        {"GET": "302 200 200 403 403 403 403 403", "POST": "302 400 400 403 403 403 403 403"},
+    ),
+    "actions:balance_notes": ("amendment", {"POST": "302 302 302 403 403 403 403 403"}),
+    # The comité decisions that name fiches: prepared with the meetings.
+    "actions:meeting_decisions": (
+        "meeting",
+        {"GET": "302 200 200 403 403 403 403 403", "POST": "302 400 400 403 403 403 403 403"},
+    ),
     "conventions:meeting_list": (None, {"GET": "302 200 200 200 403 403 200 403"}),
     "conventions:meeting_create": (
         None,
@@ -157,6 +194,13 @@ MATRIX = {
         },
     ),
     "api:action-progress-updates": ("fiche", {"POST": "401 400 400 400 403 404 403 403"}),
+    # Validations: every one for the roles that read the programme, its own for a partner; recorded by whoever
+    # speaks for an organisation (the fiche it names is then checked: tests/actions/test_validations.py).
+    "api:action-validation-list": (
+        None,
+        {"GET": "401 200 200 200 200 200 200 403", "POST": "401 403 400 400 400 400 403 403"},
+    ),
+    "api:action-validation-detail": ("validation", {"GET": "401 200 200 200 200 404 200 403"}),
     "api:funding-line-list": (
         None,
         {"GET": "401 200 200 200 200 200 200 403", "POST": "401 400 400 400 403 403 403 403"},
@@ -340,7 +384,17 @@ def objects(reference_data, coordinator):
     job.result_name = "export.xlsx"
     job.save()
     link = ResultIndicatorLink.objects.create(result_indicator=fiche.result_indicators.first(), indicator=indicator)
+    draft = Amendment.objects.create(
+        key="avenant-3", convention=fiche.convention, number=3, title="Avenant n°3", status="draft"
+    )
+    validation = ActionValidation.objects.create(
+        action=fiche, organisation=Organisation.objects.get(key="bdt"), decision="validated", decided_at=timezone.now()
+    )
+    progress = ProgressUpdate.objects.create(action=fiche, year=2025, semester=2, status="in_progress")
     return {
+        "progress": {"pk": fiche.pk, "update_pk": progress.pk},
+        "draft": {"pk": draft.pk},
+        "validation": {"pk": validation.pk},
         "job": {"pk": job.pk},
         "fiche": {"pk": fiche.pk},
         "indicator_link": {"pk": indicator.pk, "link_pk": link.pk},

@@ -219,19 +219,22 @@ CEILINGS = {
     # + the funding per HT / TTC basis, the funding per year and the envelopes to watch (one query each).
     ("coordinator", "dashboard"): 21,
     ("partner_bdt", "dashboard"): 19,
+    # + the choices of the « issue de… » filter (the earlier fiches the viewer sees that another follows).
     ("coordinator", "fiche list"): 20,
-    ("partner_bdt", "fiche list"): 19,
+    ("partner_bdt", "fiche list"): 20,
     ("coordinator", "fiche list by funding"): 20,
-    ("partner_bdt", "fiche list by funding"): 19,
+    ("partner_bdt", "fiche list by funding"): 20,
     ("coordinator", "fiche list of a funder"): 21,
-    ("partner_bdt", "fiche list of a funder"): 20,
-    # + the partner's own envelopes near or over their ceiling, and its lines per HT / TTC basis.
-    ("partner_bdt", "partner portal"): 16,
+    ("partner_bdt", "fiche list of a funder"): 21,
+    # + the partner's own envelopes near or over their ceiling, and its lines per HT / TTC basis; + the fiches
+    # it pilots or funds and its word on each (2).
+    ("partner_bdt", "partner portal"): 18,
     ("coordinator", "funding export"): 7,
     ("partner_bdt", "funding export"): 8,
-    # + each line's events (its life), one prefetch for the whole page.
-    ("coordinator", "api actions"): 15,
-    ("partner_bdt", "api actions"): 15,
+    # + each line's events (its life), one prefetch for the whole page; + the links between periods (origins,
+    # continuations: 2).
+    ("coordinator", "api actions"): 17,
+    ("partner_bdt", "api actions"): 17,
     ("coordinator", "api funding lines"): 13,
     ("partner_bdt", "api funding lines"): 13,
     # + the funding per HT / TTC basis (and, for a partner, its own lines' bases).
@@ -242,9 +245,12 @@ CEILINGS = {
     ("coordinator", "api organisations"): 11,
     ("partner_bdt", "api organisations"): 11,
     # + the envelopes the fiche's lines count against, near or over their ceiling; + the result indicators'
-    # history and the grid indicators they feed.
-    ("coordinator", "fiche page"): 27,
-    ("partner_bdt", "fiche page"): 24,
+    # history and the grid indicators they feed; + the plan's life (5): the documents that acted on it, its links,
+    # its snapshots, the partners' word, the comité decisions (for a partner, the documents it signed instead of the
+    # decisions it may not read); + the semesters frozen by a presented report and the corrections of the états
+    # d'avancement (2).
+    ("coordinator", "fiche page"): 34,
+    ("partner_bdt", "fiche page"): 31,
 }
 
 

@@ -6,6 +6,7 @@ prefetches loaded.
 
 from rest_framework import serializers
 
+from actions.api.plan import ActionDocumentSerializer, ContinuationSerializer, OriginSerializer
 from actions.models import EDITABLE_ACTION_FIELDS, Action, Milestone, Operation, ProgressUpdate, ResultIndicator
 from acv.api import ModelCleanSerializer
 from acv.values import COST_FIELDS, PERIOD_FIELDS, Precision
@@ -129,6 +130,9 @@ class ActionSerializer(serializers.ModelSerializer):
     end = EndDateSerializer(source="*", read_only=True)
     funding_lines = FundingLineSerializer(many=True, read_only=True)
     totals = TotalsSerializer(source="*", read_only=True)
+    # Links between periods (« issue de », « suite »), among the fiches the reader sees.
+    origins = OriginSerializer(many=True, read_only=True)
+    continuations = ContinuationSerializer(many=True, read_only=True)
 
     class Meta:
         model = Action
@@ -151,6 +155,8 @@ class ActionSerializer(serializers.ModelSerializer):
             "end",
             "funding_lines",
             "totals",
+            "origins",
+            "continuations",
             "version",
             "updated_at",
         ]
@@ -241,8 +247,17 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
 
 
 class ProgressUpdateWriteSerializer(serializers.ModelSerializer):
-    """A new état d'avancement (POST /actions/<id>/progress-updates/); the rules (semester, workflow) run in
+    """A new état d'avancement (POST /actions/<id>/progress-updates/); the rules (semester, workflow, a frozen
+    semester written only by the coordination with `correction_reason`) run in
     actions.services.progress_update_create."""
+
+    correction_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        max_length=300,
+        help_text="Motif, pour un semestre dont le rapport a déjà été présenté au comité.",
+    )
 
     class Meta:
         model = ProgressUpdate
@@ -256,6 +271,7 @@ class ProgressUpdateWriteSerializer(serializers.ModelSerializer):
             "next_steps",
             "status_reason",
             "decided_by",
+            "correction_reason",
         ]
         # The one-update-per-semester rule answers from the service, with the fiche known.
         validators = []
@@ -269,6 +285,7 @@ class ActionDetailSerializer(ActionSerializer):
     milestones = MilestoneSerializer(many=True, read_only=True)
     result_indicators = ResultIndicatorSerializer(many=True, read_only=True)
     progress_updates = ProgressUpdateSerializer(many=True, read_only=True)
+    documents = ActionDocumentSerializer(many=True, read_only=True)
 
     class Meta(ActionSerializer.Meta):
         fields = [
@@ -284,6 +301,7 @@ class ActionDetailSerializer(ActionSerializer):
             "milestones",
             "result_indicators",
             "progress_updates",
+            "documents",
         ]
         read_only_fields = fields
 

@@ -10,6 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from actions.api import serializers
+from actions.api.plan import documents_prefetch, plan_prefetches
 from actions.filters import ActionFilterSet
 from actions.models import Action, ProgressUpdate
 from actions.services import EditConflict, action_save, progress_update_create
@@ -72,10 +73,11 @@ class ActionViewSet(
 
     def get_queryset(self):
         user = self.request.user
-        queryset = Action.objects.visible_to(user).for_list(user)
+        queryset = Action.objects.visible_to(user).for_list(user).prefetch_related(*plan_prefetches(user))
         if self.action == "list":
             return queryset.prefetch_related(funding_lines_prefetch(user))
         return queryset.prefetch_related(
+            documents_prefetch(user),
             "partners",
             "operations",
             "milestones",
@@ -108,7 +110,9 @@ class ActionViewSet(
         serializer = serializers.ProgressUpdateWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            update = progress_update_create(action=fiche, data=dict(serializer.validated_data), user=request.user)
+            data = dict(serializer.validated_data)
+            reason = data.pop("correction_reason", "")
+            update = progress_update_create(action=fiche, data=data, user=request.user, correction_reason=reason)
         except DjangoValidationError as exc:
             raise validation_error_from_django(exc) from exc
         return Response(serializers.ProgressUpdateSerializer(update).data, status=status.HTTP_201_CREATED)

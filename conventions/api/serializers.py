@@ -44,6 +44,9 @@ class PriorityNeighbourhoodSerializer(ModelCleanSerializer):
 
 
 class AmendmentSerializer(ModelCleanSerializer):
+    # Drafted and signed in the application through actions.services (amendment_draft_save, amendment_sign).
+    status = serializers.CharField(read_only=True, help_text="draft (en préparation) ou signed (signé).")
+
     class Meta:
         model = Amendment
         fields = [
@@ -52,6 +55,7 @@ class AmendmentSerializer(ModelCleanSerializer):
             "convention",
             "number",
             "title",
+            "status",
             "signed_on",
             "covers_from",
             "covers_to",

@@ -9,8 +9,10 @@ register = template.Library()
 # Only the questions that take a user alone; a typo fails loudly instead of hiding a link.
 ABILITIES = {
     "reads_everything": roles.reads_everything,
+    "reads_documents": roles.reads_documents,
     "can_export_programme_reports": roles.can_export_programme_reports,
     "can_manage_meetings": roles.can_manage_meetings,
+    "edits_everything": roles.edits_everything,
     "can_export_funding_lines": roles.can_export_funding_lines,
     "is_partner": roles.is_partner,
     # As EnvelopeQuerySet decides: the roles that read everything see every envelope, a partner its own.

@@ -21,7 +21,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from actions.models import Action
 from conventions.management.commands.create_demo_accounts import DEMO_ACCOUNTS
-from conventions.models import Organisation, PriorityNeighbourhood, UserProfile
+from conventions.models import Amendment, Organisation, PriorityNeighbourhood, Signatory, UserProfile
 from evaluation.models import Indicator, IndicatorValue, ResultIndicatorLink
 from financing.models import FundingLine
 from tests.browser.conftest import ARGS, CHROMIUM
@@ -68,6 +68,13 @@ def site(reference_db, django_db_blocker):
         qpv = PriorityNeighbourhood.objects.get(key="qpv-bethune-mont-liebaut")
         value = IndicatorValue.objects.create(indicator=indicator, neighbourhood=qpv, period="2025", value=12)
         link = ResultIndicatorLink.objects.create(result_indicator=fa42.result_indicators.first(), indicator=indicator)
+        # The next avenant, in preparation, named to be signed by the Banque des Territoires.
+        draft = Amendment.objects.create(
+            key="avenant-3-a11y", convention=fa42.convention, number=3, title="Avenant n°3", status="draft"
+        )
+        Signatory.objects.create(
+            convention=fa42.convention, amendment=draft, organisation=Organisation.objects.get(key="bdt"), role="funder"
+        )
         try:
             yield SimpleNamespace(
                 fa42=fa42.pk,
@@ -78,10 +85,15 @@ def site(reference_db, django_db_blocker):
                 indicator=indicator.pk,
                 qpv=qpv.pk,
                 value=value.pk,
+                convention=fa42.convention_id,
+                avenant=Amendment.objects.get(key="avenant-2").pk,
+                draft=draft.pk,
             )
         finally:
             link.delete()
             value.delete()
+            draft.signatories.all().delete()
+            draft.delete()
             meeting.delete()
             for user in created:
                 user.delete()
@@ -137,17 +149,35 @@ def pages_of(role, site):
             f"/evaluation/valeurs/{site.value}/supprimer/",
             "/comites/nouveau/",
             f"/comites/{site.meeting}/",
+            f"/comites/{site.meeting}/decisions/",
             "/mot-de-passe/",
+            f"/documents/conventions/{site.convention}/",
+            f"/documents/avenants/{site.avenant}/",
+            f"/documents/avenants/{site.draft}/",
+            f"/documents/avenants/{site.draft}/modifier/",
+            f"/documents/avenants/{site.draft}/signer/",
+            "/documents/avenants/nouveau/",
+            f"/fiches/{site.fa54}/versions/",
         ],
-        "referent.bethune": [f"/fiches/{site.fa42}/", f"/fiches/{site.fa42}/modifier/", "/mot-de-passe/"],
+        "referent.bethune": [
+            f"/fiches/{site.fa42}/",
+            f"/fiches/{site.fa42}/modifier/",
+            "/mot-de-passe/",
+            f"/documents/avenants/{site.avenant}/",
+        ],
         "partenaire.bdt": [
             f"/fiches/{site.fa42}/",
             f"/engagements/lignes/{site.bdt_line}/",
+            f"/documents/avenants/{site.avenant}/",
+            f"/documents/avenants/{site.draft}/",
+            f"/fiches/{site.fa42}/versions/",
             f"/evaluation/indicateurs/{site.indicator}/",
         ],
         "comite": [
             f"/fiches/{site.fa54}/",
             f"/comites/{site.meeting}/",
+            f"/documents/conventions/{site.convention}/",
+            f"/fiches/{site.fa54}/versions/?date=2026-01-01",
             f"/evaluation/indicateurs/{site.indicator}/",
             "/traitements/",
         ],
@@ -189,6 +219,13 @@ def failed_link(page, site):
     expect(page.get_by_text("Choisissez l'indicateur de résultat d'une fiche.")).to_be_visible()
 
 
+def failed_draft_save(page, site):
+    page.goto(f"{site.url}/documents/avenants/{site.draft}/modifier/")
+    page.get_by_label("Intitulé").fill("")
+    page.get_by_role("button", name="Enregistrer l'avenant en préparation").click()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+
+
 def failed_login(page, site):
     page.goto(f"{site.url}/connexion/")
     page.get_by_label("Identifiant").fill("personne")
@@ -213,6 +250,7 @@ def states_of(role, site):
             ("état d'avancement ouvert", lambda page, site: open_progress_form(page, site, site.fa54)),
             ("état d'avancement refusé", lambda page, site: failed_progress_save(page, site, site.fa54)),
             ("lien vers la grille refusé", failed_link),
+            ("avenant en préparation refusé avec ses erreurs", failed_draft_save),
         ],
         "referent.bethune": [
             ("fiche refusée avec ses erreurs", lambda page, site: failed_fiche_save(page, site, site.fa42)),
@@ -279,7 +317,18 @@ def test_every_page_of_the_role_has_no_wcag_violation(served, chromium, role):
 
 # Main pages, 320 px wide: the page never scrolls sideways; a wide table scrolls in its own named box.
 REFLOW = {
-    "coordinateur": ["/", "/fiches/", "{fa54}/", "{fa54}/modifier/", "/comites/", "/enveloppes/", "/rapports/"],
+    "coordinateur": [
+        "/",
+        "/fiches/",
+        "{fa54}/",
+        "{fa54}/modifier/",
+        "{fa54}/versions/",
+        "/comites/",
+        "/enveloppes/",
+        "/rapports/",
+        "/documents/",
+        "/documents/avenants/{avenant}/",
+    ],
     "partenaire.bdt": ["/", "/engagements/", "/engagements/lignes/{bdt_line}/", "/accessibilite/"],
 }
 
@@ -291,6 +340,7 @@ def test_main_pages_reflow_at_320_px_without_scrolling_sideways(served, chromium
     too_wide = {}
     for url in REFLOW[role]:
         url = url.replace("{fa54}", f"/fiches/{site.fa54}").replace("{bdt_line}", str(site.bdt_line))
+        url = url.replace("{avenant}", str(site.avenant))
         page.goto(site.url + url)
         width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         if width[0] > width[1]:

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from actions.reference_data import load_actions, money
+from actions.reference_data import load_action_links, load_actions, load_balance, load_document_fiches, money
 from conventions import reference_data as ref
 from evaluation.reference_data import load_criteria, load_data_sources
 from financing.reference_data import load_envelopes, load_schemes
@@ -19,6 +19,7 @@ SECTIONS = [
     ("conventions", ref.load_conventions),
     ("amendments", ref.load_amendments),
     ("signatories", ref.load_signatories),
+    ("articles", ref.load_articles),
     ("sectors", ref.load_sectors),
     ("priority_neighbourhoods", ref.load_priority_neighbourhoods),
     ("schemes", lambda ctx, rows: load_schemes(ctx, rows, money)),
@@ -26,6 +27,11 @@ SECTIONS = [
     ("data_sources", load_data_sources),
     ("criteria", load_criteria),
     ("actions", load_actions),
+    # After the fiches: what the documents did to them (and each carried fiche frozen as signed), the links
+    # between periods, the balance of the past period compared with the fiches.
+    ("document_fiches", load_document_fiches),
+    ("action_links", load_action_links),
+    ("balance", load_balance),
 ]
 NATURAL_KEYS = {"organisations": "key", "actions": "code", "schemes": "code", "data_sources": "key"}
 
