@@ -154,3 +154,28 @@ class TestApi:
         assert list(ResultIndicatorLink.objects.all()) == [link]
         listed = [row["id"] for row in api.get(self.URL).json()["results"]]
         assert listed == ([] if persona == "partner_region" else [link.pk])
+
+
+def test_the_indicator_page_costs_the_same_for_more_links(fed, client, coordinator, grid_programme, bethune):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def batch(tag, n):
+        for index in range(n):
+            fiche = ActionFactory(code=f"FA {tag}{index}", convention=grid_programme["convention"], territory=bethune)
+            item = RI(action=fiche, label=f"Indicateur {tag}{index}", target_value=index, unit="places")
+            result_indicator_link_save(user=coordinator, result_indicator=item, indicator=fed["indicator"])
+
+    client.force_login(coordinator)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(_page(fed["indicator"]))
+        return len(queries), page.content.decode().count("Indicateur ")
+
+    batch("7", 1)
+    small = count()
+    batch("8", 5)
+    large = count()
+    assert large[1] == small[1] + 5 * 2  # each new link's row names it twice: its label and its « Retirer » button
+    assert large[0] == small[0]
