@@ -21,6 +21,7 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
 from django.test import Client
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -33,7 +34,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from actions.models import Action
+from actions.models import Action, ActionValidation
 from conventions.models import Amendment, Axis, Convention, Organisation, SubAxis
 from evaluation.models import Criterion, Indicator
 from financing.models import FundingLine
@@ -102,6 +103,13 @@ def targets(reference_data, bdt, region):
     meeting = CommitteeMeetingFactory(
         convention=Convention.objects.get(key="acv-2018"), held_on=datetime.date(2026, 6, 15)
     )
+    # The BDT's word on FA 42 (it reads it) and the Région's (a partner reads only its own).
+    words = [
+        ActionValidation.objects.create(
+            action=fiches["FA 42"], organisation=funder, decision="validated", decided_at=timezone.now()
+        )
+        for funder in (bdt, region)
+    ]
 
     def line(code, funder):
         return FundingLine.objects.get(action=fiches[code], funder__key=funder).pk
@@ -135,6 +143,7 @@ def targets(reference_data, bdt, region):
             "indicators": reference(Indicator.objects),
             "indicator-values": [Target(value.pk, read_only_for=READERS) for value in values],
             "committee-meetings": [Target(meeting.pk, hidden_from=only_partner)],
+            "action-validations": [Target(words[0].pk), Target(words[1].pk, hidden_from=only_partner)],
         }
     )
     yield TARGETS
