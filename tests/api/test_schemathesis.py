@@ -21,6 +21,7 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
 from django.test import Client
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -33,7 +34,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from actions.models import Action
+from actions.models import Action, ActionValidation
 from conventions.models import Amendment, Axis, Convention, Organisation, PriorityNeighbourhood, SubAxis
 from evaluation.models import Criterion, Indicator, ResultIndicatorLink
 from financing.models import FundingLine
@@ -106,6 +107,13 @@ def targets(reference_data, bdt, region, coordinator, referent_bethune, partner_
     meeting = CommitteeMeetingFactory(
         convention=Convention.objects.get(key="acv-2018"), held_on=datetime.date(2026, 6, 15)
     )
+    # The BDT's word on FA 42 (it reads it) and the Région's (a partner reads only its own).
+    words = [
+        ActionValidation.objects.create(
+            action=fiches["FA 42"], organisation=funder, decision="validated", decided_at=timezone.now()
+        )
+        for funder in (bdt, region)
+    ]
 
     def line(code, funder):
         return FundingLine.objects.get(action=fiches[code], funder__key=funder).pk
@@ -148,6 +156,7 @@ def targets(reference_data, bdt, region, coordinator, referent_bethune, partner_
                 )
                 for persona, user in ((COORDINATOR, coordinator), (REFERENT, referent_bethune), (PARTNER, partner_bdt))
             ],
+            "action-validations": [Target(words[0].pk), Target(words[1].pk, hidden_from=only_partner)],
         }
     )
     yield TARGETS
