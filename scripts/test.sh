@@ -38,7 +38,7 @@ echo "== tests on SQLite"
 DATABASE_URL= suite "$@"
 
 echo "== tests on PostgreSQL ($PG_URL)"
-if ! $BIN/python -c "import psycopg2,sys; psycopg2.connect(sys.argv[1].replace('/acv','/postgres')).close()" "$PG_URL"; then
+if ! $BIN/python -c "import psycopg2,sys; psycopg2.connect(sys.argv[1].rsplit('/', 1)[0] + '/postgres').close()" "$PG_URL"; then
   echo "PostgreSQL ne répond pas sur $PG_URL : la suite doit tourner sur les deux moteurs." >&2
   exit 1
 fi
