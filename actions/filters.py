@@ -251,7 +251,8 @@ class ActionFilterSet(django_filters.FilterSet):
         year, semester = current_semester()
         return queryset.filter(pk__in=Action.objects.without_progress_update(year, semester).values("pk"))
 
-    def filter_derived_from(self, queryset, name, value):
+    def filter_derived_from(self, queryset, name, value: int):
+        """`value` is the earlier fiche (its id in the query string: the hint gives the API schema its type)."""
         from actions.models import ActionLink
 
         links = ActionLink.objects.visible_to(getattr(self.request, "user", None)).filter(earlier=value)
