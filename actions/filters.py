@@ -165,7 +165,9 @@ class ActionFilterSet(django_filters.FilterSet):
         help_text="Aucun état d'avancement saisi pour le semestre en cours.",
     )
     derived_from = django_filters.ModelChoiceFilter(
+        # field_name only tells the API schema the value is a fiche id; filter_derived_from does the filtering.
         queryset=_earlier_fiches,
+        field_name="origins__earlier",
         label="Issue de…",
         method="filter_derived_from",
         empty_label="Toutes",

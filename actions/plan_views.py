@@ -51,7 +51,14 @@ from actions.snapshots import diff, fiche_items, for_viewer, freeze, freeze_as_o
 from acv.access import editable_object, visible_object_or_404
 from conventions import roles
 from conventions.mixins import ProgrammeMemberMixin
-from conventions.models import Amendment, BalanceItem, CommitteeMeeting, Convention, DocumentArticle
+from conventions.models import (
+    Amendment,
+    BalanceItem,
+    CommitteeMeeting,
+    Convention,
+    DocumentArticle,
+    Signatory,
+)
 
 
 class DocumentReaderMixin(ProgrammeMemberMixin):
@@ -94,11 +101,7 @@ def _document_context(user, convention, amendment):
     """What a document's page shows, for this reader: its parties, articles, the fiches it acted on (linked when
     the reader sees them), its balance next to the fiches' figures and the notes of their differences."""
     scope = Q(convention=convention, amendment=amendment) if amendment else Q(convention=convention, amendment=None)
-    signatories = (
-        (amendment or convention).signatories.filter(amendment=amendment).select_related("organisation")
-        if amendment
-        else convention.signatories.filter(amendment__isnull=True).select_related("organisation")
-    )
+    signatories = Signatory.objects.visible_to(user).filter(scope).select_related("organisation").order_by("position")
     articles = DocumentArticle.objects.visible_to(user).filter(scope)
     relations = list(
         ActionDocument.objects.visible_to(user)
