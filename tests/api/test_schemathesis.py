@@ -18,6 +18,7 @@ import pytest
 import schemathesis
 from django.conf import settings as django_settings
 from django.core import signals
+from django.core.files.base import ContentFile
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
 from django.test import Client
@@ -79,6 +80,13 @@ def _targets_of(path):
     if resource not in TARGETS:
         raise LookupError(f"No rows to aim {path} at: add some for « {resource} » to the `targets` fixture.")
     return TARGETS[resource]
+
+
+def _finished_job(user):
+    """A job done for `user`, with its file: its page and its file are that person's only."""
+    job = Job.objects.create(kind="essai", title="Essai", requested_by=user, status="done", result_name="essai.txt")
+    job.result_file.save("essai.txt", ContentFile(b"essai"), save=True)
+    return job
 
 
 @pytest.fixture(autouse=True)
@@ -150,10 +158,7 @@ def targets(reference_data, bdt, region, coordinator, referent_bethune, partner_
             "result-indicator-links": [Target(link.pk, read_only_for=READERS)],
             "committee-meetings": [Target(meeting.pk, hidden_from=only_partner)],
             "jobs": [
-                Target(
-                    str(Job.objects.create(kind="essai", title="Essai", requested_by=user, status="done").pk),
-                    hidden_from=frozenset({COORDINATOR, REFERENT, PARTNER} - {persona}),
-                )
+                Target(str(_finished_job(user).pk), hidden_from=frozenset({COORDINATOR, REFERENT, PARTNER} - {persona}))
                 for persona, user in ((COORDINATOR, coordinator), (REFERENT, referent_bethune), (PARTNER, partner_bdt))
             ],
             "action-validations": [Target(words[0].pk), Target(words[1].pk, hidden_from=only_partner)],
