@@ -2,6 +2,7 @@
 the semester's own progress, reports kept as presented, access per persona, bounded queries, valid PDFs."""
 
 import datetime
+import functools
 from decimal import Decimal
 
 import pytest
@@ -64,8 +65,15 @@ def axis_section(text, number, next_number):
 # --- Figures in the right sections ---------------------------------------------------------------------
 
 
+@functools.cache
+def reference_report():
+    """The S2 2026 report of the reference programme as loaded. Several tests only read it: it is drawn once per
+    test process (a render takes seconds). A test that changes data first must draw its own report."""
+    return semester_report_pdf(Action.objects.all(), year=2026, semester=2)
+
+
 def test_fa54_cost_and_cabbalr_funding_are_in_axis_4_section(reference_data):
-    text = pdf_text(semester_report_pdf(Action.objects.all(), year=2026, semester=2))
+    text = pdf_text(reference_report())
 
     axis_4 = axis_section(text, "4", "5")
     assert "FA 54 – Place Nature" in axis_4
@@ -79,7 +87,7 @@ def test_fa54_cost_and_cabbalr_funding_are_in_axis_4_section(reference_data):
 def test_summary_totals_equal_the_dashboard_rollups(reference_data, client, coordinator):
     client.force_login(coordinator)
     dashboard = client.get("/").context
-    text = pdf_text(semester_report_pdf(Action.objects.all(), year=2026, semester=2))
+    text = pdf_text(reference_report())
     summary = section(text, "1. Synthèse du programme", "2. Ce qui a changé ce semestre")
 
     from actions.templatetags.acv_format import euros_round, percent
@@ -202,7 +210,7 @@ def test_every_pdf_is_valid_and_renders(reference_data, tmp_path):
     action = Action.objects.for_detail().get(code="FA 54")
     lines = FundingLine.objects.filter(action=action).select_related("funder", "scheme", "operation")
     for content in (
-        semester_report_pdf(Action.objects.all(), year=2026, semester=2),
+        reference_report(),
         action_pdf(action, lines),
     ):
         assert content.startswith(b"%PDF-")
