@@ -32,29 +32,48 @@ def _sum_by_status():
     return sums
 
 
-def funding_sum_for_action(*, statuses=COUNTED, exclude_owner=False, lines=None):
-    """Subquery: the sum of a fiche's funding lines in these statuses (for annotating fiches).
+def _summary_rows(*, statuses, exclude_owner=False, funder_id=None):
+    """The FundingSummary rows of the outer fiche (OuterRef("pk")) in these statuses: a handful of rows found by
+    the (action, funder, status, basis) index, instead of the fiche's lines."""
+    from financing.models import FundingSummary
 
-    A subquery rather than a join so that the fiche rows are not multiplied by their lines.
-    `exclude_owner` leaves out the maître d'ouvrage's own lines (autofinancement), which is what the
-    partners bring. `lines` restricts the sum to the lines a viewer may see (default: all).
-    """
-    from financing.models import FundingLine
-
-    lines = (FundingLine.objects.all() if lines is None else lines).filter(action=OuterRef("pk"), status__in=statuses)
+    rows = FundingSummary.objects.filter(action=OuterRef("pk"), status__in=statuses)
     if exclude_owner:
-        lines = lines.exclude(funder=OuterRef("project_owner"))
-    total = lines.order_by().values("action").annotate(total=Sum("amount")).values("total")
+        rows = rows.exclude(funder=OuterRef("project_owner"))
+    if funder_id is not None:
+        rows = rows.filter(funder_id=funder_id)
+    return rows.order_by().values("action")
+
+
+def funding_sum_for_action(*, statuses=COUNTED, exclude_owner=False, funder_id=None):
+    """Subquery: the known amount of a fiche's funding lines in these statuses (for annotating fiches), read from
+    the funding summary.
+
+    A subquery rather than a join so that the fiche rows are not multiplied. `exclude_owner` leaves out the
+    maître d'ouvrage's own lines (autofinancement), which is what the partners bring; `funder_id` keeps one
+    funder's lines only (a partner's own figures).
+    """
+    rows = _summary_rows(statuses=statuses, exclude_owner=exclude_owner, funder_id=funder_id)
+    total = rows.annotate(total=Sum("amount")).values("total")
     return Coalesce(Subquery(total, output_field=models.DecimalField(**MONEY)), ZERO)
 
 
-def unknown_funding_lines_for_action(*, statuses=COUNTED, lines=None):
-    from financing.models import FundingLine
+def unknown_funding_lines_for_action(*, statuses=COUNTED, funder_id=None):
+    """Subquery: how many of a fiche's lines in these statuses have no known amount (they are not zero)."""
+    count = _summary_rows(statuses=statuses, funder_id=funder_id).annotate(n=Sum("unknown_lines")).values("n")
+    return Coalesce(Subquery(count, output_field=models.IntegerField()), Value(0))
 
-    lines = (FundingLine.objects.all() if lines is None else lines).filter(
-        action=OuterRef("pk"), status__in=statuses, amount__isnull=True
+
+def basis_conflicts_for_action(statuses=COUNTED):
+    """Subquery: how many lines of the fiche in `statuses` have an explicit basis other than the fiche's explicit
+    cost basis (read from the fiche itself: changing it needs no refresh of the summary)."""
+    rows = (
+        _summary_rows(statuses=statuses)
+        .exclude(basis="")
+        .exclude(basis=OuterRef("cost_basis"))
+        .filter(action__cost_basis__in=["HT", "TTC"])
     )
-    count = lines.order_by().values("action").annotate(n=Count("pk")).values("n")
+    count = rows.annotate(n=Sum("lines")).values("n")
     return Coalesce(Subquery(count, output_field=models.IntegerField()), Value(0))
 
 
