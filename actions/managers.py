@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from simple_history.manager import HistoricalQuerySet
 
@@ -163,7 +163,7 @@ class ActionQuerySet(RestrictedQuerySet):
         {"lines", "amount"}}. `acquired` (accordé + versé, every funder) for everyone; `planned` (every line but
         refused ones) only when the viewer sees every line — None for a partner, never a partial sum.
         """
-        from financing.models import FundingLine
+        from financing.models import FundingSummary
 
         comparable = self.filter(COMPARABLE_COST)
         costs = {
@@ -175,14 +175,17 @@ class ActionQuerySet(RestrictedQuerySet):
         sums = {
             "acquired": Coalesce(Sum("amount", filter=same_basis & Q(status__in=SETTLED)), ZERO),
             "planned": Coalesce(Sum("amount", filter=same_basis & Q(status__in=COUNTED)), ZERO),
-            "other_lines": Count("pk", filter=~same_basis & Q(status__in=COUNTED if sees_all else SETTLED)),
+            "other_lines": Coalesce(
+                Sum("lines", filter=~same_basis & Q(status__in=COUNTED if sees_all else SETTLED)), Value(0)
+            ),
             "other_amount": Coalesce(
                 Sum("amount", filter=~same_basis & Q(status__in=COUNTED if sees_all else SETTLED)), ZERO
             ),
         }
         lines = {
             row["action__cost_basis"]: row
-            for row in FundingLine.objects.for_actions(comparable)
+            # From the funding summary: a few rows per fiche, with the lines' explicit bases.
+            for row in FundingSummary.objects.for_actions(comparable)
             .order_by()
             .values("action__cost_basis")
             .annotate(**sums)

@@ -30,7 +30,7 @@ from acv.access import RestrictedViewMixin, editable_object, visible_object_or_4
 from conventions import roles
 from conventions.mixins import ProgrammeMemberMixin
 from financing.caps import alerts_for
-from financing.models import COUNTED_STATUSES, FundingLine, FundingStatus
+from financing.models import COUNTED_STATUSES, FundingLine, FundingStatus, FundingSummary
 
 PAGE_SIZE = 25
 
@@ -70,11 +70,14 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
         # Every line of the fiches for those who read everything; for a partner, the settled lines of every
         # funder (the part acquise) and, apart, its own lines — never a sum of the two.
         lines = FundingLine.objects.for_actions(fiches)
+        # The roll-ups read the funding summary (a few rows per fiche), the yearly table the lines' years.
+        summary = FundingSummary.objects.for_actions(fiches)
         sees_all = roles.sees_every_funding_line(self.request.user)
         scoped = lines if sees_all else lines.settled()
-        funding = scoped.by_status()
+        scoped_summary = summary if sees_all else summary.settled()
+        funding = scoped_summary.by_status()
         # One column per HT / TTC basis: amounts of different bases are never added into one figure.
-        by_basis = scoped.by_basis()
+        by_basis = scoped_summary.by_basis()
         shown = ("planned", "requested", "granted", "paid") if sees_all else ("granted", "paid")
         funding_rows = [
             {
@@ -94,7 +97,7 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
         by_year = list(FundingLineYear.objects.for_lines(year_lines).by_year())
         own = None
         if roles.is_partner(self.request.user):
-            own_bases = lines.filter(funder_id=roles.organisation_id_of(self.request.user)).by_basis()
+            own_bases = summary.filter(funder_id=roles.organisation_id_of(self.request.user)).by_basis()
             own = {
                 "bases": own_bases,
                 "rows": [
@@ -171,7 +174,7 @@ class ActionListView(ProgrammeMemberMixin, TemplateView):
         page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
         # Totals over every fiche the filters select, not only this page.
         selected = base.filter(pk__in=queryset.values("pk"))
-        lines = FundingLine.objects.for_actions(selected)
+        lines = FundingSummary.objects.for_actions(selected)
         sees_all = roles.sees_every_funding_line(self.request.user)
         columns = [("code", "Code"), ("title", "Intitulé"), ("commune", "Commune"), ("cost", "Coût")]
         columns.append(("acquired", "Acquis"))

@@ -16,6 +16,7 @@ from financing.managers import (
     FundingEventQuerySet,
     FundingLineQuerySet,
     FundingLineYearQuerySet,
+    FundingSummaryQuerySet,
     HistoricalFundingLineQuerySet,
     HistoricalPaymentQuerySet,
     PaymentQuerySet,
@@ -398,6 +399,8 @@ class FundingSummary(models.Model):
     amount = models.DecimalField(_("montant connu (€)"), default=Decimal("0"), **MONEY)
     lines = models.PositiveIntegerField(_("lignes"), default=0)
     unknown_lines = models.PositiveIntegerField(_("lignes de montant inconnu"), default=0)
+
+    objects = FundingSummaryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("total de financement")
