@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +26,7 @@ from actions.models import Action, ActionStatus, Milestone, ProgressUpdate, Qual
 from actions.plan_views import fiche_plan_context
 from actions.services import EditConflict, action_save, milestone_achieve, progress_update_create
 from acv.access import RestrictedViewMixin, editable_object, visible_object_or_404
+from acv.pagination import IdFirstPaginator
 from conventions import roles
 from conventions.mixins import ProgrammeMemberMixin
 from financing.caps import alerts_for
@@ -168,10 +168,13 @@ class ActionListView(ProgrammeMemberMixin, TemplateView):
         filterset = ActionFilterSet(
             self.request.GET or None, queryset=base.for_list(self.request.user), request=self.request
         )
-        queryset = filterset.qs if filterset.is_bound else filterset.queryset.order_by("convention", "kind", "code")
+        # Unfiltered, the plan order of the model (its own index), the same as every later page's.
+        queryset = filterset.qs if filterset.is_bound else filterset.queryset
         if filterset.is_bound and not filterset.is_valid():
             queryset = queryset.none()
-        page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        paginator = IdFirstPaginator(queryset, PAGE_SIZE)
+        number = self.request.GET.get("page")
+        page = paginator.get_page(paginator.num_pages if number == "last" else number)
         # Totals over every fiche the filters select, not only this page.
         selected = base.filter(pk__in=queryset.values("pk"))
         lines = FundingSummary.objects.for_actions(selected)
@@ -185,6 +188,8 @@ class ActionListView(ProgrammeMemberMixin, TemplateView):
         context.update(
             filter=filterset,
             page_obj=page,
+            # A window of page links around the current one (and the ends), not one link per page.
+            page_range=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             actions=page.object_list,
             count=page.paginator.count,
             cost=selected.cost_totals(),

@@ -101,9 +101,7 @@ class FundingRollupsMixin:
         """by_status() per HT / TTC basis — the line's own, or its fiche's cost basis when the line gives none:
         HT and TTC are never added. Rows ordered TTC, HT, then « non précisée » ('')."""
         basis = effective_basis()
-        rows = list(
-            self.order_by().annotate(effective_basis=basis).values("effective_basis").annotate(**self._sums())
-        )
+        rows = list(self.order_by().annotate(effective_basis=basis).values("effective_basis").annotate(**self._sums()))
         order = ["TTC", "HT", ""]
         return sorted(
             ({"basis": row.pop("effective_basis"), **row} for row in rows), key=lambda row: order.index(row["basis"])
@@ -239,6 +237,7 @@ class FundingLineQuerySet(FundingRollupsMixin, RestrictedQuerySet):
             sums[f"{status}_unknown"] = Count("pk", filter=Q(status=status, amount__isnull=True))
         rows = self.order_by().annotate(basis_of_line=effective_basis()).values("basis_of_line").annotate(**sums)
         return sorted(rows, key=lambda row: ["TTC", "HT", ""].index(row["basis_of_line"]))
+
 
 class FundingSummaryQuerySet(FundingRollupsMixin, RestrictedQuerySet):
     """The funding summary rows, restricted like the lines they add up: a partner reads the rows of its own lines
