@@ -219,6 +219,12 @@ class FundingLine(models.Model):
         verbose_name = _("ligne de financement")
         verbose_name_plural = _("lignes de financement")
         ordering = ["action", "position", "pk"]
+        indexes = [
+            # A funder's lines on one fiche: what an envelope of a territory counts (through the territory's
+            # fiches), and the fiches a partner funds (its visibility rule).
+            models.Index(fields=["action", "funder"], name="funding_line_action_funder"),
+            models.Index(fields=["funder", "action"], name="funding_line_funder_action"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__isnull=True) | Q(amount__gte=0),
