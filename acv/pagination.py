@@ -30,11 +30,9 @@ class IdFirstPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         rows = self.object_list
-        if isinstance(rows, QuerySet):
-            rows = rows.filter(pk__in=rows.values("pk")[bottom:top])
-        else:
-            rows = rows[bottom:top]
-        return self._get_page(rows, number, self)
+        if not isinstance(rows, QuerySet):
+            return self._get_page(rows[bottom:top], number, self)
+        return self._get_page(rows.filter(pk__in=rows.values("pk")[bottom:top]), number, self)
 
 
 class KeysetPagination(CursorPagination):
