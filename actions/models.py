@@ -209,8 +209,8 @@ class Action(PeriodModel, CostModel):
             Length("code"),
             "code",
         ]
-        # The plan order above has its own index, and the search column a trigram one on PostgreSQL: both are
-        # engine-specific, created by migration actions 0009 rather than declared here.
+        # The search column has a trigram index on PostgreSQL, engine-specific: created by migration actions 0009
+        # rather than declared here.
         indexes = [
             # What the lists filter on most, beside the foreign keys Django indexes already.
             models.Index(fields=["status", "convention"], name="action_status"),
