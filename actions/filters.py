@@ -45,10 +45,9 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         if wanted & {"funded", "share"}:
             annotations["sort_funded"] = planned
         if "own" in wanted:
-            own = FundingLine.objects.none()
-            if roles.is_partner(user):
-                own = FundingLine.objects.filter(funder_id=roles.organisation_id_of(user))
-            annotations["sort_own"] = funding_sum_for_action(lines=own)
+            # Only a partner has lines of its own: anyone else's « own » sum is of no funder (zero).
+            own = roles.organisation_id_of(user) if roles.is_partner(user) else 0
+            annotations["sort_own"] = funding_sum_for_action(funder_id=own)
         qs = qs.annotate(**annotations)
         for key, amount in (("share", "sort_funded"), ("acquired_share", "sort_acquired")):
             if key in wanted:

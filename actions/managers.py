@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from simple_history.manager import HistoricalQuerySet
 
@@ -13,6 +13,7 @@ from financing.managers import (
     COUNTED,
     SETTLED,
     ZERO,
+    basis_conflicts_for_action,
     funding_sum_for_action,
     unknown_funding_lines_for_action,
 )
@@ -35,21 +36,6 @@ def visible_funding_lines(viewer):
 def sees_every_line(viewer):
     """None stands for the programme itself (reports built for the comité, the loader): every line."""
     return viewer is None or roles.sees_every_funding_line(viewer)
-
-
-def basis_conflicts_for_action(statuses=COUNTED):
-    """Subquery: how many lines of the fiche in `statuses` have an explicit basis other than its explicit cost
-    basis."""
-    from financing.models import FundingLine
-
-    lines = (
-        FundingLine.objects.filter(action=OuterRef("pk"), status__in=statuses)
-        .exclude(basis="")
-        .exclude(basis=OuterRef("cost_basis"))
-        .filter(action__cost_basis__in=["HT", "TTC"])
-    )
-    count = lines.order_by().values("action").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(count, output_field=models.IntegerField()), Value(0))
 
 
 class ActionQuerySet(RestrictedQuerySet):
@@ -98,29 +84,26 @@ class ActionQuerySet(RestrictedQuerySet):
         Shares are then read from these (see the Action properties) — divisions stay out of SQL because
         SQLite divides integer-valued decimals as integers.
         """
-        from financing.models import FundingLine
-
-        lines = FundingLine.objects.all()
         annotations = {
             "cost_low": Coalesce("cost_amount", "cost_min"),
             "cost_high": Coalesce("cost_amount", "cost_max"),
-            "funding_acquired": funding_sum_for_action(statuses=SETTLED, lines=lines),
-            "funding_acquired_unknown_lines": unknown_funding_lines_for_action(statuses=SETTLED, lines=lines),
+            "funding_acquired": funding_sum_for_action(statuses=SETTLED),
+            "funding_acquired_unknown_lines": unknown_funding_lines_for_action(statuses=SETTLED),
             # Lines whose HT / TTC basis is not the cost's: no share of this fiche is computed from them. The
             # part acquise looks at the settled lines only (every role sees them), the part prévue at them all.
             "funding_basis_conflicts_settled": basis_conflicts_for_action(SETTLED),
         }
         if sees_every_line(viewer):
             annotations["funding_basis_conflicts"] = basis_conflicts_for_action()
-            annotations["funding_total"] = funding_sum_for_action(lines=lines)
-            annotations["funding_partners"] = funding_sum_for_action(exclude_owner=True, lines=lines)
-            annotations["funding_unknown_lines"] = unknown_funding_lines_for_action(lines=lines)
+            annotations["funding_total"] = funding_sum_for_action()
+            annotations["funding_partners"] = funding_sum_for_action(exclude_owner=True)
+            annotations["funding_unknown_lines"] = unknown_funding_lines_for_action()
             for status in ("planned", "requested", "granted", "paid", "refused"):
-                annotations[f"funding_{status}"] = funding_sum_for_action(statuses=(status,), lines=lines)
+                annotations[f"funding_{status}"] = funding_sum_for_action(statuses=(status,))
         elif roles.is_partner(viewer):
-            own = lines.filter(funder_id=roles.organisation_id_of(viewer))
-            annotations["funding_own"] = funding_sum_for_action(lines=own)
-            annotations["funding_own_unknown_lines"] = unknown_funding_lines_for_action(lines=own)
+            own = roles.organisation_id_of(viewer)
+            annotations["funding_own"] = funding_sum_for_action(funder_id=own)
+            annotations["funding_own_unknown_lines"] = unknown_funding_lines_for_action(funder_id=own)
         return self.annotate(**annotations)
 
     def for_list(self, viewer=None):
@@ -180,7 +163,7 @@ class ActionQuerySet(RestrictedQuerySet):
         {"lines", "amount"}}. `acquired` (accordé + versé, every funder) for everyone; `planned` (every line but
         refused ones) only when the viewer sees every line — None for a partner, never a partial sum.
         """
-        from financing.models import FundingLine
+        from financing.models import FundingSummary
 
         comparable = self.filter(COMPARABLE_COST)
         costs = {
@@ -192,14 +175,17 @@ class ActionQuerySet(RestrictedQuerySet):
         sums = {
             "acquired": Coalesce(Sum("amount", filter=same_basis & Q(status__in=SETTLED)), ZERO),
             "planned": Coalesce(Sum("amount", filter=same_basis & Q(status__in=COUNTED)), ZERO),
-            "other_lines": Count("pk", filter=~same_basis & Q(status__in=COUNTED if sees_all else SETTLED)),
+            "other_lines": Coalesce(
+                Sum("lines", filter=~same_basis & Q(status__in=COUNTED if sees_all else SETTLED)), Value(0)
+            ),
             "other_amount": Coalesce(
                 Sum("amount", filter=~same_basis & Q(status__in=COUNTED if sees_all else SETTLED)), ZERO
             ),
         }
         lines = {
             row["action__cost_basis"]: row
-            for row in FundingLine.objects.for_actions(comparable)
+            # From the funding summary: a few rows per fiche, with the lines' explicit bases.
+            for row in FundingSummary.objects.for_actions(comparable)
             .order_by()
             .values("action__cost_basis")
             .annotate(**sums)

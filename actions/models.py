@@ -209,6 +209,12 @@ class Action(PeriodModel, CostModel):
             Length("code"),
             "code",
         ]
+        # The search column has a trigram index on PostgreSQL, engine-specific: created by migration actions 0009
+        # rather than declared here.
+        indexes = [
+            # What the lists filter on most, beside the foreign keys Django indexes already.
+            models.Index(fields=["status", "convention"], name="action_status"),
+        ]
         constraints = [
             *PeriodModel.Meta.constraints,
             *CostModel.Meta.constraints,

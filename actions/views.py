@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,10 +26,11 @@ from actions.models import Action, ActionStatus, Milestone, ProgressUpdate, Qual
 from actions.plan_views import fiche_plan_context
 from actions.services import EditConflict, action_save, milestone_achieve, progress_update_create
 from acv.access import RestrictedViewMixin, editable_object, visible_object_or_404
+from acv.pagination import IdFirstPaginator
 from conventions import roles
 from conventions.mixins import ProgrammeMemberMixin
 from financing.caps import alerts_for
-from financing.models import COUNTED_STATUSES, FundingLine, FundingStatus
+from financing.models import COUNTED_STATUSES, FundingLine, FundingStatus, FundingSummary
 
 PAGE_SIZE = 25
 
@@ -70,11 +70,14 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
         # Every line of the fiches for those who read everything; for a partner, the settled lines of every
         # funder (the part acquise) and, apart, its own lines — never a sum of the two.
         lines = FundingLine.objects.for_actions(fiches)
+        # The roll-ups read the funding summary (a few rows per fiche), the yearly table the lines' years.
+        summary = FundingSummary.objects.for_actions(fiches)
         sees_all = roles.sees_every_funding_line(self.request.user)
         scoped = lines if sees_all else lines.settled()
-        funding = scoped.by_status()
+        scoped_summary = summary if sees_all else summary.settled()
+        funding = scoped_summary.by_status()
         # One column per HT / TTC basis: amounts of different bases are never added into one figure.
-        by_basis = scoped.by_basis()
+        by_basis = scoped_summary.by_basis()
         shown = ("planned", "requested", "granted", "paid") if sees_all else ("granted", "paid")
         funding_rows = [
             {
@@ -94,7 +97,7 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
         by_year = list(FundingLineYear.objects.for_lines(year_lines).by_year())
         own = None
         if roles.is_partner(self.request.user):
-            own_bases = lines.filter(funder_id=roles.organisation_id_of(self.request.user)).by_basis()
+            own_bases = summary.filter(funder_id=roles.organisation_id_of(self.request.user)).by_basis()
             own = {
                 "bases": own_bases,
                 "rows": [
@@ -165,13 +168,16 @@ class ActionListView(ProgrammeMemberMixin, TemplateView):
         filterset = ActionFilterSet(
             self.request.GET or None, queryset=base.for_list(self.request.user), request=self.request
         )
-        queryset = filterset.qs if filterset.is_bound else filterset.queryset.order_by("convention", "kind", "code")
+        # Unfiltered, the plan order of the model (its own index), the same as every later page's.
+        queryset = filterset.qs if filterset.is_bound else filterset.queryset
         if filterset.is_bound and not filterset.is_valid():
             queryset = queryset.none()
-        page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        paginator = IdFirstPaginator(queryset, PAGE_SIZE)
+        number = self.request.GET.get("page")
+        page = paginator.get_page(paginator.num_pages if number == "last" else number)
         # Totals over every fiche the filters select, not only this page.
         selected = base.filter(pk__in=queryset.values("pk"))
-        lines = FundingLine.objects.for_actions(selected)
+        lines = FundingSummary.objects.for_actions(selected)
         sees_all = roles.sees_every_funding_line(self.request.user)
         columns = [("code", "Code"), ("title", "Intitulé"), ("commune", "Commune"), ("cost", "Coût")]
         columns.append(("acquired", "Acquis"))
@@ -182,6 +188,8 @@ class ActionListView(ProgrammeMemberMixin, TemplateView):
         context.update(
             filter=filterset,
             page_obj=page,
+            # A window of page links around the current one (and the ends), not one link per page.
+            page_range=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             actions=page.object_list,
             count=page.paginator.count,
             cost=selected.cost_totals(),

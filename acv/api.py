@@ -16,6 +16,19 @@ from rest_framework.validators import UniqueTogetherValidator, UniqueValidator
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
+class ChoiceLabelField(serializers.CharField):
+    """The French label of a choice field's value, read from a dict built once from its choices: get_FOO_display
+    rebuilds that dict on every call, which a 50-row page with its funding lines makes hundreds of times."""
+
+    def __init__(self, choices, **kwargs):
+        self.labels = dict(choices)
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return str(self.labels.get(value, value))
+
+
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = (

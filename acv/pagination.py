@@ -1,9 +1,98 @@
-"""API pagination, apart from acv.api: DRF imports it while building its own generic views."""
+"""Pagination of long lists, for the pages and the API (apart from acv.api: DRF imports it while building its own
+generic views).
 
-from rest_framework.pagination import PageNumberPagination
+Two ways through a list, neither of which computes anything for the rows it skips:
+
+- page numbers (`?page=`), read by IdFirstPaginator: the ids of the page are sorted and skipped over the ids
+  alone (an index walk when the order has an index), in a subquery that picks the rows read with everything the
+  page annotates — per-row roll-ups are never computed for the thousands of rows an OFFSET passes;
+- a cursor (`?cursor=`, the API), keyset pagination on the primary key: each page starts after the last id of
+  the previous one, so a client walking every row sees each exactly once even while rows are being added.
+"""
+
+from collections import OrderedDict
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.response import Response
 
 
-class StandardPagination(PageNumberPagination):
+class IdFirstPaginator(Paginator):
+    """A Paginator that picks a page's ids first, then reads the rows of those ids in the same order — in one
+    query: `WHERE id IN (SELECT id … ORDER BY … LIMIT … OFFSET …)`, the inner query sorting and skipping ids only."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        rows = self.object_list
+        if not isinstance(rows, QuerySet):
+            return self._get_page(rows[bottom:top], number, self)
+        return self._get_page(rows.filter(pk__in=rows.values("pk")[bottom:top]), number, self)
+
+
+class KeysetPagination(CursorPagination):
+    """Keyset pagination on the primary key (unique, indexed): the API's `?cursor=` walk."""
+
+    ordering = "pk"
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # The same response shape as the numbered pages: the number of rows the filters select comes along.
+        self.count = queryset.count()
+        return super().paginate_queryset(queryset.order_by(), request, view)
+
+    def get_paginated_response(self, data):
+        return Response(
+            OrderedDict(
+                [
+                    ("count", self.count),
+                    ("next", self.get_next_link()),
+                    ("previous", self.get_previous_link()),
+                    ("results", data),
+                ]
+            )
+        )
+
+
+class StandardPagination(PageNumberPagination):
+    """Numbered pages (ids first), or the keyset walk when the request carries `cursor` (empty: its first page)."""
+
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    django_paginator_class = IdFirstPaginator
+    cursor_query_param = "cursor"
+
+    def paginate_queryset(self, queryset, request, view=None):
+        if self.cursor_query_param in request.query_params:
+            self.keyset = KeysetPagination()
+            return self.keyset.paginate_queryset(queryset, request, view)
+        self.keyset = None
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        if self.keyset is not None:
+            return self.keyset.get_paginated_response(data)
+        return super().get_paginated_response(data)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        parameters.append(
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": OpenApiParameter.QUERY,
+                "description": "Parcours par curseur (pagination par clé) : vide pour la première page, puis la "
+                "valeur donnée par « next ». Chaque fiche une seule fois, même si d'autres sont ajoutées "
+                "pendant le parcours ; ordre : identifiant croissant.",
+                "schema": {"type": "string"},
+            }
+        )
+        return parameters

@@ -122,6 +122,12 @@ def database_from_url(url):
         config.setdefault("OPTIONS", {}).update(
             {"timeout": int(os.environ.get("SQLITE_BUSY_TIMEOUT", "20")), "transaction_mode": "IMMEDIATE"}
         )
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        # JIT off: this is short OLTP work (pages of 25-100 rows, roll-ups over indexed tables), where compiling a
+        # plan costs more than it saves — on the national set it took most of a partner's list time. A query
+        # that would gain from it (a one-off analysis) can still SET jit = on. See docs/deployment.md.
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = " ".join(filter(None, [options.get("options", ""), "-c jit=off"]))
     return config
 
 

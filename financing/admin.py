@@ -2,7 +2,15 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from actions.admin import ReadOnlyAdminMixin
-from financing.models import Envelope, FundingEvent, FundingLine, FundingLineYear, FundingScheme, Payment
+from financing.models import (
+    Envelope,
+    FundingEvent,
+    FundingLine,
+    FundingLineYear,
+    FundingScheme,
+    FundingSummary,
+    Payment,
+)
 
 
 @admin.register(FundingScheme)
@@ -59,3 +67,13 @@ class FundingEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["funding_line", "at", "user", "from_status", "to_status", "amount", "note"]
     list_filter = ["to_status"]
     search_fields = ["funding_line__action__code", "funding_line__funder__name", "note"]
+
+
+@admin.register(FundingSummary)
+class FundingSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The funding summary is written by the database from the lines (see FundingSummary): shown, never edited."""
+
+    list_display = ["action", "funder", "status", "basis", "amount", "lines", "unknown_lines"]
+    list_filter = ["status", "basis"]
+    list_select_related = ["action", "funder"]
+    search_fields = ["action__code", "funder__name"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import IsNull
 from django.utils.formats import number_format
@@ -68,8 +68,12 @@ class _OuterEnvelope:
         return reference
 
 
-def _counting_lines(envelope):
+def _counting_lines(envelope, *, territorial=None):
     """The funding lines that count against `envelope` (an _EnvelopeInHand or an _OuterEnvelope).
+
+    `territorial` (True / False), when the caller knows whether the envelope has a territory, writes the
+    territory condition without its OR: PostgreSQL then finds a territory's lines through its fiches (an index)
+    instead of reading every line of the funder for each envelope. Same rule, same lines.
 
     A line counts against an envelope when all of these hold:
 
@@ -94,10 +98,16 @@ def _counting_lines(envelope):
     fiche_in_period = (Q(action__start_on__isnull=True) | Q(action__start_on__year__lte=column("period_end"))) & (
         Q(action__end_until__isnull=True) | Q(action__end_until__year__gte=column("period_start"))
     )
+    if territorial is None:
+        territory = Q(IsNull(column("territory_id"), True)) | Q(action__territory_id=column("territory_id"))
+    elif territorial:
+        territory = Q(action__territory_id=column("territory_id"))
+    else:
+        territory = Q()  # an envelope without territory covers every fiche
     return FundingLine.objects.filter(
         Q(funder_id=column("funder_id")),
         Q(status__in=COUNTED),
-        Q(IsNull(column("territory_id"), True)) | Q(action__territory_id=column("territory_id")),
+        territory,
         Q(IsNull(column("scheme_id"), True)) | Q(scheme__isnull=True) | Q(scheme_id=column("scheme_id")),
         Q(Exists(split_in_period)) | (~Q(Exists(split)) & fiche_in_period),
     )
@@ -132,11 +142,20 @@ def with_consumption(envelopes):
     """The envelopes annotated with `consumed` (accordé + versé), `pending` (prévu + sollicité) and
     `unknown_lines` (lines of unknown amount, in neither sum: unknown is not zero). Correlated subqueries:
     one query for all the envelopes, however many."""
-    lines = _counting_lines(_OuterEnvelope())
+    with_territory = _counting_lines(_OuterEnvelope(), territorial=True)
+    everywhere = _counting_lines(_OuterEnvelope(), territorial=False)
+
+    def either(make, output_field):
+        # CASE runs only the branch of each envelope: a territory's envelope reads that territory's lines only.
+        return Case(
+            When(territory__isnull=True, then=make(everywhere)), default=make(with_territory), output_field=output_field
+        )
+
+    money = models.DecimalField(**MONEY)
     return envelopes.annotate(
-        consumed=_sum_of(lines, SETTLED),
-        pending=_sum_of(lines, PENDING),
-        unknown_lines=_unknown_count(lines),
+        consumed=either(lambda lines: _sum_of(lines, SETTLED), money),
+        pending=either(lambda lines: _sum_of(lines, PENDING), money),
+        unknown_lines=either(_unknown_count, models.IntegerField()),
     )
 
 

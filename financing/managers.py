@@ -32,33 +32,123 @@ def _sum_by_status():
     return sums
 
 
-def funding_sum_for_action(*, statuses=COUNTED, exclude_owner=False, lines=None):
-    """Subquery: the sum of a fiche's funding lines in these statuses (for annotating fiches).
+def _summary_sum_by_status():
+    """_sum_by_status() over FundingSummary rows: the same keys, from the stored sums and counts."""
+    sums = {f"{status}": Coalesce(Sum("amount", filter=Q(status=status)), ZERO) for status in STATUSES}
+    sums["total"] = Coalesce(Sum("amount", filter=Q(status__in=COUNTED)), ZERO)
+    sums["unknown_lines"] = Coalesce(Sum("unknown_lines", filter=Q(status__in=COUNTED)), Value(0))
+    sums["lines"] = Coalesce(Sum("lines"), Value(0))
+    return sums
 
-    A subquery rather than a join so that the fiche rows are not multiplied by their lines.
-    `exclude_owner` leaves out the maître d'ouvrage's own lines (autofinancement), which is what the
-    partners bring. `lines` restricts the sum to the lines a viewer may see (default: all).
-    """
-    from financing.models import FundingLine
 
-    lines = (FundingLine.objects.all() if lines is None else lines).filter(action=OuterRef("pk"), status__in=statuses)
+def _summary_rows(*, statuses, exclude_owner=False, funder_id=None):
+    """The FundingSummary rows of the outer fiche (OuterRef("pk")) in these statuses: a handful of rows found by
+    the (action, funder, status, basis) index, instead of the fiche's lines."""
+    from financing.models import FundingSummary
+
+    rows = FundingSummary.objects.filter(action=OuterRef("pk"), status__in=statuses)
     if exclude_owner:
-        lines = lines.exclude(funder=OuterRef("project_owner"))
-    total = lines.order_by().values("action").annotate(total=Sum("amount")).values("total")
+        rows = rows.exclude(funder=OuterRef("project_owner"))
+    if funder_id is not None:
+        rows = rows.filter(funder_id=funder_id)
+    return rows.order_by().values("action")
+
+
+def funding_sum_for_action(*, statuses=COUNTED, exclude_owner=False, funder_id=None):
+    """Subquery: the known amount of a fiche's funding lines in these statuses (for annotating fiches), read from
+    the funding summary.
+
+    A subquery rather than a join so that the fiche rows are not multiplied. `exclude_owner` leaves out the
+    maître d'ouvrage's own lines (autofinancement), which is what the partners bring; `funder_id` keeps one
+    funder's lines only (a partner's own figures).
+    """
+    rows = _summary_rows(statuses=statuses, exclude_owner=exclude_owner, funder_id=funder_id)
+    total = rows.annotate(total=Sum("amount")).values("total")
     return Coalesce(Subquery(total, output_field=models.DecimalField(**MONEY)), ZERO)
 
 
-def unknown_funding_lines_for_action(*, statuses=COUNTED, lines=None):
-    from financing.models import FundingLine
-
-    lines = (FundingLine.objects.all() if lines is None else lines).filter(
-        action=OuterRef("pk"), status__in=statuses, amount__isnull=True
-    )
-    count = lines.order_by().values("action").annotate(n=Count("pk")).values("n")
+def unknown_funding_lines_for_action(*, statuses=COUNTED, funder_id=None):
+    """Subquery: how many of a fiche's lines in these statuses have no known amount (they are not zero)."""
+    count = _summary_rows(statuses=statuses, funder_id=funder_id).annotate(n=Sum("unknown_lines")).values("n")
     return Coalesce(Subquery(count, output_field=models.IntegerField()), Value(0))
 
 
-class FundingLineQuerySet(RestrictedQuerySet):
+def basis_conflicts_for_action(statuses=COUNTED):
+    """Subquery: how many lines of the fiche in `statuses` have an explicit basis other than the fiche's explicit
+    cost basis (read from the fiche itself: changing it needs no refresh of the summary)."""
+    rows = (
+        _summary_rows(statuses=statuses)
+        .exclude(basis="")
+        .exclude(basis=OuterRef("cost_basis"))
+        .filter(action__cost_basis__in=["HT", "TTC"])
+    )
+    count = rows.annotate(n=Sum("lines")).values("n")
+    return Coalesce(Subquery(count, output_field=models.IntegerField()), Value(0))
+
+
+class FundingRollupsMixin:
+    """Roll-ups shared by the funding lines and their summary (FundingSummary): the same rows, the same keys;
+    `_sums()` says how a group adds up (lines counted one by one, or the stored sums and counts)."""
+
+    def _sums(self):
+        return _sum_by_status()
+
+    def by_status(self):
+        """Amount and number of lines per status, unknown amounts counted apart (they are not zero)."""
+        return self.aggregate(**self._sums())
+
+    def by_basis(self):
+        """by_status() per HT / TTC basis — the line's own, or its fiche's cost basis when the line gives none:
+        HT and TTC are never added. Rows ordered TTC, HT, then « non précisée » ('')."""
+        basis = effective_basis()
+        rows = list(self.order_by().annotate(effective_basis=basis).values("effective_basis").annotate(**self._sums()))
+        order = ["TTC", "HT", ""]
+        return sorted(
+            ({"basis": row.pop("effective_basis"), **row} for row in rows), key=lambda row: order.index(row["basis"])
+        )
+
+    def by_funder(self):
+        """Per funder and HT / TTC basis (`basis_of_line`: never added across bases): amount per status, counted
+        total, lines with unknown amounts. The same holds for by_axis, by_sub_axis and by_territory."""
+        return (
+            self.order_by()
+            .annotate(basis_of_line=effective_basis())
+            .values("funder_id", "funder__name", "funder__short_name", "funder__key", "basis_of_line")
+            .annotate(**self._sums())
+            .order_by("-total", "funder__name", "basis_of_line")
+        )
+
+    def by_axis(self):
+        """Per axe of the fiche (a fiche under two axes counts in both)."""
+        return (
+            self.order_by()
+            .annotate(basis_of_line=effective_basis())
+            .values("action__axes__id", "action__axes__number", "action__axes__title", "basis_of_line")
+            .annotate(**self._sums())
+            .order_by("action__axes__number", "basis_of_line")
+        )
+
+    def by_sub_axis(self):
+        """Per sous-axe of the fiche."""
+        return (
+            self.order_by()
+            .annotate(basis_of_line=effective_basis())
+            .values("action__sub_axis_id", "action__sub_axis__code", "action__sub_axis__title", "basis_of_line")
+            .annotate(**self._sums())
+            .order_by("action__sub_axis__code", "basis_of_line")
+        )
+
+    def by_territory(self):
+        return (
+            self.order_by()
+            .annotate(basis_of_line=effective_basis())
+            .values("action__territory_id", "action__territory__name", "action__territory__short_name", "basis_of_line")
+            .annotate(**self._sums())
+            .order_by("action__territory__name", "basis_of_line")
+        )
+
+
+class FundingLineQuerySet(FundingRollupsMixin, RestrictedQuerySet):
     def _visible(self, user):
         """Lines this user may see. A partner sees its own lines, and on the fiches it may see, the
         other funders' lines once settled (accordé, versé) — never their negotiation states."""
@@ -119,22 +209,6 @@ class FundingLineQuerySet(RestrictedQuerySet):
         """Accordé and versé lines: the part acquise, the same for every role that sees the fiche."""
         return self.filter(status__in=SETTLED)
 
-    def by_status(self):
-        """Amount and number of lines per status, unknown amounts counted apart (they are not zero)."""
-        return self.aggregate(**_sum_by_status())
-
-    def by_basis(self):
-        """by_status() per HT / TTC basis — the line's own, or its fiche's cost basis when the line gives none:
-        HT and TTC are never added. Rows ordered TTC, HT, then « non précisée » ('')."""
-        basis = effective_basis()
-        rows = list(
-            self.order_by().annotate(effective_basis=basis).values("effective_basis").annotate(**_sum_by_status())
-        )
-        order = ["TTC", "HT", ""]
-        return sorted(
-            ({"basis": row.pop("effective_basis"), **row} for row in rows), key=lambda row: order.index(row["basis"])
-        )
-
     def fiche_totals_by_basis(self, action, viewer, seen):
         """The totals of one fiche's lines (self: that fiche's lines, unrestricted) per HT / TTC basis when the
         counted lines the viewer sees (`seen`, already read) are in more than one basis, else None (its single
@@ -164,45 +238,37 @@ class FundingLineQuerySet(RestrictedQuerySet):
         rows = self.order_by().annotate(basis_of_line=effective_basis()).values("basis_of_line").annotate(**sums)
         return sorted(rows, key=lambda row: ["TTC", "HT", ""].index(row["basis_of_line"]))
 
-    def by_funder(self):
-        """Per funder and HT / TTC basis (`basis_of_line`: never added across bases): amount per status, counted
-        total, lines with unknown amounts. The same holds for by_axis, by_sub_axis and by_territory."""
-        return (
-            self.order_by()
-            .annotate(basis_of_line=effective_basis())
-            .values("funder_id", "funder__name", "funder__short_name", "funder__key", "basis_of_line")
-            .annotate(**_sum_by_status())
-            .order_by("-total", "funder__name", "basis_of_line")
-        )
 
-    def by_axis(self):
-        """Per axe of the fiche (a fiche under two axes counts in both)."""
-        return (
-            self.order_by()
-            .annotate(basis_of_line=effective_basis())
-            .values("action__axes__id", "action__axes__number", "action__axes__title", "basis_of_line")
-            .annotate(**_sum_by_status())
-            .order_by("action__axes__number", "basis_of_line")
-        )
+class FundingSummaryQuerySet(FundingRollupsMixin, RestrictedQuerySet):
+    """The funding summary rows, restricted like the lines they add up: a partner reads the rows of its own lines
+    and, on the fiches it sees, the settled rows of other funders — the same figures as FundingLine.visible_to,
+    from a handful of rows per fiche."""
 
-    def by_sub_axis(self):
-        """Per sous-axe of the fiche."""
-        return (
-            self.order_by()
-            .annotate(basis_of_line=effective_basis())
-            .values("action__sub_axis_id", "action__sub_axis__code", "action__sub_axis__title", "basis_of_line")
-            .annotate(**_sum_by_status())
-            .order_by("action__sub_axis__code", "basis_of_line")
-        )
+    def _sums(self):
+        return _summary_sum_by_status()
 
-    def by_territory(self):
-        return (
-            self.order_by()
-            .annotate(basis_of_line=effective_basis())
-            .values("action__territory_id", "action__territory__name", "action__territory__short_name", "basis_of_line")
-            .annotate(**_sum_by_status())
-            .order_by("action__territory__name", "basis_of_line")
-        )
+    def _visible(self, user):
+        from actions.models import Action
+
+        if roles.reads_everything(user):
+            return self.all()
+        if roles.is_partner(user):
+            fiches = Action.objects.visible_to(user).values("pk")
+            return self.filter(
+                Q(funder_id=roles.organisation_id_of(user))
+                | Q(action_id__in=fiches, status__in=roles.SETTLED_FUNDING_STATUSES)
+            )
+        return self.none()
+
+    def _editable(self, user):
+        # Written by the database only (see FundingSummary).
+        return self.none()
+
+    def for_actions(self, actions):
+        return self.filter(action_id__in=actions.values("pk"))
+
+    def settled(self):
+        return self.filter(status__in=SETTLED)
 
 
 class FundingLineYearQuerySet(RestrictedQuerySet):

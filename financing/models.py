@@ -16,6 +16,7 @@ from financing.managers import (
     FundingEventQuerySet,
     FundingLineQuerySet,
     FundingLineYearQuerySet,
+    FundingSummaryQuerySet,
     HistoricalFundingLineQuerySet,
     HistoricalPaymentQuerySet,
     PaymentQuerySet,
@@ -218,6 +219,12 @@ class FundingLine(models.Model):
         verbose_name = _("ligne de financement")
         verbose_name_plural = _("lignes de financement")
         ordering = ["action", "position", "pk"]
+        indexes = [
+            # A funder's lines on one fiche: what an envelope of a territory counts (through the territory's
+            # fiches), and the fiches a partner funds (its visibility rule).
+            models.Index(fields=["action", "funder"], name="funding_line_action_funder"),
+            models.Index(fields=["funder", "action"], name="funding_line_funder_action"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__isnull=True) | Q(amount__gte=0),
@@ -363,3 +370,57 @@ class FundingEvent(models.Model):
 
     def __str__(self):
         return f"{self.funding_line} : {self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
+
+
+class FundingSummary(models.Model):
+    """The funding lines of one fiche added up per funder, state and HT / TTC basis as written on the line ('' when
+    the line gives none): what the lists, the API, the dashboard and the aggregates read instead of the lines.
+
+    Kept by the database itself: a trigger on the funding lines (migration 0006) recomputes a fiche's rows from
+    its lines in the same statement as any insert, update or deletion of one of them — whether it comes from a
+    service, the admin, an import, a restored history record or a bulk load —, so the summary cannot be stale.
+    `funding_summary_refresh` recomputes the same rows from Python (repairs, tests). The fiche's own cost basis
+    and maître d'ouvrage are not copied here: they are read from the fiche at query time, so changing them
+    needs no refresh.
+    """
+
+    # No database constraint on purpose: when a fiche is deleted its lines go first, and the trigger then
+    # leaves no row for it; a constraint would only order the two deletions against each other.
+    action = models.ForeignKey(
+        "actions.Action",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="funding_summary",
+        verbose_name=_("fiche"),
+    )
+    funder = models.ForeignKey(
+        "conventions.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("financeur"),
+    )
+    status = models.CharField(_("état"), max_length=10, choices=FundingStatus.choices)
+    basis = models.CharField(_("HT / TTC"), max_length=3, blank=True, default="")
+    amount = models.DecimalField(_("montant connu (€)"), default=Decimal("0"), **MONEY)
+    lines = models.PositiveIntegerField(_("lignes"), default=0)
+    unknown_lines = models.PositiveIntegerField(_("lignes de montant inconnu"), default=0)
+
+    objects = FundingSummaryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("total de financement")
+        verbose_name_plural = _("totaux de financement")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "funder", "status", "basis"], name="funding_summary_unique_group"
+            ),
+        ]
+        indexes = [
+            # A partner's own figures and the fiches it funds: by funder, then fiche.
+            models.Index(fields=["funder", "action"], name="funding_summary_funder"),
+            models.Index(fields=["status", "action"], name="funding_summary_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.action_id} · {self.funder_id} · {self.status} · {self.basis or '—'}"

@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from actions.models import Action
@@ -18,7 +19,16 @@ from actions.services import ROW_KEYS, EditConflict, apply_changes, validations_
 from acv.values import format_euros
 from conventions import roles
 from financing.caps import line_warnings
-from financing.models import TRANSITIONS, FundingEvent, FundingLine, FundingLineYear, FundingStatus, Payment
+from financing.managers import ZERO
+from financing.models import (
+    TRANSITIONS,
+    FundingEvent,
+    FundingLine,
+    FundingLineYear,
+    FundingStatus,
+    FundingSummary,
+    Payment,
+)
 
 STATUS_LABELS = dict(FundingStatus.choices)
 # What a partner validated of a fiche's funding: who funds, with what, how much. A change of these — or a line
@@ -376,3 +386,41 @@ def funding_lines_save(*, action: Action, rows: list[dict], user) -> list[str]:
     if errors:
         raise ValidationError(errors)
     return list(dict.fromkeys(warnings))
+
+
+def funding_summary_rows(action_ids) -> list[FundingSummary]:
+    """The FundingSummary rows these fiches' lines add up to (unsaved): the definition of the summary, in Python."""
+    rows = (
+        FundingLine.objects.filter(action_id__in=list(action_ids))
+        .order_by()
+        .values("action_id", "funder_id", "status", "basis")
+        .annotate(
+            total=Coalesce(Sum("amount"), ZERO),
+            count=Count("pk"),
+            unknown=Count("pk", filter=Q(amount__isnull=True)),
+        )
+    )
+    return [
+        FundingSummary(
+            action_id=row["action_id"],
+            funder_id=row["funder_id"],
+            status=row["status"],
+            basis=row["basis"],
+            amount=row["total"],
+            lines=row["count"],
+            unknown_lines=row["unknown"],
+        )
+        for row in rows
+    ]
+
+
+@transaction.atomic
+def funding_summary_refresh(action_ids) -> None:
+    """Recompute the funding summary of these fiches from their lines.
+
+    Every write of a line already does this in the database (the triggers of migration financing 0007, which
+    catch the services, the admin, imports, restored history and bulk loads alike); this is the same
+    computation from Python, to repair a summary loaded around the triggers and to check them in tests."""
+    action_ids = list(action_ids)
+    FundingSummary.objects.filter(action_id__in=action_ids).delete()
+    FundingSummary.objects.bulk_create(funding_summary_rows(action_ids), batch_size=2000)

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, Sum
+from django.db.models import Exists, F, OuterRef, Sum
+from django.db.models.functions import Length
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,6 +16,7 @@ from actions.filters import ActionFilterSet
 from actions.models import Action
 from actions.plan_forms import ValidationForm
 from acv.access import editable_object, visible_object_or_404
+from acv.pagination import IdFirstPaginator
 from conventions import roles
 from conventions.mixins import ProgrammeMemberMixin
 from financing.caps import alerts_for, envelope_consumption
@@ -22,8 +24,20 @@ from financing.exports import funding_lines_xlsx
 from financing.forms import FundingLineDecisionForm, FundingLineYearFormSet, PaymentForm
 from financing.history import funding_changes_since
 from financing.managers import STATUSES
-from financing.models import Envelope, FundingEvent, FundingLine, FundingLineYear, FundingStatus, Payment
+from financing.models import (
+    Envelope,
+    FundingEvent,
+    FundingLine,
+    FundingLineYear,
+    FundingStatus,
+    FundingSummary,
+    Payment,
+)
 from financing.services import FundingLineConflict, funding_line_update, payment_cancel, payment_record
+
+PORTAL_PAGE_SIZE = 50
+# Labels read from a dict built once, not looked up row by row.
+STATUS_LABELS = dict(FundingStatus.choices)
 
 
 class PartnerPortalView(ProgrammeMemberMixin, TemplateView):
@@ -40,9 +54,17 @@ class PartnerPortalView(ProgrammeMemberMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         profile = self.request.user.profile
         own = FundingLine.objects.visible_to(self.request.user).filter(funder_id=profile.organisation_id)
-        labels = dict(FundingStatus.choices)
-        totals = own.by_status()
-        bases = own.by_basis()
+        # The roll-ups from the funding summary (its own rows: every state of its own lines).
+        own_summary = FundingSummary.objects.visible_to(self.request.user).filter(funder_id=profile.organisation_id)
+        labels = STATUS_LABELS
+        bases = own_summary.by_basis()
+        # Numbers of lines, not amounts: they add up across HT and TTC (the amounts stay per basis).
+        totals = {key: sum(row[key] for row in bases) for key in ("lines", "unknown_lines")}
+        # Bounded pages: a national funder has thousands of lines and fiches; 50 of each a page.
+        paginator = IdFirstPaginator(own.for_export().with_paid(), PORTAL_PAGE_SIZE)
+        paginator.count = totals["lines"]  # its own lines, every state: already counted by the summary
+        lines = paginator.get_page(self.request.GET.get("page"))
+        validations = _validation_rows(self.request.user, profile.organisation_id, self.request.GET.get("avis"))
         context.update(
             organisation=profile.organisation,
             totals=totals,
@@ -50,16 +72,21 @@ class PartnerPortalView(ProgrammeMemberMixin, TemplateView):
             bases=bases,
             states=[(labels[status], [row[status] for row in bases]) for status in STATUSES],
             by_year=FundingLineYear.objects.filter(funding_line__in=own.values("pk")).by_year(),
-            by_territory=own.by_territory(),
-            by_axis=own.by_axis(),
-            lines=own.for_export().with_paid(),
+            by_territory=own_summary.by_territory(),
+            by_axis=own_summary.by_axis(),
+            lines=lines,
+            status_labels=STATUS_LABELS,
+            lines_pages=lines.paginator.get_elided_page_range(lines.number, on_each_side=2, on_ends=1),
             last_visit=profile.last_portal_visit,
             changes=funding_changes_since(
                 FundingLine.objects.visible_to(self.request.user), profile.last_portal_visit, self.request.user
             ),
             # The partner's own envelopes only: visible_to shows a partner no other funder's.
             envelope_alerts=alerts_for(self.request.user),
-            validations=_validation_rows(self.request.user, profile.organisation_id),
+            validations=validations,
+            validations_pages=validations.paginator.get_elided_page_range(
+                validations.number, on_each_side=2, on_ends=1
+            ),
             validation_form=ValidationForm(),
         )
         # Seen now: the next visit shows what changed after this one.
@@ -68,26 +95,30 @@ class PartnerPortalView(ProgrammeMemberMixin, TemplateView):
         return context
 
 
-def _validation_rows(user, organisation_id):
-    """The fiches the partner pilots, funds or co-funds, with its word on each (avenant n°2, Article 4): those
-    without a word or to renew first. Two queries whatever their number."""
+def _validation_rows(user, organisation_id, number=None):
+    """A page of the fiches the partner pilots, funds or co-funds (avenant n°2, Article 4) with its word on each:
+    those without a word or to renew first, then by code. Sorted in SQL and read a page at a time (two queries
+    whatever their number), each row {"action", "validation"}."""
     from actions.documents import fiches_validated_by
     from actions.models import ActionValidation
 
-    fiches = list(
+    settled = ActionValidation.objects.filter(action=OuterRef("pk"), organisation_id=organisation_id, to_renew=False)
+    fiches = (
         fiches_validated_by(organisation_id, Action.objects.visible_to(user))
         .select_related("territory")
-        .order_by("code")
+        .annotate(word_given=Exists(settled))
+        .order_by("word_given", Length("code"), "code", "pk")
     )
+    page = IdFirstPaginator(fiches, PORTAL_PAGE_SIZE).get_page(number)
+    page.object_list = list(page.object_list)
     given = {
         validation.action_id: validation
-        for validation in ActionValidation.objects.visible_to(user).filter(action__in=[fiche.pk for fiche in fiches])
+        for validation in ActionValidation.objects.visible_to(user).filter(
+            action__in=[fiche.pk for fiche in page.object_list]
+        )
     }
-    rows = [{"action": fiche, "validation": given.get(fiche.pk)} for fiche in fiches]
-    return sorted(
-        rows,
-        key=lambda row: (row["validation"] is not None and not row["validation"].to_renew, len(row["action"].code)),
-    )
+    page.object_list = [{"action": fiche, "validation": given.get(fiche.pk)} for fiche in page.object_list]
+    return page
 
 
 class EnvelopeListView(ProgrammeMemberMixin, TemplateView):

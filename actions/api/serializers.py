@@ -7,8 +7,16 @@ prefetches loaded.
 from rest_framework import serializers
 
 from actions.api.plan import ActionDocumentSerializer, ContinuationSerializer, OriginSerializer
-from actions.models import EDITABLE_ACTION_FIELDS, Action, Milestone, Operation, ProgressUpdate, ResultIndicator
-from acv.api import ModelCleanSerializer
+from actions.models import (
+    EDITABLE_ACTION_FIELDS,
+    Action,
+    ActionStatus,
+    Milestone,
+    Operation,
+    ProgressUpdate,
+    ResultIndicator,
+)
+from acv.api import ChoiceLabelField, ModelCleanSerializer
 from acv.values import COST_FIELDS, PERIOD_FIELDS, Precision
 from conventions.api.serializers import OrganisationBriefSerializer
 from conventions.models import Axis, SubAxis
@@ -124,7 +132,7 @@ class ActionSerializer(serializers.ModelSerializer):
     project_owner = OrganisationBriefSerializer(read_only=True, allow_null=True)
     axes = AxisBriefSerializer(many=True, read_only=True)
     sub_axis = SubAxisBriefSerializer(read_only=True, allow_null=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = ChoiceLabelField(ActionStatus.choices, source="status")
     cost = CostSerializer(source="*", read_only=True)
     start = StartDateSerializer(source="*", read_only=True)
     end = EndDateSerializer(source="*", read_only=True)

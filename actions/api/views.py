@@ -24,7 +24,7 @@ from acv.api import (
 )
 from conventions import roles
 from financing.api.views import IF_MATCH
-from financing.models import FundingEvent, FundingLine, FundingLineYear
+from financing.models import FundingEvent, FundingLine, FundingLineYear, FundingSummary
 
 
 def funding_lines_prefetch(user):
@@ -184,10 +184,15 @@ class AggregatesView(RestrictedViewSetMixin, generics.GenericAPIView):
         user = request.user
         actions = self.filter_queryset(self.get_queryset())
         lines = FundingLine.objects.for_actions(actions)
+        # Roll-ups from the funding summary (a few rows per fiche); the yearly split from the lines' years.
+        summary = FundingSummary.objects.for_actions(actions)
         sees_all = roles.sees_every_funding_line(user)
         scoped = lines if sees_all else lines.settled()
-        own = lines.filter(funder_id=roles.organisation_id_of(user)) if roles.is_partner(user) else None
-        scoped_bases = scoped.by_basis()
+        scoped_summary = summary if sees_all else summary.settled()
+        partner = roles.is_partner(user)
+        own = lines.filter(funder_id=roles.organisation_id_of(user)) if partner else None
+        own_summary = summary.filter(funder_id=roles.organisation_id_of(user)) if partner else None
+        scoped_bases = scoped_summary.by_basis()
         data = {
             "actions": {
                 "count": actions.count(),
@@ -200,18 +205,18 @@ class AggregatesView(RestrictedViewSetMixin, generics.GenericAPIView):
             },
             "funding": {
                 "scope": "all" if sees_all else "settled",
-                "by_status": single_basis(scoped, scoped_bases),
+                "by_status": single_basis(scoped_summary, scoped_bases),
                 "by_basis": scoped_bases,
-                "by_funder": scoped.by_funder(),
-                "by_axis": scoped.by_axis(),
-                "by_sub_axis": scoped.by_sub_axis(),
-                "by_territory": scoped.by_territory(),
+                "by_funder": scoped_summary.by_funder(),
+                "by_axis": scoped_summary.by_axis(),
+                "by_sub_axis": scoped_summary.by_sub_axis(),
+                "by_territory": scoped_summary.by_territory(),
                 "by_year": FundingLineYear.objects.for_lines(scoped).by_year(),
             },
             "own_funding": None
             if own is None
             else {
-                "by_status": single_basis(own, own.by_basis()),
+                "by_status": single_basis(own_summary, own_summary.by_basis()),
                 "by_year": FundingLineYear.objects.for_lines(own).by_year(),
             },
         }

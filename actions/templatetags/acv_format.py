@@ -11,6 +11,13 @@ register = template.Library()
 
 
 @register.filter
+def label_in(value, labels):
+    """The label of `value` in a dict of labels built once from the choices (`{{ line.status|label_in:status_labels
+    }}`), rather than get_FOO_display, which looks the choices up again for every row."""
+    return labels.get(value, value)
+
+
+@register.filter
 def euros(amount):
     """7 927 732,94 € — or « à déterminer » for an unknown amount (never shown as 0)."""
     return format_euros(amount)
@@ -53,7 +60,8 @@ def query_with(context, **changes):
 
 
 @register.simple_tag(takes_context=True)
-def page_url(context, number):
+def page_url(context, number, param="page"):
+    """The current URL with page `number` in `param` (a page with two paginated lists names them apart)."""
     params = context["request"].GET.copy()
-    params["page"] = number
+    params[param] = number
     return f"?{params.urlencode()}"

@@ -2,9 +2,10 @@
 
 from rest_framework import serializers
 
+from acv.api import ChoiceLabelField
 from conventions import roles
 from conventions.api.serializers import OrganisationBriefSerializer
-from financing.models import FundingEvent, FundingLine, FundingLineYear, FundingScheme, Payment
+from financing.models import FundingEvent, FundingLine, FundingLineYear, FundingScheme, FundingStatus, Payment
 
 
 def money(**kwargs):
@@ -65,7 +66,7 @@ class FundingLineSerializer(serializers.ModelSerializer):
     scheme = FundingSchemeBriefSerializer(read_only=True, allow_null=True)
     amount = money(allow_null=True, help_text="null quand le montant n'est pas connu (ce n'est pas zéro).")
     share = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True, allow_null=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = ChoiceLabelField(FundingStatus.choices, source="status")
     years = FundingLineYearSerializer(many=True, read_only=True)
     paid = money(help_text="Somme des versements (« versé »), visible comme l'accordé.")
     events = FundingEventSerializer(

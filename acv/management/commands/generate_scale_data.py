@@ -20,7 +20,7 @@ import time
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from actions.models import Action, ActionKind, ActionStatus, ProgressUpdate, ProjectType
@@ -284,6 +284,11 @@ class Command(BaseCommand):
                 lines=lines_per_fiche,
                 report=self.stdout.write if options["verbosity"] > 1 else None,
             ).build()
+        # Fresh planner statistics: right after a bulk load, the planner would otherwise still believe the tables
+        # nearly empty (autovacuum gets to them later) and pick nested loops over tens of thousands of rows. The
+        # funding summary is already filled: the triggers on the lines wrote it in the same transaction.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         elapsed = time.monotonic() - started
         summary = ", ".join(f"{count} {label}" for label, count in counts.items())
         self.stdout.write(f"Jeu national construit en {elapsed:.1f} s : {summary}.")

@@ -1,0 +1,186 @@
+"""The funding summary (per fiche × funder × state × basis) equals a recomputation from the lines after every kind
+of write: the services of the form, the API and the portal, a payment and its cancellation, a deletion, a change of
+the fiche's cost or maître d'ouvrage, bulk loads and raw updates (what an import or a restored history does) and
+the deletion of a fiche. And the fiche totals read from it are those of the lines, for each role."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from actions.models import Action
+from actions.services import action_save
+from financing.models import FundingLine, FundingSummary
+from financing.services import (
+    funding_line_create,
+    funding_line_delete,
+    funding_line_update,
+    funding_lines_save,
+    funding_summary_refresh,
+    funding_summary_rows,
+    payment_cancel,
+    payment_record,
+)
+from tests import factories as f
+
+D = Decimal
+SETTLED = ("granted", "paid")
+COUNTED = ("planned", "requested", "granted", "paid")
+
+
+def stored():
+    return sorted(
+        (row.action_id, row.funder_id, row.status, row.basis, row.amount, row.lines, row.unknown_lines)
+        for row in FundingSummary.objects.all()
+    )
+
+
+def recomputed():
+    ids = FundingLine.objects.values_list("action_id", flat=True).distinct()
+    return sorted(
+        (row.action_id, row.funder_id, row.status, row.basis, D(row.amount), row.lines, row.unknown_lines)
+        for row in funding_summary_rows(ids)
+    )
+
+
+def assert_summary_exact():
+    assert stored() == recomputed()
+
+
+def totals_from_lines(action, partner_org=None):
+    """The oracle: the with_totals figures added up in Python from the fiche's lines."""
+    lines = list(FundingLine.objects.filter(action=action))
+
+    def total(statuses, funder=None):
+        return sum(
+            (x.amount or D(0) for x in lines if x.status in statuses and (funder is None or x.funder_id == funder)),
+            D(0),
+        )
+
+    expected = {
+        "funding_acquired": total(SETTLED),
+        "funding_acquired_unknown_lines": sum(1 for x in lines if x.status in SETTLED and x.amount is None),
+    }
+    if partner_org is None:
+        expected["funding_total"] = total(COUNTED)
+        expected["funding_partners"] = sum(
+            (x.amount or D(0) for x in lines if x.status in COUNTED and x.funder_id != action.project_owner_id), D(0)
+        )
+        expected["funding_refused"] = total(("refused",))
+        expected["funding_basis_conflicts"] = sum(
+            1
+            for x in lines
+            if x.status in COUNTED and x.basis and action.cost_basis in ("HT", "TTC") and x.basis != action.cost_basis
+        )
+    else:
+        expected["funding_own"] = total(COUNTED, partner_org)
+        expected["funding_own_unknown_lines"] = sum(
+            1 for x in lines if x.status in COUNTED and x.funder_id == partner_org and x.amount is None
+        )
+    return expected
+
+
+@pytest.fixture
+def fiche(db, bethune):
+    convention = f.ConventionFactory()
+    f.AmendmentFactory(convention=convention, number=2, covers_to=datetime.date(2026, 12, 31))
+    return f.ActionFactory(convention=convention, code="FA 900", territory=bethune, cost_amount=D("1000000"))
+
+
+def test_summary_equals_recomputation_after_every_write(fiche, coordinator, partner_bdt, bdt, region, bethune):
+    other = f.ActionFactory(convention=fiche.convention, code="FA 901", territory=bethune)
+    assert_summary_exact()
+
+    # The form / API / portal path: create, then change status, amount, basis, funder.
+    line = funding_line_create(
+        data={"action": fiche, "funder": bdt, "amount": D("300000"), "status": "planned"}, years=None, user=coordinator
+    )
+    assert_summary_exact()
+    unknown = funding_line_create(
+        data={"action": fiche, "funder": region, "amount": None, "status": "requested"}, years=None, user=coordinator
+    )
+    assert_summary_exact()
+    line = funding_line_update(
+        line=line, changes={"status": "granted"}, years=None, user=partner_bdt, expected_version=1
+    )
+    assert_summary_exact()
+    line = funding_line_update(
+        line=line, changes={"amount": D("250000.55")}, years=None, user=coordinator, expected_version=2
+    )
+    line = funding_line_update(line=line, changes={"basis": "HT"}, years=None, user=coordinator, expected_version=3)
+    assert_summary_exact()
+    funding_line_update(line=unknown, changes={"action": other}, years=None, user=coordinator, expected_version=1)
+    assert_summary_exact()
+
+    # Payments: a partial one, the balance (the line becomes « versé »), then a cancellation (accordé again).
+    payment_record(line=line, data={"paid_on": datetime.date(2025, 3, 1), "amount": D("50000")}, user=partner_bdt)
+    balance = payment_record(
+        line=line, data={"paid_on": datetime.date(2025, 6, 1), "amount": D("200000.55")}, user=partner_bdt
+    )
+    assert FundingSummary.objects.get(action=fiche, funder=bdt).status == "paid"
+    assert_summary_exact()
+    payment_cancel(payment=balance, reason="doublon", user=coordinator)
+    assert FundingSummary.objects.get(action=fiche, funder=bdt).status == "granted"
+    assert_summary_exact()
+
+    # The fiche form's rows: one new, one deleted.
+    funding_lines_save(
+        action=other,
+        rows=[
+            {"funder": bethune, "amount": D("40000"), "status": "planned", "nature": "autofinancement"},
+            {"id": FundingLine.objects.get(action=other).pk, "delete": True, "version": 2},
+        ],
+        user=coordinator,
+    )
+    assert_summary_exact()
+
+    # A fiche's cost basis and maître d'ouvrage are read from the fiche: the totals follow without any write here.
+    action_save(action=fiche, data={"cost_basis": "TTC", "project_owner": bdt}, user=coordinator, expected_version=1)
+    fiche = Action.objects.with_totals().get(pk=fiche.pk)
+    assert fiche.funding_partners == D("0")  # the Banque des Territoires now carries the fiche itself
+    assert fiche.funding_basis_conflicts == 1  # its line is HT, the cost TTC
+    assert_summary_exact()
+
+    # Around the services: a bulk load, a raw update and a history restored (a plain save), as an import may do.
+    FundingLine.objects.bulk_create(
+        [FundingLine(action=other, funder=region, amount=D(n), status="granted", basis="TTC") for n in (10, 20)]
+    )
+    FundingLine.objects.filter(action=other, funder=region).update(amount=D("15.5"))
+    restored = FundingLine.objects.filter(action=other, funder=region).first()
+    restored.status = "refused"
+    restored.save()
+    assert_summary_exact()
+
+    funding_line_delete(line=restored, user=coordinator)  # a line with payments is protected
+    assert_summary_exact()
+    other.delete()
+    assert_summary_exact()
+    assert not FundingSummary.objects.filter(action_id=other.pk).exists()
+
+
+def test_refresh_from_python_repairs_a_summary_loaded_around_the_triggers(fiche, bdt):
+    f.FundingLineFactory(action=fiche, funder=bdt, amount=D("12.34"), status="granted")
+    FundingSummary.objects.all().delete()
+    funding_summary_refresh([fiche.pk])
+    assert_summary_exact()
+    assert stored()
+
+
+def test_totals_read_from_the_summary_are_those_of_the_lines(fiche, partner_bdt, bdt, region, bethune):
+    rows = [
+        (bethune, D("100000"), "planned", ""),
+        (bdt, D("200000.10"), "granted", "TTC"),
+        (bdt, None, "paid", ""),
+        (region, D("300000"), "requested", "HT"),
+        (region, D("50000"), "refused", ""),
+        (region, D("70000"), "paid", "HT"),
+    ]
+    for funder, amount, status, basis in rows:
+        f.FundingLineFactory(action=fiche, funder=funder, amount=amount, status=status, basis=basis)
+    whole = Action.objects.with_totals().get(pk=fiche.pk)
+    for name, value in totals_from_lines(fiche).items():
+        assert getattr(whole, name) == value, name
+    seen_by_partner = Action.objects.visible_to(partner_bdt).with_totals(partner_bdt).get(pk=fiche.pk)
+    for name, value in totals_from_lines(fiche, partner_org=bdt.pk).items():
+        assert getattr(seen_by_partner, name) == value, name
+    assert not hasattr(seen_by_partner, "funding_total")
