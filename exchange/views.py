@@ -1,0 +1,148 @@
+"""Workbooks in and out (« Classeurs ») and the fiche list export."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views import View
+
+from acv.access import visible_object_or_404
+from acv.imports import TOO_BIG, WorkbookRefused, megabytes
+from acv.workbooks import XLSX_CONTENT_TYPE
+from conventions import roles
+from conventions.mixins import ProgrammeMemberMixin
+from exchange import exports
+from exchange.analysis import may_import
+from exchange.forms import ImportForm
+from exchange.models import ImportKind, WorkbookImport
+from exchange.services import workbook_import_confirm, workbook_import_start
+from exchange.tasks import build_export
+from jobs.services import job_start
+
+PREVIEW_PAGE = 200
+
+
+def _kinds_importable(user):
+    return [kind for kind in ImportKind.values if may_import(kind, user)]
+
+
+def _xlsx(content, name):
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    stamp = timezone.localdate().strftime("%Y-%m-%d")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.xlsx"'
+    return response
+
+
+def export_job(user, kind, query=""):
+    titles = {
+        "programme": "Export du programme complet",
+        "fiches": "Export de la liste des fiches",
+        "financements": "Export des lignes de financement",
+        "grille": "Export des valeurs de la grille",
+    }
+    return job_start(
+        kind="export", title=titles[kind], user=user, task=build_export, parameters={"kind": kind, "query": query}
+    )
+
+
+class ExchangeView(ProgrammeMemberMixin, View):
+    """« Classeurs »: each kind's workbook to take out, the whole programme, and the import of a workbook."""
+
+    template_name = "exchange/exchange.html"
+
+    def get(self, request, form=None, status=200):
+        kinds = _kinds_importable(request.user)
+        context = {
+            "form": form or (ImportForm(kinds=kinds) if kinds else None),
+            "imports": WorkbookImport.objects.visible_to(request.user)[:20],
+            "limits": {
+                "size": megabytes(settings.ACV_IMPORT_MAX_BYTES),
+                "rows": f"{settings.ACV_IMPORT_MAX_ROWS:,}".replace(",", "\u202f"),
+            },
+            "exports": [
+                (kind, label)
+                for kind, label in ImportKind.choices
+                if kind != "grille" or roles.has_programme_role(request.user)
+            ],
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def post(self, request):
+        kinds = _kinds_importable(request.user)
+        if not kinds:
+            raise PermissionDenied("Votre rôle ne permet pas d'importer de classeur.")
+        form = ImportForm(request.POST, request.FILES, kinds=kinds)
+        if not form.is_valid():
+            return self.get(request, form=form, status=400)
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > settings.ACV_IMPORT_MAX_BYTES:
+                # Said before reading it: a huge upload is never read into memory.
+                raise WorkbookRefused(
+                    TOO_BIG.format(size=megabytes(upload.size), limit=megabytes(settings.ACV_IMPORT_MAX_BYTES))
+                )
+            record = workbook_import_start(
+                kind=form.cleaned_data["kind"], content=upload.read(), filename=upload.name, user=request.user
+            )
+        except WorkbookRefused as refusal:
+            form.add_error("file", str(refusal))
+            return self.get(request, form=form, status=400)
+        return redirect(record)
+
+
+class ImportDetailView(ProgrammeMemberMixin, View):
+    """An import: where its analysis stands, then what it would change (paginated) and its errors, and
+    « Confirmer l'import »."""
+
+    def get(self, request, pk):
+        record = visible_object_or_404(WorkbookImport.objects.visible_to(request.user), pk=pk)
+        rows = record.preview.get("rows", [])
+        page = Paginator(rows, PREVIEW_PAGE).get_page(request.GET.get("page"))
+        return render(request, "exchange/import_detail.html", {"record": record, "page_obj": page})
+
+
+class ImportConfirmView(ProgrammeMemberMixin, View):
+    def post(self, request, pk):
+        record = visible_object_or_404(WorkbookImport.objects.visible_to(request.user), pk=pk)
+        if not record.can_confirm:
+            raise PermissionDenied("Cet import ne peut pas être confirmé : voyez ses erreurs.")
+        record = workbook_import_confirm(record=record, user=request.user)
+        return redirect(record)
+
+
+class KindExportView(ProgrammeMemberMixin, View):
+    """A kind's workbook filled with what the user may read; a valid import of that kind."""
+
+    def get(self, request, kind):
+        if kind == "fiches":
+            return FicheListExportView().get(request)
+        if kind == "financements":
+            if not roles.can_export_funding_lines(request.user):
+                raise PermissionDenied("L'export des lignes de financement est réservé aux membres du programme.")
+            return _xlsx(exports.funding_workbook_xlsx(request.user), "financements")
+        if kind == "grille":
+            return _xlsx(exports.grid_values_xlsx(request.user), "grille-valeurs")
+        raise PermissionDenied("Nature de classeur inconnue.")
+
+
+class FicheListExportView(ProgrammeMemberMixin, View):
+    """/fiches/ as a workbook, exactly as filtered and sorted; past ACV_EXPORT_MAX_SYNC_ROWS fiches it is written
+    in the background and the person follows its job."""
+
+    def get(self, request):
+        query = request.GET.urlencode()
+        _filterset, fiches = exports.filtered_fiches(request.user, query)
+        if fiches.count() > settings.ACV_EXPORT_MAX_SYNC_ROWS:
+            return redirect(export_job(request.user, "fiches", query))
+        return _xlsx(exports.fiche_list_xlsx(request.user, query), "fiches")
+
+
+class ProgrammeExportView(ProgrammeMemberMixin, View):
+    """The whole programme as a workbook: always a job."""
+
+    def post(self, request):
+        if not exports.may_export_programme(request.user):
+            raise PermissionDenied("L'export du programme est réservé aux membres du programme.")
+        return redirect(export_job(request.user, "programme"))
