@@ -39,6 +39,9 @@ class WorkbookRefused(Exception):
 
 
 def megabytes(size):
+    """A size as a person reads it: « 12,4 Mo », « 5 ko »."""
+    if size < 100_000:
+        return f"{max(1, round(size / 1000))} ko"
     return f"{size / 1_000_000:.1f} Mo".replace(".", ",")
 
 

@@ -45,13 +45,10 @@ def _filters_stated(filterset):
             if value in (None, "", False, []):
                 continue
             field = filterset.form.fields[name]
-            if hasattr(field, "choices") and not hasattr(value, "pk"):
-                shown = dict(field.choices).get(value, value)
-                if isinstance(value, list | tuple):
-                    shown = ", ".join(str(item) for item in value)
-            else:
-                shown = value
-            lines.append((str(field.label or name), str(shown) if not isinstance(shown, bool) else "oui"))
+            labels = {str(key): label for key, label in getattr(field, "choices", ())}
+            items = value if isinstance(value, list | tuple) else [value]
+            shown = ", ".join(str(item) if hasattr(item, "pk") else str(labels.get(str(item), item)) for item in items)
+            lines.append((str(field.label or name), "oui" if value is True else shown))
     return lines or [("Filtres", "aucun : toutes les fiches que vous voyez")]
 
 
