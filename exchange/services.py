@@ -6,9 +6,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from acv.imports import check_workbook_upload
+from conventions import roles
 from exchange.analysis import KIND_RIGHTS, may_import
 from exchange.models import ImportStatus, WorkbookImport
 from jobs.services import job_start
+
+NATIONAL_RIGHTS = "Seule la coordination du programme dépose le tableau national."
 
 
 def workbook_import_start(*, kind: str, content: bytes, filename: str, user) -> WorkbookImport:
@@ -57,3 +60,31 @@ def workbook_import_confirm(*, record: WorkbookImport, user) -> WorkbookImport:
     WorkbookImport.objects.filter(pk=record.pk).update(confirm_job=job)
     record.refresh_from_db()
     return record
+
+
+@transaction.atomic
+def national_submission_create(*, programme, year: int, semester: int, user):
+    """File the national table for a semester: the exact XLSX and CSV bytes, who, when, and the difference with
+    the previous submission of the programme. For the coordination only."""
+    from exchange import national
+    from exchange.models import NationalSubmission
+
+    if not roles.edits_everything(user):
+        raise PermissionDenied(NATIONAL_RIGHTS)
+    rows = national.national_rows(programme)
+    stored = national.comparable(rows)
+    previous = NationalSubmission.objects.filter(programme=programme).order_by("-submitted_at").first()
+    submission = NationalSubmission(
+        programme=programme,
+        year=year,
+        semester=semester,
+        submitted_by=user,
+        rows=stored,
+        diff=national.table_diff(previous.rows if previous else None, stored),
+    )
+    submission.full_clean(exclude=["xlsx", "csv"])
+    stem = f"tableau-national-{year}-S{semester}"
+    submission.xlsx.save(f"{stem}.xlsx", ContentFile(national.table_xlsx(rows)), save=False)
+    submission.csv.save(f"{stem}.csv", ContentFile(national.table_csv(rows)), save=False)
+    submission.save()
+    return submission

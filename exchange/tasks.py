@@ -1,5 +1,6 @@
-"""The two background steps of an import: its analysis (the preview) and its confirmation (the writes)."""
+"""Background work of the exchange app: an import's analysis and confirmation, big exports, the national table."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -127,3 +128,36 @@ def _export(job, progress):
 def build_export(job_id):
     """A big export, written in the background."""
     return run_job(job_id, _export)
+
+
+def _national(job, progress):
+    from conventions.models import Programme
+    from exchange.services import national_submission_create
+
+    parameters = job.parameters
+    programme = Programme.objects.get(pk=parameters["programme"])
+    progress(0, 1, "sélection des fiches et écriture des fichiers")
+    try:
+        submission = national_submission_create(
+            programme=programme, year=parameters["year"], semester=parameters["semester"], user=job.requested_by
+        )
+    except PermissionDenied as error:
+        raise JobFailure(str(error)) from error
+    diff = submission.diff
+    return JobOutput(
+        summary={
+            "lines": [
+                f"Tableau national S{submission.semester} {submission.year} déposé : {len(submission.rows)} fiche(s).",
+                f"{len(diff['added'])} ajoutée(s), {len(diff['changed'])} modifiée(s), "
+                f"{len(diff['removed'])} retirée(s) depuis le dépôt précédent.",
+            ],
+            "next_url": reverse("exchange:national_table"),
+            "next_label": "Retour au tableau national",
+        }
+    )
+
+
+@task()
+def submit_national_table(job_id):
+    """The national table of a semester, filed."""
+    return run_job(job_id, _national)

@@ -146,3 +146,102 @@ class ProgrammeExportView(ProgrammeMemberMixin, View):
         if not exports.may_export_programme(request.user):
             raise PermissionDenied("L'export du programme est réservé aux membres du programme.")
         return redirect(export_job(request.user, "programme"))
+
+
+def _programme():
+    from conventions.models import Programme
+
+    return Programme.objects.filter(code=settings.ACV_DEFAULT_PROGRAMME).first() or Programme.objects.first()
+
+
+class NationalTableMixin(ProgrammeMemberMixin):
+    """The national table holds every fiche: the coordination and the comité read it, not partners nor référents."""
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and roles.has_programme_role(user) and not roles.can_export_programme_reports(user):
+            raise PermissionDenied("Le tableau national est réservé à la coordination et au comité de projet.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class NationalTableView(NationalTableMixin, View):
+    """« Tableau national »: each semester's status (fait, à faire, en retard), the submissions with their
+    difference and files, and « Préparer / Déposer » for the coordination."""
+
+    def get(self, request):
+        from exchange import national
+        from exchange.models import NationalSubmission
+
+        programme = _programme()
+        submissions = list(
+            NationalSubmission.objects.visible_to(request.user)
+            .filter(programme=programme)
+            .select_related("submitted_by")
+            .order_by("-submitted_at")
+        )
+        today = timezone.localdate()
+        year, semester = national.semester_of(today)
+        context = {
+            "programme": programme,
+            "semesters": national.semester_statuses(programme, submissions, today) if programme else [],
+            "submissions": submissions,
+            "current": {"year": year, "semester": semester},
+            "can_submit": roles.edits_everything(request.user),
+            "count": national.national_fiches(programme).count() if programme else 0,
+        }
+        return render(request, "exchange/national_table.html", context)
+
+
+class NationalPreviewView(NationalTableMixin, View):
+    """« Préparer »: the table as it would be filed now, to read before depositing it (nothing is recorded)."""
+
+    def get(self, request, fmt):
+        from exchange import national
+
+        rows = national.national_rows(_programme())
+        stamp = timezone.localdate().strftime("%Y-%m-%d")
+        if fmt == "csv":
+            response = HttpResponse(national.table_csv(rows), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="tableau-national-apercu-{stamp}.csv"'
+            return response
+        return _xlsx(national.table_xlsx(rows), "tableau-national-apercu")
+
+
+class NationalSubmitView(NationalTableMixin, View):
+    """« Déposer »: the table of the current semester is filed in the background (coordination only)."""
+
+    def post(self, request):
+        from exchange import national
+        from exchange.services import NATIONAL_RIGHTS
+        from exchange.tasks import submit_national_table
+
+        if not roles.edits_everything(request.user):
+            raise PermissionDenied(NATIONAL_RIGHTS)
+        year, semester = national.semester_of(timezone.localdate())
+        job = job_start(
+            kind="national-table",
+            title=f"Tableau national S{semester} {year}",
+            user=request.user,
+            task=submit_national_table,
+            parameters={"programme": _programme().pk, "year": year, "semester": semester},
+        )
+        return redirect(job)
+
+
+class NationalFileView(NationalTableMixin, View):
+    """A file as it was filed: the stored bytes, never rebuilt."""
+
+    def get(self, request, pk, fmt):
+        from django.http import FileResponse, Http404
+
+        from exchange.models import NationalSubmission
+
+        submission = visible_object_or_404(NationalSubmission.objects.visible_to(request.user), pk=pk)
+        stored = submission.csv if fmt == "csv" else submission.xlsx
+        try:
+            handle = stored.open("rb")
+        except FileNotFoundError as error:
+            raise Http404("Ce fichier est introuvable.") from error
+        name = f"tableau-national-{submission.year}-S{submission.semester}.{fmt}"
+        content_type = "text/csv; charset=utf-8" if fmt == "csv" else XLSX_CONTENT_TYPE
+        return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)

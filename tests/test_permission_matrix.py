@@ -35,6 +35,7 @@ from evaluation.models import (
     SemesterReport,
 )
 from exchange.models import WorkbookImport
+from exchange.services import national_submission_create
 from financing.models import FundingLine
 from jobs.models import Job, JobStatus
 
@@ -172,6 +173,11 @@ MATRIX = {
     # An import is its author's only; this one changes nothing, so there is nothing to confirm (403).
     "exchange:import_detail": ("import", {"GET": "302 404 200 404 404 404 404 403"}),
     "exchange:import_confirm": ("import", {"POST": "302 404 403 404 404 404 404 403"}),
+    # The national table: the coordination and the comité read it; the coordination files it (a job).
+    "exchange:national_table": (None, {"GET": "302 200 200 403 403 403 200 403"}),
+    "exchange:national_preview": ("csv", {"GET": "302 200 200 403 403 403 200 403"}),
+    "exchange:national_submit": (None, {"POST": "302 302 302 403 403 403 403 403"}),
+    "exchange:national_file": ("submission", {"GET": "302 200 200 403 403 403 200 403"}),
     "financing:partner_portal": (None, {"GET": "302 403 403 403 200 200 403 403"}),
     "financing:funding_export": (None, {"GET": "302 200 200 200 200 200 200 403"}),
     "financing:envelope_list": (None, {"GET": "302 200 200 200 200 200 200 403"}),
@@ -403,8 +409,13 @@ def objects(reference_data, coordinator):
     workbook_import = WorkbookImport.objects.create(
         kind="fiches", requested_by=coordinator, filename="fiches.xlsx", status="analysed", preview={"counts": {}}
     )
+    submission = national_submission_create(
+        programme=fiche.convention.programme, year=2026, semester=1, user=coordinator
+    )
     return {
         "import": {"pk": workbook_import.pk},
+        "csv": {"fmt": "csv"},
+        "submission": {"pk": submission.pk, "fmt": "xlsx"},
         "kind": {"kind": "financements"},
         "progress": {"pk": fiche.pk, "update_pk": progress.pk},
         "draft": {"pk": draft.pk},
