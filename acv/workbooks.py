@@ -273,10 +273,15 @@ def parse_value(column: Column, value):
 
 @dataclass
 class ReadSheet:
-    """What was read from one sheet: rows as {key: value, "_row": number}, and the problems met."""
+    """What was read from one sheet: rows as {key: value, "_row": number}, and the problems met. A row with a cell
+    that could not be read is marked "_unreadable": the others can still be compared, for a complete preview."""
 
     rows: list[dict] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def readable_rows(self):
+        return [row for row in self.rows if not row.get("_unreadable")]
 
 
 def read_sheet(book, spec: SheetSpec, *, max_rows: int, required=True) -> ReadSheet:
@@ -325,10 +330,12 @@ def read_sheet(book, spec: SheetSpec, *, max_rows: int, required=True) -> ReadSh
                 result.problems.append(
                     Problem(spec.title, number, column.header, "formule refusée : saisissez la valeur elle-même")
                 )
+                row["_unreadable"] = True
                 continue
             try:
                 row[column.key] = parse_value(column, value)
             except CellError as error:
                 result.problems.append(Problem(spec.title, number, column.header, str(error)))
+                row["_unreadable"] = True
         result.rows.append(row)
     return result

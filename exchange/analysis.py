@@ -498,8 +498,8 @@ def analyse(kind, content, user, progress=None) -> Analysis:
     book.close()
     for spec, _required in sheets:
         sheet = read[spec.title]
-        if sheet.problems:
-            continue
+        # Rows whose cells were read are compared even when others were not: the preview lists every problem.
+        sheet.rows = sheet.readable_rows
         if spec.title == "Fiches":
             _analyse_fiche_rows(sheet, spec, lookups, user, analysis, progress)
         elif spec.title == "Opérations":

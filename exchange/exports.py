@@ -45,9 +45,12 @@ def _filters_stated(filterset):
             if value in (None, "", False, []):
                 continue
             field = filterset.form.fields[name]
-            labels = {str(key): label for key, label in getattr(field, "choices", ())}
             items = value if isinstance(value, list | tuple) else [value]
-            shown = ", ".join(str(item) if hasattr(item, "pk") else str(labels.get(str(item), item)) for item in items)
+            if hasattr(value, "pk"):
+                shown = str(value)  # a choice of the list's own querysets: no need to read them all again
+            else:
+                labels = {str(key): label for key, label in getattr(field, "choices", ())}
+                shown = ", ".join(str(labels.get(str(item), item)) for item in items)
             lines.append((str(field.label or name), "oui" if value is True else shown))
     return lines or [("Filtres", "aucun : toutes les fiches que vous voyez")]
 
@@ -60,13 +63,7 @@ def fiche_list_xlsx(user, query="") -> bytes:
     """The fiche list exactly as filtered and sorted: a first sheet stating the filters, who and when; the fiches
     with every column of the list (and the funding measures this viewer reads); their operations; their funding
     lines as this viewer may see them. A valid « fiches » import."""
-    from actions.workbooks import Lookups, fiche_sheet, operation_sheet, operations_for_workbook
-    from financing.models import FundingLine
-    from financing.workbooks import funding_sheet, lines_for_workbook
-
     filterset, fiches = filtered_fiches(user, query)
-    lookups = Lookups.load()
-    book = new_workbook()
     preface = [
         ("Export", "Liste des fiches action"),
         ("Par", _who(user)),
@@ -74,6 +71,18 @@ def fiche_list_xlsx(user, query="") -> bytes:
         *_filters_stated(filterset),
         ("Fiches", fiches.count()),
     ]
+    return fiches_workbook_xlsx(user, fiches, preface)
+
+
+def fiches_workbook_xlsx(user, fiches, preface) -> bytes:
+    """These fiches (a queryset from Action.objects.visible_to(user).for_list(user), in the order wanted), their
+    operations and the funding lines the user may see on them, after a first sheet stating `preface`."""
+    from actions.workbooks import Lookups, fiche_sheet, operation_sheet, operations_for_workbook
+    from financing.models import FundingLine
+    from financing.workbooks import funding_sheet, lines_for_workbook
+
+    lookups = Lookups.load()
+    book = new_workbook()
     write_preface(book, "Filtres", preface)
     write_sheet(
         book,

@@ -78,6 +78,12 @@ class WorkbookImport(models.Model):
         return self.preview.get("counts", {})
 
     @property
+    def status_label(self):
+        if self.status == ImportStatus.ANALYSED and self.problems:
+            return _("analysé : erreurs à corriger")
+        return self.get_status_display()
+
+    @property
     def can_confirm(self):
         return (
             self.status == ImportStatus.ANALYSED

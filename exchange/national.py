@@ -242,17 +242,20 @@ def semesters_between(first, last):
 
 
 def obligation_start(programme):
-    """The first semester a table is due: the semester the avenant asking for it (the latest signed avenant of
-    the programme, which sets the current period) was signed — or, with no signed avenant, the convention's."""
+    """The first semester a table is due: the start of the period set by the latest signed avenant (the one asking
+    for the table; its signature date when the documents give no period), else the convention's signature."""
+    from django.db.models import F
+
     from conventions.models import Amendment, Convention
 
     amendment = (
-        Amendment.objects.filter(convention__programme=programme, status="signed", signed_on__isnull=False)
-        .order_by("-signed_on")
+        Amendment.objects.filter(convention__programme=programme, status="signed")
+        .exclude(covers_from__isnull=True, signed_on__isnull=True)
+        .order_by(F("covers_from").desc(nulls_last=True), F("signed_on").desc(nulls_last=True))
         .first()
     )
     if amendment is not None:
-        return semester_of(amendment.signed_on)
+        return semester_of(amendment.covers_from or amendment.signed_on)
     convention = Convention.objects.filter(programme=programme, signed_on__isnull=False).order_by("signed_on").first()
     return semester_of(convention.signed_on) if convention else None
 

@@ -147,3 +147,35 @@ def test_who_may_not_import_fiches_is_refused(client, persona, request, small_pr
     response = upload(client, "fiches", fiche_list_xlsx(user))
     assert response.status_code in (400, 403)
     assert not WorkbookImport.objects.exists()
+
+
+def test_coordinator_changes_a_grid_value_and_adds_one(client, coordinator, db):
+    from evaluation.models import IndicatorValue
+    from exchange.exports import grid_values_xlsx
+    from tests import factories as f
+
+    value = f.IndicatorValueFactory(value=Decimal("12"))
+    content = grid_values_xlsx(coordinator)
+    row = row_of(content, "Valeurs", "N° interne", value.pk)
+    new_period = "2019" if value.period.label != "2019" else "2020"
+    changed = edited(
+        content,
+        "Valeurs",
+        {
+            (row, "Valeur"): "13,5",
+            (row + 1, "N° de l'indicateur"): value.indicator_id,
+            (row + 1, "Territoire"): value.territory.name if value.territory else None,
+            (row + 1, "Quartier prioritaire"): value.neighbourhood.key if value.neighbourhood else None,
+            (row + 1, "Période"): new_period,
+            (row + 1, "Série"): "mesuré",
+            (row + 1, "Valeur"): 7,
+        },
+    )
+    record, _response = _import(client, coordinator, "grille", changed)
+    assert record.problems == [] and record.counts == {"created": 1, "updated": 1, "unchanged": 0}
+    client.post(reverse("exchange:import_confirm", args=[record.pk]))
+    record.refresh_from_db()
+    assert record.status == ImportStatus.CONFIRMED, record.errors
+    value.refresh_from_db()
+    assert value.value == Decimal("13.5") and value.history.first().history_user == coordinator
+    assert IndicatorValue.objects.count() == 2

@@ -104,7 +104,7 @@ def test_each_submission_keeps_its_difference_with_the_previous_one(table, coord
 
 def test_semester_status_done_due_late(table, coordinator):
     amendment = f.AmendmentFactory(
-        convention=table["fiches"]["validated"].convention, status="signed", signed_on=datetime.date(2025, 3, 1)
+        convention=table["fiches"]["validated"].convention, status="signed", covers_from=datetime.date(2025, 1, 1)
     )
     assert amendment.pk
     national_submission_create(programme=table["programme"], year=2025, semester=2, user=coordinator)
