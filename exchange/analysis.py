@@ -123,6 +123,12 @@ def _change_list(spec, state, changes):
     ]
 
 
+def _unchanged(model, changes):
+    """Fields a row does not change: not validated field by field again (a relation's check is a query each),
+    the model's clean() still runs over the whole row."""
+    return [field.name for field in model._meta.concrete_fields if field.name not in changes]
+
+
 def _clean_problems(sheet, number, spec, error):
     problems = []
     for name, messages in getattr(error, "message_dict", {"__all__": error.messages}).items():
@@ -222,7 +228,7 @@ def _analyse_fiche_rows(read, spec, lookups, user, analysis, progress):
                 check_status_change(action.status or ActionStatus.UNKNOWN, data["status"])
             for name, value in data.items():
                 setattr(target, Action._meta.get_field(name).attname, value)
-            target.full_clean(exclude=["search_text"], validate_unique=False, validate_constraints=False)
+            target.full_clean(exclude=_unchanged(Action, data), validate_unique=False, validate_constraints=False)
         except ValidationError as error:
             analysis.problems.extend(_clean_problems(spec.title, number, spec, error))
             continue
@@ -287,7 +293,7 @@ def _analyse_operation_rows(read, spec, user, analysis):
         try:
             for name, value in changes.items():
                 setattr(target, Operation._meta.get_field(name).attname, value)
-            target.full_clean(exclude=["action"], validate_unique=False, validate_constraints=False)
+            target.full_clean(exclude=_unchanged(Operation, changes), validate_unique=False, validate_constraints=False)
         except ValidationError as error:
             analysis.problems.extend(_clean_problems(spec.title, number, spec, error))
             continue
@@ -383,7 +389,7 @@ def _analyse_line_rows(read, spec, user, analysis):
             for name, value in changes.items():
                 setattr(target, FundingLine._meta.get_field(name).attname, value)
             target.full_clean(
-                exclude=["action", "funder", "scheme", "operation"], validate_unique=False, validate_constraints=False
+                exclude=_unchanged(FundingLine, changes), validate_unique=False, validate_constraints=False
             )
         except ValidationError as error:
             analysis.problems.extend(_clean_problems(spec.title, number, spec, error))
