@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -77,6 +78,16 @@ class Column:
     mandatory: bool = False
     choices: dict | None = None
     width: int = 16
+
+    @cached_property
+    def reading(self):
+        """For a CHOICE: what a cell may hold (label or stored value, spaces and case aside) → the stored value;
+        built once per column, not once per cell."""
+        lookup = {}
+        for stored, label in (self.choices or {}).items():
+            lookup.setdefault(_squash(stored), stored)
+            lookup[_squash(label)] = stored
+        return lookup
 
     def to_cell(self, obj):
         value = self.get(obj)
@@ -263,9 +274,8 @@ def parse_value(column: Column, value):
         raise CellError(f"« Oui » ou « Non » attendu, trouvé « {value} »")
     if kind == CHOICE:
         wanted = _squash(value)
-        for stored, label in (column.choices or {}).items():
-            if wanted in (_squash(label), _squash(stored)):
-                return stored
+        if wanted in column.reading:
+            return column.reading[wanted]
         known = ", ".join(f"« {label} »" for label in list((column.choices or {}).values())[:12])
         raise CellError(f"valeur inconnue « {value} » (valeurs possibles : {known})")
     raise CellError(f"type de colonne inconnu : {kind}")

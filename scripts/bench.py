@@ -366,7 +366,7 @@ def workbook_child(kind):
 
     from actions.models import Action
     from exchange.analysis import analyse, apply_plan
-    from exchange.exports import fiches_workbook_xlsx
+    from exchange.exports import fiches_workbook_xlsx, with_list_measures
 
     coordinator = get_user_model().objects.get(username=COORDINATOR)
     ids = list(
@@ -374,7 +374,11 @@ def workbook_child(kind):
         .order_by("convention__key", "code")
         .values_list("pk", flat=True)[:WORKBOOK_FICHES]
     )
-    fiches = Action.objects.visible_to(coordinator).for_list(coordinator).filter(pk__in=ids).order_by("code", "pk")
+    fiches = (
+        with_list_measures(Action.objects.visible_to(coordinator), coordinator)
+        .filter(pk__in=ids)
+        .order_by("code", "pk")
+    )
     if kind == "workbook-export":
         baseline = peak_resident_kib()
         started = time.perf_counter()
