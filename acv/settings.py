@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "actions",
     "financing",
     "evaluation",
+    "exchange",
     # The project itself, for the commands that reach every app (loading the reference data).
     "acv",
 ]
@@ -321,6 +322,15 @@ SPECTACULAR_SETTINGS = {
 ACV_DEFAULT_PROGRAMME = os.environ.get("ACV_DEFAULT_PROGRAMME", "acv")
 # Where users report an accessibility problem (the déclaration d'accessibilité names it): set per deployment.
 ACV_ACCESSIBILITY_CONTACT = os.environ.get("ACV_ACCESSIBILITY_CONTACT", "")
+
+# Limits of an imported workbook (acv.imports): size of the upload, sum of its uncompressed parts, compression
+# ratio of one part (zip bombs), rows per sheet. Settings so a deployment — and the tests — can set them.
+ACV_IMPORT_MAX_BYTES = int(os.environ.get("ACV_IMPORT_MAX_BYTES", str(10 * 1000 * 1000)))
+ACV_IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("ACV_IMPORT_MAX_UNCOMPRESSED_BYTES", str(300 * 1000 * 1000)))
+ACV_IMPORT_MAX_RATIO = int(os.environ.get("ACV_IMPORT_MAX_RATIO", "200"))
+ACV_IMPORT_MAX_ROWS = int(os.environ.get("ACV_IMPORT_MAX_ROWS", "20000"))
+# Past this many rows an export is prepared in the background (a job) rather than in the request.
+ACV_EXPORT_MAX_SYNC_ROWS = int(os.environ.get("ACV_EXPORT_MAX_SYNC_ROWS", "2000"))
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)

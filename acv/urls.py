@@ -28,6 +28,7 @@ urlpatterns = [
     path("comites/", include("conventions.urls")),
     path("", include("evaluation.urls")),
     path("", include("financing.urls")),
+    path("", include("exchange.urls")),
 ]
 
 handler500 = "acv.views.server_error"

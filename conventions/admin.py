@@ -73,9 +73,9 @@ class OrganisationAliasInline(admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "short_name", "kind", "parent"]
+    list_display = ["name", "short_name", "kind", "parent", "insee_code", "siret"]
     list_filter = ["kind"]
-    search_fields = ["name", "short_name", "key", "aliases__name"]
+    search_fields = ["name", "short_name", "key", "aliases__name", "insee_code", "siret"]
     autocomplete_fields = ["parent"]
     inlines = [OrganisationAliasInline]
 

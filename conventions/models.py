@@ -1,6 +1,7 @@
 """Programmes, their nomenclature, organisations, conventions and their governance."""
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -148,6 +149,27 @@ class Organisation(models.Model):
         verbose_name=_("organisation de rattachement"),
     )
     note = models.TextField(_("remarque"), blank=True)
+    # Stable identifiers, for the national table and other tools: the documents give none, so they are entered
+    # by the coordination (blank until then).
+    insee_code = models.CharField(
+        _("code INSEE"),
+        max_length=5,
+        blank=True,
+        validators=[RegexValidator(r"^(\d{5}|2[AB]\d{3})$", _("Un code INSEE de commune a 5 caractères (62119)."))],
+        help_text=_("Code officiel géographique de la commune (62119 pour Béthune)."),
+    )
+    siret = models.CharField(
+        _("SIRET"),
+        max_length=14,
+        blank=True,
+        validators=[RegexValidator(r"^\d{14}$", _("Un SIRET a 14 chiffres."))],
+    )
+    acv_identifier = models.CharField(
+        _("identifiant ACV"),
+        max_length=40,
+        blank=True,
+        help_text=_("L'identifiant de la ville dans le programme national Action Cœur de Ville."),
+    )
 
     objects = OrganisationQuerySet.as_manager()
 

@@ -1,33 +1,34 @@
 """Funding lines as XLSX: pure functions, queryset in, bytes out; views only wrap them."""
 
 import datetime
-import io
 
 from django.utils.text import capfirst
-from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from financing.models import FundingStatus
+from acv.workbooks import DATE_FORMAT, EURO_FORMAT, PERCENT_FORMAT, keep_as_text, new_workbook, workbook_bytes
+from financing.models import FundingLineYear, FundingStatus
 
-EURO_FORMAT = '#,##0.00\\ "€"'
-PERCENT_FORMAT = '0.00\\ "%"'
-DATE_FORMAT = "dd/mm/yyyy"
-# A cell starting with one of these could be read as a formula by a spreadsheet (CSV/formula injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Rows read per query when streaming lines: memory stays flat whatever the number of lines.
+CHUNK = 1000
 
 
 def write_cell(sheet, row, column, value, number_format=None):
-    """Write a value with its real type; text that could start a formula is forced to stay text."""
-    cell = sheet.cell(row=row, column=column)
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        cell.value = value
-        cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
-        cell.quotePrefix = True  # and Excel keeps it as text when the cell is edited
-    else:
-        cell.value = value
+    """Write a value with its real type on a normal worksheet; text that could start a formula stays text
+    (the rule is acv.workbooks.keep_as_text, shared by every export)."""
+    cell = keep_as_text(sheet.cell(row=row, column=column), value)
     if number_format:
         cell.number_format = number_format
+    return cell
+
+
+def _cell(sheet, value, number_format=None, font=None):
+    cell = keep_as_text(WriteOnlyCell(sheet), value)
+    if number_format and value is not None:
+        cell.number_format = number_format
+    if font is not None:
+        cell.font = font
     return cell
 
 
@@ -81,25 +82,34 @@ def funding_lines_xlsx(lines, *, viewer, title="Engagements"):
     """An XLSX of these funding lines (one row each, the yearly split in one column per year) and a
     sheet of totals per state. `lines`: FundingLine.objects.visible_to(viewer); on another funder's line a
     partner gets the figures, not the remarks (roles.sees_funding_line_detail), as on the fiche page and in
-    the API."""
+    the API. Written as a stream (write-only workbook, lines read in chunks): memory does not grow with the
+    number of lines."""
     from conventions import roles
 
     totals_by_group = export_totals(lines, viewer)
-    lines = list(lines.for_export())
-    years = sorted({year.year for line in lines for year in line.years.all()})
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
+    years = sorted(
+        set(
+            FundingLineYear.objects.filter(funding_line__in=lines.values("pk"))
+            .values_list("year", flat=True)
+            .distinct()
+        )
+    )
+    workbook = new_workbook()
+    sheet = workbook.create_sheet(title[:31])
     headers = HEADERS + [(str(year), 14) for year in years]
     bold = Font(bold=True)
-    for column, (label, width) in enumerate(headers, start=1):
-        cell = write_cell(sheet, 1, column, label)
-        cell.font = bold
-        cell.fill = PatternFill("solid", fgColor="DDDDDD")
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    fill = PatternFill("solid", fgColor="DDDDDD")
+    for column, (_label, width) in enumerate(headers, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.freeze_panes = "A2"
-    for row, line in enumerate(lines, start=2):
+    header_cells = []
+    for label, _width in headers:
+        cell = _cell(sheet, label, font=bold)
+        cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for line in lines.for_export().iterator(chunk_size=CHUNK):
         action = line.action
         values = [
             (action.code, None),
@@ -119,25 +129,23 @@ def funding_lines_xlsx(lines, *, viewer, title="Engagements"):
         ]
         by_year = {year.year: year.amount for year in line.years.all()}
         values += [(by_year.get(year), EURO_FORMAT) for year in years]
-        for column, (value, number_format) in enumerate(values, start=1):
-            write_cell(sheet, row, column, value, number_format if value is not None else None)
+        sheet.append([_cell(sheet, value, number_format) for value, number_format in values])
 
     totals = workbook.create_sheet("Totaux")
-    for column, (label, width) in enumerate(
-        [("Lignes", 34), ("État", 16), ("Montant connu (€)", 20), ("Lignes au montant à déterminer", 30)], start=1
-    ):
-        write_cell(totals, 1, column, label).font = bold
+    labels = [("Lignes", 34), ("État", 16), ("Montant connu (€)", 20), ("Lignes au montant à déterminer", 30)]
+    for column, (_label, width) in enumerate(labels, start=1):
         totals.column_dimensions[get_column_letter(column)].width = width
-    row = 2
+    totals.append([_cell(totals, label, font=bold) for label, _width in labels])
     for group, sums, statuses in totals_by_group:
         for status in statuses:
-            write_cell(totals, row, 1, group)
-            write_cell(totals, row, 2, str(capfirst(FundingStatus(status).label)))
-            write_cell(totals, row, 3, sums[status], EURO_FORMAT)
-            write_cell(totals, row, 4, sums[f"{status}_unknown"])
-            row += 1
-    write_cell(totals, row + 1, 1, f"Export du {datetime.date.today():%d/%m/%Y}")
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+            totals.append(
+                [
+                    _cell(totals, group),
+                    _cell(totals, str(capfirst(FundingStatus(status).label))),
+                    _cell(totals, sums[status], EURO_FORMAT),
+                    _cell(totals, sums[f"{status}_unknown"]),
+                ]
+            )
+    totals.append([])
+    totals.append([_cell(totals, f"Export du {datetime.date.today():%d/%m/%Y}")])
+    return workbook_bytes(workbook)

@@ -325,6 +325,9 @@ def child(kind):
     from evaluation.reports import semester_report_pdf
     from evaluation.views import report_fiches
 
+    if kind.startswith("workbook-"):
+        print(json.dumps(workbook_child(kind)))
+        return
     coordinator = get_user_model().objects.get(username=COORDINATOR)
     baseline = peak_resident_kib()
     started = time.perf_counter()
@@ -348,6 +351,77 @@ def child(kind):
     if kind != "xlsx":
         result["fiches"] = count
     print(json.dumps(result))
+
+
+WORKBOOK_FICHES = 5000
+
+
+def workbook_child(kind):
+    """The « fiches » workbook of WORKBOOK_FICHES national fiches (with their operations and funding lines):
+    its export, or its import with every fiche's title changed — the analysis (the preview) and the writes (the
+    confirmation, through the services, in one transaction rolled back at the end so the set stays as built)."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from openpyxl import load_workbook
+
+    from actions.models import Action
+    from exchange.analysis import analyse, apply_plan
+    from exchange.exports import fiches_workbook_xlsx, with_list_measures
+
+    coordinator = get_user_model().objects.get(username=COORDINATOR)
+    ids = list(
+        Action.objects.filter(convention__key__startswith=NATIONAL_PREFIX)
+        .order_by("convention__key", "code")
+        .values_list("pk", flat=True)[:WORKBOOK_FICHES]
+    )
+    fiches = (
+        with_list_measures(Action.objects.visible_to(coordinator), coordinator)
+        .filter(pk__in=ids)
+        .order_by("code", "pk")
+    )
+    if kind == "workbook-export":
+        baseline = peak_resident_kib()
+        started = time.perf_counter()
+        content = fiches_workbook_xlsx(coordinator, fiches, [("Export", "banc d'essai")])
+        elapsed = time.perf_counter() - started
+        return {
+            "seconds": elapsed,
+            "peak_mb": peak_resident_kib() / 1024,
+            "baseline_mb": baseline / 1024,
+            "bytes": len(content),
+            "fiches": len(ids),
+        }
+    content = fiches_workbook_xlsx(coordinator, fiches, [("Export", "banc d'essai")])
+    book = load_workbook(io.BytesIO(content))
+    sheet = book["Fiches"]
+    title = [cell.value for cell in sheet[1]].index("Intitulé") + 1
+    for row in range(2, sheet.max_row + 1):
+        sheet.cell(row=row, column=title).value = f"{sheet.cell(row=row, column=title).value} (modifiée)"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    content = buffer.getvalue()
+    del book, sheet, buffer
+    baseline = peak_resident_kib()
+    started = time.perf_counter()
+    analysis = analyse("fiches", content, coordinator)
+    analysed = time.perf_counter() - started
+    assert not analysis.problems, analysis.problems[:3]
+    with transaction.atomic():
+        started = time.perf_counter()
+        apply_plan(analysis, coordinator)
+        written = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return {
+        "seconds": analysed + written,
+        "analysis": analysed,
+        "writes": written,
+        "peak_mb": peak_resident_kib() / 1024,
+        "baseline_mb": baseline / 1024,
+        "bytes": len(content),
+        "fiches": len(ids),
+        "updated": analysis.counts["updated"],
+        "unchanged": analysis.counts["unchanged"],
+    }
 
 
 def peak_resident_kib():
@@ -526,6 +600,9 @@ def main():
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--skip-pages", action="store_true", help="ni pages ni rapport API ÷ SQL")
     parser.add_argument("--skip-exports", action="store_true")
+    parser.add_argument(
+        "--workbooks-only", action="store_true", help="seulement l'export et l'import du classeur de 5 000 fiches"
+    )
     parser.add_argument("--slow", type=int, default=30, help="au-delà (s), une page n'est mesurée qu'une fois")
     parser.add_argument("--load-seconds", type=int, default=30)
     parser.add_argument("--connections", type=int, default=8)
@@ -558,6 +635,8 @@ def main():
     def row(measure, persona, queries="", median="", p95="", other=""):
         rows.append(f"| {measure} | {persona} | {queries} | {median} | {p95} | {other} |")
 
+    if args.workbooks_only:
+        args.skip_pages = args.skip_exports = args.skip_load = True
     for label_pattern, url_pattern, who in [] if args.skip_pages else PAGES:
         for username in who:
             label, url = label_pattern.format(deep=deep[username]), url_pattern.format(deep=deep[username])
@@ -604,6 +683,33 @@ def main():
                 f"{fiches}pic mémoire {number(result['peak_mb'])} Mo (dont {number(result['baseline_mb'])} Mo au "
                 f"démarrage), {number(result['bytes'] / 1024)} Kio",
             )
+
+    for kind, label in (
+        ("workbook-export", f"classeur « fiches » de {WORKBOOK_FICHES} fiches : export"),
+        ("workbook-import", f"classeur « fiches » de {WORKBOOK_FICHES} fiches : import, chaque intitulé modifié"),
+    ):
+        if args.quick or (args.skip_exports and not args.workbooks_only):
+            break
+        print(f"  {label}…", file=sys.stderr)
+        result = measure_in_child(kind, args.export_timeout)
+        if "error" in result:
+            row(label, COORDINATOR, other=result["error"])
+            continue
+        detail = ""
+        if "analysis" in result:
+            detail = (
+                f"aperçu {ms(result['analysis'])}, écriture {ms(result['writes'])} "
+                f"({result['updated']} modifiées, {result['unchanged']} inchangées), "
+            )
+        row(
+            label,
+            COORDINATOR,
+            "",
+            ms(result["seconds"]),
+            "",
+            f"{result['fiches']} fiches, {detail}pic mémoire {number(result['peak_mb'])} Mo (dont "
+            f"{number(result['baseline_mb'])} Mo au démarrage), {number(result['bytes'] / 1024)} Kio",
+        )
 
     if not (args.quick or args.skip_load):
         port = free_port()

@@ -34,6 +34,8 @@ from evaluation.models import (
     ResultIndicatorLink,
     SemesterReport,
 )
+from exchange.models import WorkbookImport
+from exchange.services import national_submission_create
 from financing.models import FundingLine
 from jobs.models import Job, JobStatus
 
@@ -163,6 +165,19 @@ MATRIX = {
     "jobs:job_list": (None, {"GET": "302 200 200 200 200 200 200 403"}),
     "jobs:job_detail": ("job", {"GET": "302 404 200 404 404 404 404 403"}),
     "jobs:job_file": ("job", {"GET": "302 404 200 404 404 404 404 403"}),
+    # Workbooks: every role takes out what it reads; the comité does not import (an empty form is refused).
+    "exchange:exchange": (None, {"GET": "302 200 200 200 200 200 200 403", "POST": "302 400 400 400 400 400 403 403"}),
+    "exchange:fiche_list_export": (None, {"GET": "302 200 200 200 200 200 200 403"}),
+    "exchange:kind_export": ("kind", {"GET": "302 200 200 200 200 200 200 403"}),
+    "exchange:programme_export": (None, {"POST": "302 302 302 302 302 302 302 403"}),
+    # An import is its author's only; this one changes nothing, so there is nothing to confirm (403).
+    "exchange:import_detail": ("import", {"GET": "302 404 200 404 404 404 404 403"}),
+    "exchange:import_confirm": ("import", {"POST": "302 404 403 404 404 404 404 403"}),
+    # The national table: the coordination and the comité read it; the coordination files it (a job).
+    "exchange:national_table": (None, {"GET": "302 200 200 403 403 403 200 403"}),
+    "exchange:national_preview": ("csv", {"GET": "302 200 200 403 403 403 200 403"}),
+    "exchange:national_submit": (None, {"POST": "302 302 302 403 403 403 403 403"}),
+    "exchange:national_file": ("submission", {"GET": "302 200 200 403 403 403 200 403"}),
     "financing:partner_portal": (None, {"GET": "302 403 403 403 200 200 403 403"}),
     "financing:funding_export": (None, {"GET": "302 200 200 200 200 200 200 403"}),
     "financing:envelope_list": (None, {"GET": "302 200 200 200 200 200 200 403"}),
@@ -391,7 +406,17 @@ def objects(reference_data, coordinator):
         action=fiche, organisation=Organisation.objects.get(key="bdt"), decision="validated", decided_at=timezone.now()
     )
     progress = ProgressUpdate.objects.create(action=fiche, year=2025, semester=2, status="in_progress")
+    workbook_import = WorkbookImport.objects.create(
+        kind="fiches", requested_by=coordinator, filename="fiches.xlsx", status="analysed", preview={"counts": {}}
+    )
+    submission = national_submission_create(
+        programme=fiche.convention.programme, year=2026, semester=1, user=coordinator
+    )
     return {
+        "import": {"pk": workbook_import.pk},
+        "csv": {"fmt": "csv"},
+        "submission": {"pk": submission.pk, "fmt": "xlsx"},
+        "kind": {"kind": "financements"},
         "progress": {"pk": fiche.pk, "update_pk": progress.pk},
         "draft": {"pk": draft.pk},
         "validation": {"pk": validation.pk},

@@ -26,7 +26,7 @@ class OrganisationBriefSerializer(serializers.ModelSerializer):
 class OrganisationSerializer(ModelCleanSerializer):
     class Meta:
         model = Organisation
-        fields = ["id", "key", "name", "short_name", "kind", "parent", "note"]
+        fields = ["id", "key", "name", "short_name", "kind", "parent", "note", "insee_code", "siret", "acv_identifier"]
 
 
 class PriorityNeighbourhoodSerializer(ModelCleanSerializer):
