@@ -37,6 +37,7 @@ from acv.values import (
     out_of_bounds,
     written_if_different,
 )
+from conventions.models import DossierDecision
 
 
 class ActionKind(models.TextChoices):
@@ -172,6 +173,29 @@ class Action(PeriodModel, CostModel):
         related_name="actions",
         verbose_name=_("sous-axe"),
     )
+    # The third level of a programme's nomenclature (the Contrat de Ville's objectifs opérationnels).
+    operational_objectives = models.ManyToManyField(
+        "conventions.Objective", blank=True, related_name="actions", verbose_name=_("objectifs opérationnels")
+    )
+    # The quartiers prioritaires a project is for: what a Contrat de Ville project and an ACV fiche may share.
+    neighbourhoods = models.ManyToManyField(
+        "conventions.PriorityNeighbourhood",
+        blank=True,
+        related_name="actions",
+        verbose_name=_("quartiers prioritaires"),
+    )
+    # A programme that runs a yearly call for projects: the call the project answered, and its dossier's decision.
+    call = models.ForeignKey(
+        "conventions.CallForProjects",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
+        verbose_name=_("appel à projets"),
+    )
+    dossier_decision = models.CharField(
+        _("décision sur le dossier"), max_length=10, choices=DossierDecision.choices, blank=True
+    )
     status = models.CharField(_("état"), max_length=12, choices=ActionStatus.choices, default=ActionStatus.UNKNOWN)
     description = models.TextField(_("description générale"), blank=True)
     objectives = models.TextField(_("objectifs"), blank=True)
@@ -227,6 +251,16 @@ class Action(PeriodModel, CostModel):
         self.search_text = search_text_of(self)
         self.clean_cost()
         self.clean_period()
+        self.clean_call()
+
+    def clean_call(self):
+        """A dossier decision belongs to a call for projects, and the call to the fiche's own programme."""
+        from django.core.exceptions import ValidationError
+
+        if self.dossier_decision and not self.call_id:
+            raise ValidationError({"call": _("Une décision sur le dossier suppose un appel à projets.")})
+        if self.call_id and self.convention_id and self.call.programme_id != self.convention.programme_id:
+            raise ValidationError({"call": _("L'appel à projets n'est pas celui du programme de la convention.")})
 
     def get_absolute_url(self):
         from django.urls import reverse
@@ -634,6 +668,15 @@ class QualityNote(models.Model):
         related_name="quality_notes",
         verbose_name=_("avenant"),
     )
+    # A note about a programme's call for projects: its counts as one page writes them against another.
+    call = models.ForeignKey(
+        "conventions.CallForProjects",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="quality_notes",
+        verbose_name=_("appel à projets"),
+    )
     balance_item = models.ForeignKey(
         "conventions.BalanceItem",
         on_delete=models.CASCADE,
@@ -662,14 +705,14 @@ class QualityNote(models.Model):
         ordering = ["action", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(action__isnull=False) | Q(amendment__isnull=False),
-                name="quality_note_subject",
-                violation_error_message=_("Une note porte sur une fiche ou sur un document."),
+                condition=Q(action__isnull=False) | Q(amendment__isnull=False) | Q(call__isnull=False),
+                name="quality_note_subject_h15",
+                violation_error_message=_("Une note porte sur une fiche, un document ou un appel à projets."),
             )
         ]
 
     def __str__(self):
-        subject = self.action.code if self.action_id else str(self.amendment)
+        subject = self.action.code if self.action_id else str(self.call if self.call_id else self.amendment)
         return f"{subject} – {self.field_label}"
 
     @property

@@ -7,14 +7,17 @@ from conventions.models import (
     Axis,
     AxisWording,
     BalanceItem,
+    CallForProjects,
     CommitteeMeeting,
     Convention,
     DocumentArticle,
+    Objective,
     Organisation,
     OrganisationAlias,
     PresentedSemester,
     PriorityNeighbourhood,
     Programme,
+    ProgrammeFigure,
     Sector,
     Signatory,
     SubAxis,
@@ -29,7 +32,7 @@ class AxisInline(admin.TabularInline):
 
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
-    list_display = ["name", "code"]
+    list_display = ["name", "code", "level1_label", "fiche_label", "reporting_rhythm"]
     search_fields = ["name", "code"]
     inlines = [AxisInline]
 
@@ -64,6 +67,26 @@ class SubAxisAdmin(admin.ModelAdmin):
     list_display = ["code", "title", "axis"]
     list_filter = ["axis__programme", "axis"]
     search_fields = ["code", "title"]
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "sub_axis"]
+    list_filter = ["sub_axis__axis__programme", "sub_axis__axis"]
+    search_fields = ["code", "title"]
+
+
+@admin.register(CallForProjects)
+class CallForProjectsAdmin(admin.ModelAdmin):
+    list_display = ["title", "programme", "year", "submitted_count", "retained_count", "refused_count"]
+    list_filter = ["programme"]
+
+
+@admin.register(ProgrammeFigure)
+class ProgrammeFigureAdmin(admin.ModelAdmin):
+    list_display = ["label", "programme", "year", "group", "value", "unit"]
+    list_filter = ["programme", "year", "group"]
+    search_fields = ["label", "stated_text"]
 
 
 class OrganisationAliasInline(admin.TabularInline):

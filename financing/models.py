@@ -48,6 +48,10 @@ class FundingScheme(models.Model):
         blank=True,
         help_text=_("L'aide ne dépasse pas ce que les financeurs de ce type apportent à la même fiche."),
     )
+    # Which programmes a scheme applies to (none: any programme): programme configuration, not code.
+    programmes = models.ManyToManyField(
+        "conventions.Programme", blank=True, related_name="schemes", verbose_name=_("programmes")
+    )
     description = models.TextField(_("description"), blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
 
@@ -96,6 +100,15 @@ class Envelope(models.Model):
         blank=True,
         related_name="envelopes",
         verbose_name=_("dispositif"),
+    )
+    # The programme an envelope was set aside for (none: any programme of the territory).
+    programme = models.ForeignKey(
+        "conventions.Programme",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="envelopes",
+        verbose_name=_("programme"),
     )
     period_start = models.PositiveSmallIntegerField(_("de l'année"))
     period_end = models.PositiveSmallIntegerField(_("à l'année"))
