@@ -131,6 +131,9 @@ EDITABLE_ACTION_FIELDS = [
 class Action(PeriodModel, CostModel):
     """A fiche action of a convention: what is done, by whom, where, for how much, and when."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("convention__programme",)
+
     convention = models.ForeignKey(
         "conventions.Convention", on_delete=models.PROTECT, related_name="actions", verbose_name=_("convention")
     )
@@ -346,6 +349,9 @@ class Action(PeriodModel, CostModel):
 class Operation(PeriodModel, CostModel):
     """A line of the fiche's "contenu de l'action" table."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("action__convention__programme",)
+
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="operations", verbose_name=_("fiche"))
     reference = models.CharField(_("référence"), max_length=40, blank=True)
     name = models.CharField(_("nom"), max_length=400)
@@ -375,6 +381,9 @@ class Operation(PeriodModel, CostModel):
 
 class Milestone(models.Model):
     """An indicateur d'avancement of a fiche, with the date planned (as written) and the date achieved."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("action__convention__programme",)
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("fiche"))
     label = models.CharField(_("jalon"), max_length=400)
@@ -417,6 +426,9 @@ class ResultIndicator(models.Model):
     """An indicateur de résultat of a fiche: what it aims at — a figure with its unit where the document gives one,
     its words as written always —, by when (a date as written, with its reading), and what was reached or measured,
     on which day. A grid indicator it feeds is the evaluation app's business (evaluation.ResultIndicatorLink)."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("action__convention__programme",)
 
     action = models.ForeignKey(
         Action, on_delete=models.CASCADE, related_name="result_indicators", verbose_name=_("fiche")
@@ -549,6 +561,9 @@ class ResultIndicator(models.Model):
 class ProgressUpdate(models.Model):
     """The état d'avancement of a fiche for one semester."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("action__convention__programme",)
+
     action = models.ForeignKey(
         Action, on_delete=models.CASCADE, related_name="progress_updates", verbose_name=_("fiche")
     )
@@ -654,6 +669,9 @@ _QUOTED_WORD = re.compile(r"«\s*([a-z_]+)\s*»")
 
 class QualityNote(models.Model):
     """Where the source documents disagree or fall short about a fiche: every figure kept, with its source."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("action__convention__programme", "amendment__convention__programme", "call__programme")
 
     action = models.ForeignKey(
         Action, on_delete=models.CASCADE, null=True, blank=True, related_name="quality_notes", verbose_name=_("fiche")

@@ -207,8 +207,8 @@ class UserProfileAdmin(admin.ModelAdmin):
     """Profiles through UserProfile.objects.visible_to / editable_by: a coordinator manages the roles below
     its own and never its own profile, so it cannot raise itself (or anyone) to coordinator or administrator."""
 
-    list_display = ["user", "role", "organisation"]
-    list_filter = ["role"]
+    list_display = ["user", "programme", "role", "organisation"]
+    list_filter = ["programme", "role"]
     search_fields = ["user__username", "user__last_name", "organisation__name"]
     autocomplete_fields = ["organisation"]
 
@@ -230,6 +230,9 @@ class UserProfileAdmin(admin.ModelAdmin):
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "programme" and not roles.can_administer(request.user):
+            # Roles are per programme: a coordinator gives roles in the programme it coordinates only.
+            kwargs["queryset"] = Programme.objects.filter(pk=roles.active_programme_id(request.user))
         if db_field.name == "user" and not roles.can_administer(request.user):
             # A coordinator gives a role to accounts without one, not to itself nor to other staff.
             from django.contrib.auth import get_user_model
@@ -238,7 +241,7 @@ class UserProfileAdmin(admin.ModelAdmin):
                 get_user_model()
                 .objects.filter(is_superuser=False, is_staff=False)
                 .exclude(pk=request.user.pk)
-                .exclude(profile__role__in=[roles.Role.ADMIN, roles.Role.COORDINATOR])
+                .exclude(profiles__role__in=[roles.Role.ADMIN, roles.Role.COORDINATOR])
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -250,4 +253,6 @@ class UserProfileAdmin(admin.ModelAdmin):
             raise PermissionDenied(
                 "Vous ne pouvez attribuer que les rôles de référent, partenaire ou membre du comité."
             )
+        if not roles.can_administer(request.user) and obj.programme_id != roles.active_programme_id(request.user):
+            raise PermissionDenied("Vous ne pouvez attribuer de rôle que dans le programme que vous coordonnez.")
         super().save_model(request, obj, form, change)

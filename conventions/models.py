@@ -82,6 +82,9 @@ class Programme(models.Model):
 class Axis(models.Model):
     """An axe of a programme ("1" to "5", "T" for transversal); its title as of the latest wording."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("programme",)
+
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="axes", verbose_name=_("programme"))
     number = models.CharField(_("numéro"), max_length=5)
     title = models.CharField(_("intitulé en vigueur"), max_length=300)
@@ -118,6 +121,9 @@ class Axis(models.Model):
 class AxisWording(models.Model):
     """An axe's title as one document words it: the 2018 convention and the 2023 avenant differ."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("axis__programme",)
+
     axis = models.ForeignKey(Axis, on_delete=models.CASCADE, related_name="wordings", verbose_name=_("axe"))
     version = models.CharField(_("version"), max_length=20, help_text=_("Par exemple 2018 ou 2023."))
     title = models.CharField(_("intitulé"), max_length=300)
@@ -145,6 +151,9 @@ class AxisWording(models.Model):
 class SubAxis(models.Model):
     """A sous-axe such as 3.4 "Mobilités décarbonées"."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("axis__programme",)
+
     axis = models.ForeignKey(Axis, on_delete=models.PROTECT, related_name="sub_axes", verbose_name=_("axe"))
     code = models.CharField(_("code"), max_length=10)
     title = models.CharField(_("intitulé"), max_length=300)
@@ -170,6 +179,9 @@ class SubAxis(models.Model):
 class Objective(models.Model):
     """The third level of a nomenclature: an objectif opérationnel of the Contrat de Ville, under one of its
     orientations (a SubAxis) under one of its piliers (an Axis). ACV has no third level."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("sub_axis__axis__programme",)
 
     sub_axis = models.ForeignKey(
         SubAxis, on_delete=models.PROTECT, related_name="objectives", verbose_name=_("niveau 2")
@@ -201,6 +213,9 @@ class CallForProjects(models.Model):
     """A programme's yearly call for projects (the Contrat de Ville's appel à projets), with its counts as the
     document writes them: dossiers submitted, retained, refused. The projects (fiches) that answered it point to
     it with their dossier decision; the counts computed from them are set beside the written ones."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("programme",)
 
     programme = models.ForeignKey(
         Programme, on_delete=models.PROTECT, related_name="calls", verbose_name=_("programme")
@@ -270,6 +285,9 @@ class ProgrammeFigure(models.Model):
     """A figure of a programme's yearly report exactly as the document states it (« Communes 24,4% », « 87
     projets » on the cohésion sociale pillar): kept with its words and where it is written, so that the figures
     the application computes from its projects are shown beside the document's own, never in their place."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("programme",)
 
     programme = models.ForeignKey(
         Programme, on_delete=models.PROTECT, related_name="figures", verbose_name=_("programme")
@@ -397,6 +415,9 @@ class OrganisationAlias(models.Model):
 class Convention(models.Model):
     """A signed convention-cadre of a programme for a territory."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("programme",)
+
     key = models.SlugField(_("identifiant"), max_length=60, unique=True)
     programme = models.ForeignKey(
         Programme, on_delete=models.PROTECT, related_name="conventions", verbose_name=_("programme")
@@ -453,6 +474,9 @@ class Amendment(models.Model):
     signed, with its date and signatories, freezes the fiches it carries (actions.services.amendment_sign).
     A signed avenant whose date the document leaves blank (« le XXX ») stays signed with no date.
     """
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("convention__programme",)
 
     key = models.SlugField(_("identifiant"), max_length=60, unique=True)
     convention = models.ForeignKey(
@@ -523,6 +547,9 @@ class SignatoryRole(models.TextChoices):
 class Signatory(models.Model):
     """An organisation that signed a convention or an avenant, with its representative as signed."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("convention__programme",)
+
     convention = models.ForeignKey(
         Convention, on_delete=models.CASCADE, related_name="signatories", verbose_name=_("convention")
     )
@@ -571,6 +598,9 @@ class Signatory(models.Model):
 class DocumentArticle(models.Model):
     """An article (or annex) of a convention or an avenant that matters to steer the programme, summarised in
     French as the document says it, with its reference in the document."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("convention__programme",)
 
     convention = models.ForeignKey(
         Convention, on_delete=models.CASCADE, related_name="articles", verbose_name=_("convention")
@@ -627,6 +657,9 @@ class BalanceItem(models.Model):
     2018-2022), with the sentence that states it. The application sets its own figure for the same fiches
     next to it (actions.documents), and records the differences as quality notes."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("convention__programme",)
+
     convention = models.ForeignKey(
         Convention, on_delete=models.CASCADE, related_name="balance_items", verbose_name=_("convention")
     )
@@ -681,6 +714,9 @@ class BalanceItem(models.Model):
 
 class Sector(models.Model):
     """A secteur d'intervention or périmètre ORT of a commune."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("amendment__convention__programme?",)
 
     key = models.SlugField(_("identifiant"), max_length=60, unique=True)
     commune = models.ForeignKey(
@@ -763,6 +799,9 @@ class CommitteeKind(models.TextChoices):
 class CommitteeMeeting(models.Model):
     """A meeting of the comité de projet (at least twice a year) or of another committee."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("convention__programme",)
+
     convention = models.ForeignKey(
         Convention, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("convention")
     )
@@ -813,6 +852,9 @@ class PresentedSemester(models.Model):
     Kept here, below every app, so that the app that presents the report (evaluation) records it and the app
     that guards the updates (actions) reads it, neither importing the other upwards."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("convention__programme",)
+
     convention = models.ForeignKey(
         Convention, on_delete=models.CASCADE, related_name="presented_semesters", verbose_name=_("convention")
     )
@@ -850,10 +892,17 @@ class PresentedSemester(models.Model):
 
 
 class UserProfile(models.Model):
-    """What a user is in the programme: a role and, for référents and partners, their organisation."""
+    """What a user is in one programme: a role and, for référents and partners, their organisation. Roles are per
+    programme: a partner of ACV is not, by that, a partner of the Contrat de Ville (conventions.roles)."""
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile", verbose_name=_("utilisateur")
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("programme",)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profiles", verbose_name=_("utilisateur")
+    )
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="profiles", verbose_name=_("programme")
     )
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
     organisation = models.ForeignKey(
@@ -876,8 +925,13 @@ class UserProfile(models.Model):
                 condition=~Q(role__in=["referent", "partner"]) | Q(organisation__isnull=False),
                 name="profile_organisation_required",
                 violation_error_message=_("Un référent ou un partenaire est rattaché à une organisation."),
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["user", "programme"],
+                name="profile_one_per_programme",
+                violation_error_message=_("Cet utilisateur a déjà un rôle dans ce programme."),
+            ),
         ]
 
     def __str__(self):
-        return f"{self.user} – {self.get_role_display()}"
+        return f"{self.user} – {self.get_role_display()} ({self.programme.label})"

@@ -24,18 +24,116 @@ SETTLED_FUNDING_STATUSES = ("granted", "paid")
 ROLES_A_COORDINATOR_GRANTS = (Role.REFERENT, Role.PARTNER, Role.COMMITTEE)
 
 
+# -- The programme a user works in -----------------------------------------------------------------------------
+#
+# Roles are per programme: a user has one profile (role, organisation) in each programme it works in. Which
+# programme a request works in is put on the user by acv.middleware.ActiveProgrammeMiddleware
+# (`user.active_programme`, a programme code: from the URL, else the one chosen with the switcher); without it
+# (an API token, a shell, a task) it is the default programme if the user has a role there, else the first
+# programme where it has one. Every function below reads the role of that programme only.
+
+
+def default_programme_code():
+    from django.conf import settings
+
+    return settings.ACV_DEFAULT_PROGRAMME
+
+
+def _profiles_by_code(user):
+    """{programme code: profile} of the user, programme and organisation joined: one query per user object."""
+    if "_profiles" not in user.__dict__:
+        from conventions.models import UserProfile
+
+        profiles = (
+            UserProfile.objects.select_related("organisation", "programme")
+            .filter(user_id=user.pk)
+            .order_by("programme__position", "programme__name")
+        )
+        user.__dict__["_profiles"] = {profile.programme.code: profile for profile in profiles}
+    return user.__dict__["_profiles"]
+
+
+def _every_programme(user):
+    """{code: Programme} of every programme, for an administrator (a role in each), cached on the user."""
+    if "_programmes" not in user.__dict__:
+        from conventions.models import Programme
+
+        user.__dict__["_programmes"] = {programme.code: programme for programme in Programme.objects.all()}
+    return user.__dict__["_programmes"]
+
+
+def programme_codes_of(user):
+    """Codes of the programmes where the user has a role, in the programmes' order."""
+    if user is None or not user.is_authenticated:
+        return []
+    if user.is_superuser:
+        return list(_every_programme(user))
+    return list(_profiles_by_code(user))
+
+
+def active_programme_code(user):
+    """The code of the programme this request works in (see above)."""
+    chosen = getattr(user, "active_programme", None) if user is not None else None
+    if chosen:
+        return chosen
+    default = default_programme_code()
+    codes = programme_codes_of(user)
+    if not codes or default in codes:
+        return default
+    return codes[0]
+
+
+def active_programme(user):
+    """The Programme this request works in (None when it does not exist)."""
+    from conventions.models import Programme
+
+    code = active_programme_code(user)
+    if user is not None and user.is_authenticated:
+        if user.is_superuser:
+            known = _every_programme(user)
+        else:
+            known = {code: profile.programme for code, profile in _profiles_by_code(user).items()}
+        if code in known:
+            return known[code]
+        # A programme where the user has no role: looked up once per user object.
+        lookups = user.__dict__.setdefault("_programme_lookups", {})
+        if lookups.get(code) is None:
+            lookups[code] = Programme.objects.filter(code=code).first()
+        return lookups[code]
+    return Programme.objects.filter(code=code).first()
+
+
+def active_programme_id(user):
+    programme = active_programme(user)
+    return programme.pk if programme else None
+
+
+def profile_of(user):
+    """The user's profile in the active programme (None: no role there)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return _profiles_by_code(user).get(active_programme_code(user))
+
+
+def forget_cached_roles(user):
+    """After a profile of this user changed in the same request (or test)."""
+    for name in ("_profiles", "_programmes", "_programme_lookups", "_signed_conventions", "_signed_documents"):
+        user.__dict__.pop(name, None)
+
+
 def role_of(user):
-    """The user's role, ADMIN for a superuser, None for anonymous users and accounts without a role."""
+    """The user's role in the active programme, ADMIN for a superuser, None for anonymous users and accounts
+    without a role there."""
     if user is None or not user.is_authenticated:
         return None
     if user.is_superuser:
         return Role.ADMIN
-    profile = getattr(user, "profile", None)
+    profile = profile_of(user)
     return profile.role if profile else None
 
 
 def organisation_id_of(user):
-    profile = getattr(user, "profile", None) if user is not None and user.is_authenticated else None
+    profile = profile_of(user) if user is not None and user.is_authenticated else None
     return profile.organisation_id if profile else None
 
 

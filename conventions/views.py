@@ -106,3 +106,32 @@ class MeetingUpdateView(MeetingManageMixin, View):
 
     def post(self, request, pk):
         return self.save(request, visible_object_or_404(CommitteeMeeting.objects.editable_by(request.user), pk=pk))
+
+
+class ProgrammeSwitchView(View):
+    """The programme switcher: POST a programme code where the user has a role; the session keeps it and every
+    page then works in it. A code where the user has no role is refused (403), never silently ignored."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        from django.http import HttpResponseRedirect
+        from django.urls import reverse
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        from conventions.middleware import SESSION_KEY
+
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('login')}?next={reverse('actions:dashboard')}")
+        code = request.POST.get("programme", "")
+        if code not in roles.programme_codes_of(request.user):
+            raise PermissionDenied("Vous n'avez pas de rôle dans ce programme.")
+        request.session[SESSION_KEY] = code
+        request.user.active_programme = code
+        roles.forget_cached_roles(request.user)
+        programme = roles.active_programme(request.user)
+        messages.success(request, f"Vous travaillez maintenant dans le programme « {programme.name} ».")
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+            target = reverse("actions:dashboard")
+        return HttpResponseRedirect(target)

@@ -272,6 +272,7 @@ class FunderRecordQuerySet(RestrictedQuerySet):
 
 
 class HistoricalFundingLineQuerySet(FunderRecordQuerySet, HistoricalQuerySet):
+    programme_paths = ("action__convention__programme",)
     funder_field = "funder_id"
 
 
@@ -296,3 +297,5 @@ class PaymentQuerySet(FunderRecordQuerySet):
 
 class HistoricalPaymentQuerySet(FunderRecordQuerySet, HistoricalQuerySet):
     """Past states of payments, readable as the payments are."""
+
+    programme_paths = ("funding_line__action__convention__programme",)

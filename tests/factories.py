@@ -164,6 +164,7 @@ class UserProfileFactory(factory.django.DjangoModelFactory):
         model = UserProfile
 
     user = factory.SubFactory(UserFactory)
+    programme = factory.SubFactory(ProgrammeFactory)
     role = "coordinator"
 
 

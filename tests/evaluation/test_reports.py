@@ -357,9 +357,10 @@ def test_a_member_who_lost_the_role_before_the_work_ran_gets_no_report(settings,
     response = client.post(SEMESTER_URL, SEMESTER)
     job = Job.objects.get()
     assert response.url == job.get_absolute_url() and job.status == "queued"
-    committee_member.profile.role = "partner"
-    committee_member.profile.organisation = OrganisationFactory()
-    committee_member.profile.save()
+    profile = committee_member.profiles.get()
+    profile.role = "partner"
+    profile.organisation = OrganisationFactory()
+    profile.save()
     from evaluation.tasks import build_semester_report
     from jobs.runner import JobFailure
 

@@ -110,7 +110,12 @@ def test_the_programme_speaks_its_own_words(cdv):
     acv = Programme.objects.get(code="acv")
     assert (cdv.level1_label, cdv.level2_label, cdv.level3_label) == ("pilier", "orientation", "objectif opérationnel")
     assert (cdv.fiche_label, cdv.reporting_rhythm, cdv.has_calls_for_projects) == ("projet", "annual", True)
-    assert (acv.level1_label, acv.level2_label, acv.level3_label, acv.fiche_label) == ("axe", "sous-axe", "", "fiche action")
+    assert (acv.level1_label, acv.level2_label, acv.level3_label, acv.fiche_label) == (
+        "axe",
+        "sous-axe",
+        "",
+        "fiche action",
+    )
     assert acv.reporting_rhythm == "semester"
     pillar = Axis.objects.select_related("programme").get(programme=cdv, number="2")
     assert pillar.short_label == "Pilier 2"
@@ -123,9 +128,7 @@ def test_the_programme_speaks_its_own_words(cdv):
 
 def test_the_nomenclature_as_the_report_draws_it(cdv):
     assert list(Axis.objects.filter(programme=cdv).values_list("number", flat=True)) == ["1", "2", "3", "T", "P"]
-    counts = {
-        sub.code: sub.objectives.count() for sub in SubAxis.objects.filter(axis__programme=cdv).order_by("code")
-    }
+    counts = {sub.code: sub.objectives.count() for sub in SubAxis.objects.filter(axis__programme=cdv).order_by("code")}
     assert counts == OBJECTIVES_PER_ORIENTATION
     # OCR typos fixed in labels: « I' » for « l' », « a » for « à ».
     titles = list(Objective.objects.filter(sub_axis__axis__programme=cdv).values_list("title", flat=True))
@@ -163,7 +166,8 @@ def test_figures_as_written(cdv):
     assert _figure(cdv, "fcs-total").value == D(94414)
     assert _figure(cdv, "fdc-pv-total").value == D(191974)
     shares = {
-        figure.funder_group: figure.value for figure in ProgrammeFigure.objects.filter(programme=cdv, group="funder_share")
+        figure.funder_group: figure.value
+        for figure in ProgrammeFigure.objects.filter(programme=cdv, group="funder_share")
     }
     assert shares == FUNDER_SHARES
     themes = {key: _figure(cdv, key).value for key in CGET_BY_THEME}
