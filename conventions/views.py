@@ -112,7 +112,16 @@ class ProgrammeSwitchView(View):
     """The programme switcher: POST a programme code where the user has a role; the session keeps it and every
     page then works in it. A code where the user has no role is refused (403), never silently ignored."""
 
-    http_method_names = ["post"]
+    def dispatch(self, request, *args, **kwargs):
+        from django.contrib.auth.views import redirect_to_login
+
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not roles.programme_codes_of(request.user):
+            raise PermissionDenied("Vous n'avez de rôle dans aucun programme.")
+        if request.method != "POST":
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
 
     def post(self, request):
         from django.http import HttpResponseRedirect
@@ -121,8 +130,6 @@ class ProgrammeSwitchView(View):
 
         from conventions.middleware import SESSION_KEY
 
-        if not request.user.is_authenticated:
-            return redirect(f"{reverse('login')}?next={reverse('actions:dashboard')}")
         code = request.POST.get("programme", "")
         if code not in roles.programme_codes_of(request.user):
             raise PermissionDenied("Vous n'avez pas de rôle dans ce programme.")
