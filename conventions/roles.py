@@ -4,6 +4,8 @@ QuerySets (`visible_to`, `editable_by`) and views ask these functions; no view o
 role itself. A user with no profile (and not superuser) may do nothing.
 """
 
+from contextvars import ContextVar
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -71,9 +73,14 @@ def programme_codes_of(user):
     return list(_profiles_by_code(user))
 
 
+# The programme of the request being served (its URL's, or the one chosen with the switcher), for the users the
+# middleware did not meet: the API authenticates its token users inside the view, on another user object.
+request_programme = ContextVar("request_programme", default=None)
+
+
 def active_programme_code(user):
     """The code of the programme this request works in (see above)."""
-    chosen = getattr(user, "active_programme", None) if user is not None else None
+    chosen = (getattr(user, "active_programme", None) if user is not None else None) or request_programme.get()
     if chosen:
         return chosen
     default = default_programme_code()
@@ -113,6 +120,41 @@ def profile_of(user):
     if user is None or not user.is_authenticated:
         return None
     return _profiles_by_code(user).get(active_programme_code(user))
+
+
+class working_in:
+    """`with roles.working_in(user, "cdv"):` reads the user's role and rows in that programme, then goes back to
+    the request's programme (the cross-programme view reads each programme in turn)."""
+
+    def __init__(self, user, code):
+        self.user, self.code = user, code
+
+    def __enter__(self):
+        self.before = self.user.__dict__.get("active_programme")
+        self.user.active_programme = self.code
+        return self.user
+
+    def __exit__(self, *exc):
+        if self.before is None:
+            self.user.__dict__.pop("active_programme", None)
+        else:
+            self.user.active_programme = self.before
+        return False
+
+
+def coordinated_programmes(user):
+    """Codes of the programmes the user coordinates (administrator or coordinator there)."""
+    coordinated = []
+    for code in programme_codes_of(user):
+        with working_in(user, code):
+            if edits_everything(user):
+                coordinated.append(code)
+    return coordinated
+
+
+def sees_cross_programme_view(user):
+    """The agglomeration's view of its programmes side by side: for who coordinates at least two of them."""
+    return len(coordinated_programmes(user)) >= 2
 
 
 def forget_cached_roles(user):

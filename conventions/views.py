@@ -108,37 +108,35 @@ class MeetingUpdateView(MeetingManageMixin, View):
         return self.save(request, visible_object_or_404(CommitteeMeeting.objects.editable_by(request.user), pk=pk))
 
 
-class ProgrammeSwitchView(View):
-    """The programme switcher: POST a programme code where the user has a role; the session keeps it and every
-    page then works in it. A code where the user has no role is refused (403), never silently ignored."""
+def _in_programme(target, code):
+    """The same page in another programme: « /cdv/fiches/?q=x » → « /fiches/?q=x » for the default programme."""
+    from conventions.programme_urls import programme_prefix, split_programme
 
-    def dispatch(self, request, *args, **kwargs):
-        from django.contrib.auth.views import redirect_to_login
+    path, _, query = target.partition("?")
+    _, rest = split_programme(path)
+    path = "/" + programme_prefix(code, roles.default_programme_code()) + rest.lstrip("/")
+    return path + (f"?{query}" if query else "")
 
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not roles.programme_codes_of(request.user):
-            raise PermissionDenied("Vous n'avez de rôle dans aucun programme.")
-        if request.method != "POST":
-            return self.http_method_not_allowed(request, *args, **kwargs)
-        return super().dispatch(request, *args, **kwargs)
+
+class ProgrammeSwitchView(ProgrammeMemberMixin, View):
+    """The programme switcher: POST a programme code where the user has a role, and the page asked (`next`) is
+    opened in that programme (its URL prefix, none for the default programme). A code where the user has no role
+    is refused (403), never silently ignored."""
+
+    http_method_names = ["post"]
 
     def post(self, request):
         from django.http import HttpResponseRedirect
         from django.urls import reverse
         from django.utils.http import url_has_allowed_host_and_scheme
 
-        from conventions.middleware import SESSION_KEY
-
         code = request.POST.get("programme", "")
         if code not in roles.programme_codes_of(request.user):
             raise PermissionDenied("Vous n'avez pas de rôle dans ce programme.")
-        request.session[SESSION_KEY] = code
-        request.user.active_programme = code
-        roles.forget_cached_roles(request.user)
-        programme = roles.active_programme(request.user)
+        with roles.working_in(request.user, code):
+            programme = roles.active_programme(request.user)
         messages.success(request, f"Vous travaillez maintenant dans le programme « {programme.name} ».")
         target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
             target = reverse("actions:dashboard")
-        return HttpResponseRedirect(target)
+        return HttpResponseRedirect(_in_programme(target, code))

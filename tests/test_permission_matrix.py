@@ -132,6 +132,11 @@ MATRIX = {
         {"GET": "302 200 200 403 403 403 403 403", "POST": "302 400 400 403 403 403 403 403"},
     ),
     "evaluation:report_index": (None, {"GET": "302 200 200 403 403 403 200 403"}),
+    # The annual report, for a programme that reports every year: ACV does not (sent back with a message).
+    "evaluation:annual_report_start": (None, {"POST": "302 302 302 403 403 403 302 403"}),
+    # The programmes side by side: for who coordinates two of them (the administrator; the coordinator of ACV
+    # alone does not).
+    "evaluation:cross_programme": (None, {"GET": "302 200 403 403 403 403 403 403"}),
     # The semester report is asked for (POST) and built in the background: an empty form is refused (400).
     "evaluation:semester_report_start": (None, {"POST": "302 400 400 403 403 403 400 403"}),
     "evaluation:stored_report_pdf": ("report", {"GET": "302 200 200 403 403 403 200 403"}),

@@ -178,8 +178,28 @@ def test_the_switcher_offers_only_the_programmes_where_the_user_has_a_role(clien
     client.force_login(direction)
     page = client.get(reverse("actions:dashboard")).content.decode()
     assert 'id="programme-choice"' in page and '<option value="cdv">Contrat de Ville</option>' in page
-    response = client.post(reverse("programme_switch"), {"programme": "cdv", "next": reverse("actions:action_list")})
-    assert response.status_code == 302 and response.url == reverse("actions:action_list")
-    listing = client.get(reverse("actions:action_list")).content.decode()
+    response = client.post(reverse("programme_switch"), {"programme": "cdv", "next": "/fiches/?q=permis"})
+    assert response.status_code == 302 and response.url == "/cdv/fiches/?q=permis"
+    listing = client.get(response.url).content.decode()
     assert "CV19-" in listing and "FA 42" not in listing
     assert "Projets" in listing  # the Contrat de Ville calls its fiches « projets »
+    # Back to the default programme: served without a prefix.
+    response = client.post("/cdv/programme/", {"programme": "acv", "next": "/cdv/fiches/"})
+    assert response.url == "/fiches/"
+
+
+def test_the_programme_is_in_the_url(client, direction, partner_bdt):
+    client.force_login(direction)
+    cdv = client.get("/cdv/fiches/").content.decode()
+    acv = client.get("/fiches/").content.decode()
+    assert "CV19-" in cdv and "CV19-" not in acv and "D.1" in acv
+    # Every link of a Contrat de Ville page stays in the Contrat de Ville.
+    assert 'href="/cdv/fiches/"' in cdv and 'href="/fiches/"' not in cdv
+    rows = client.get("/cdv/api/v1/actions/", {"page_size": 100}).json()["results"]
+    assert rows and all(row["code"].startswith("CV19-") for row in rows)
+    # A partner of ACV has no role in the Contrat de Ville: its pages and API refuse it there.
+    client.force_login(partner_bdt)
+    assert client.get("/cdv/fiches/").status_code == 403
+    assert client.get("/cdv/api/v1/actions/").status_code == 403
+    # A segment that is no programme is no prefix.
+    assert client.get("/inconnu/fiches/").status_code == 404

@@ -102,7 +102,7 @@ def test_an_amount_written_as_a_number_is_refused(tmp_path):
 def test_the_quartiers_prioritaires_the_documents_name(reference_data):
     """The report names 16 QPV on 14 communes but lists none: six it calls quartiers prioritaires, ten that its
     TFPB abatement conventions (which apply in QPV only) or its protocol place in QPV, on the communes it gives
-    them, without an official code nobody wrote; the ACV grid may measure the three on Béthune and Bruay."""
+    them, without an official code nobody wrote; the ACV grid may measure the four on Béthune and Bruay."""
     from conventions.models import PriorityNeighbourhood
     from evaluation.grid import default_programme
     from evaluation.models import programme_neighbourhoods
@@ -136,6 +136,7 @@ def test_the_quartiers_prioritaires_the_documents_name(reference_data):
         "Mont-Liébaut",
         "Rue de Lille",
         "Le Centre",
+        "Cités Anatole France et Nouveau Monde",
     }
     assert "16 quartiers prioritaires" in (FIXTURES / "04_quartiers_prioritaires.yaml").read_text(encoding="utf-8")
 
