@@ -7,15 +7,9 @@ def programme(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from conventions.models import Programme
-
-    codes = roles.programme_codes_of(user)
-    active = roles.active_programme(user)
     return {
-        "programme": active,
+        "programme": roles.active_programme(user),
         "active_profile": roles.profile_of(user),
         # Only the programmes where the user has a role: the switcher offers nothing else.
-        "user_programmes": lambda: sorted(
-            Programme.objects.filter(code__in=codes), key=lambda programme: codes.index(programme.code)
-        ),
+        "user_programmes": roles.programmes_of(user),
     }
