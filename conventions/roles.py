@@ -35,6 +35,18 @@ ROLES_A_COORDINATOR_GRANTS = (Role.REFERENT, Role.PARTNER, Role.COMMITTEE)
 # programme where it has one. Every function below reads the role of that programme only.
 
 
+def _cache(user):
+    """Where the user's roles are cached for the request: on the user itself, not on a lazy wrapper around it
+    (the authentication and the second-factor middlewares each wrap the same user in their own)."""
+    from django.utils.functional import LazyObject, empty
+
+    while isinstance(user, LazyObject):  # a wrapper may wrap another wrapper
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
+    return user.__dict__
+
+
 def default_programme_code():
     from django.conf import settings
 
@@ -43,7 +55,7 @@ def default_programme_code():
 
 def _profiles_by_code(user):
     """{programme code: profile} of the user, programme and organisation joined: one query per user object."""
-    if "_profiles" not in user.__dict__:
+    if "_profiles" not in _cache(user):
         from conventions.models import UserProfile
 
         profiles = (
@@ -51,17 +63,17 @@ def _profiles_by_code(user):
             .filter(user_id=user.pk)
             .order_by("programme__position", "programme__name")
         )
-        user.__dict__["_profiles"] = {profile.programme.code: profile for profile in profiles}
-    return user.__dict__["_profiles"]
+        _cache(user)["_profiles"] = {profile.programme.code: profile for profile in profiles}
+    return _cache(user)["_profiles"]
 
 
 def _every_programme(user):
     """{code: Programme} of every programme, for an administrator (a role in each), cached on the user."""
-    if "_programmes" not in user.__dict__:
+    if "_programmes" not in _cache(user):
         from conventions.models import Programme
 
-        user.__dict__["_programmes"] = {programme.code: programme for programme in Programme.objects.all()}
-    return user.__dict__["_programmes"]
+        _cache(user)["_programmes"] = {programme.code: programme for programme in Programme.objects.all()}
+    return _cache(user)["_programmes"]
 
 
 def programme_codes_of(user):
@@ -112,7 +124,7 @@ def active_programme(user):
         if code in known:
             return known[code]
         # A programme where the user has no role: looked up once per user object.
-        lookups = user.__dict__.setdefault("_programme_lookups", {})
+        lookups = _cache(user).setdefault("_programme_lookups", {})
         if lookups.get(code) is None:
             lookups[code] = Programme.objects.filter(code=code).first()
         return lookups[code]
@@ -139,13 +151,13 @@ class working_in:
         self.user, self.code = user, code
 
     def __enter__(self):
-        self.before = self.user.__dict__.get("active_programme")
+        self.before = _cache(self.user).get("active_programme")
         self.user.active_programme = self.code
         return self.user
 
     def __exit__(self, *exc):
         if self.before is None:
-            self.user.__dict__.pop("active_programme", None)
+            _cache(self.user).pop("active_programme", None)
         else:
             self.user.active_programme = self.before
         return False
@@ -169,7 +181,7 @@ def sees_cross_programme_view(user):
 def forget_cached_roles(user):
     """After a profile of this user changed in the same request (or test)."""
     for name in ("_profiles", "_programmes", "_programme_lookups", "_signed_conventions", "_signed_documents"):
-        user.__dict__.pop(name, None)
+        _cache(user).pop(name, None)
 
 
 def role_of(user):
