@@ -306,6 +306,8 @@ class QualityNoteQuerySet(RestrictedQuerySet):
 class HistoricalActionQuerySet(RestrictedQuerySet, HistoricalQuerySet):
     """History rows of fiches (and of their operations): readable with the fiche."""
 
+    programme_paths = ("convention__programme",)
+
     def _visible(self, user):
         from actions.models import Action
 
@@ -317,6 +319,8 @@ class HistoricalActionQuerySet(RestrictedQuerySet, HistoricalQuerySet):
 
 
 class HistoricalOperationQuerySet(HistoricalActionQuerySet):
+    programme_paths = ("action__convention__programme",)
+
     def _visible(self, user):
         from actions.models import Action
 

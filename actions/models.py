@@ -37,6 +37,7 @@ from acv.values import (
     out_of_bounds,
     written_if_different,
 )
+from conventions.models import DossierDecision
 
 
 class ActionKind(models.TextChoices):
@@ -130,6 +131,9 @@ EDITABLE_ACTION_FIELDS = [
 class Action(PeriodModel, CostModel):
     """A fiche action of a convention: what is done, by whom, where, for how much, and when."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("convention__programme",)
+
     convention = models.ForeignKey(
         "conventions.Convention", on_delete=models.PROTECT, related_name="actions", verbose_name=_("convention")
     )
@@ -171,6 +175,29 @@ class Action(PeriodModel, CostModel):
         blank=True,
         related_name="actions",
         verbose_name=_("sous-axe"),
+    )
+    # The third level of a programme's nomenclature (the Contrat de Ville's objectifs opérationnels).
+    operational_objectives = models.ManyToManyField(
+        "conventions.Objective", blank=True, related_name="actions", verbose_name=_("objectifs opérationnels")
+    )
+    # The quartiers prioritaires a project is for: what a Contrat de Ville project and an ACV fiche may share.
+    neighbourhoods = models.ManyToManyField(
+        "conventions.PriorityNeighbourhood",
+        blank=True,
+        related_name="actions",
+        verbose_name=_("quartiers prioritaires"),
+    )
+    # A programme that runs a yearly call for projects: the call the project answered, and its dossier's decision.
+    call = models.ForeignKey(
+        "conventions.CallForProjects",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
+        verbose_name=_("appel à projets"),
+    )
+    dossier_decision = models.CharField(
+        _("décision sur le dossier"), max_length=10, choices=DossierDecision.choices, blank=True
     )
     status = models.CharField(_("état"), max_length=12, choices=ActionStatus.choices, default=ActionStatus.UNKNOWN)
     description = models.TextField(_("description générale"), blank=True)
@@ -233,6 +260,16 @@ class Action(PeriodModel, CostModel):
         self.search_text = search_text_of(self)
         self.clean_cost()
         self.clean_period()
+        self.clean_call()
+
+    def clean_call(self):
+        """A dossier decision belongs to a call for projects, and the call to the fiche's own programme."""
+        from django.core.exceptions import ValidationError
+
+        if self.dossier_decision and not self.call_id:
+            raise ValidationError({"call": _("Une décision sur le dossier suppose un appel à projets.")})
+        if self.call_id and self.convention_id and self.call.programme_id != self.convention.programme_id:
+            raise ValidationError({"call": _("L'appel à projets n'est pas celui du programme de la convention.")})
 
     def get_absolute_url(self):
         from django.urls import reverse
@@ -318,6 +355,9 @@ class Action(PeriodModel, CostModel):
 class Operation(PeriodModel, CostModel):
     """A line of the fiche's "contenu de l'action" table."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("action__convention__programme",)
+
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="operations", verbose_name=_("fiche"))
     reference = models.CharField(_("référence"), max_length=40, blank=True)
     name = models.CharField(_("nom"), max_length=400)
@@ -347,6 +387,9 @@ class Operation(PeriodModel, CostModel):
 
 class Milestone(models.Model):
     """An indicateur d'avancement of a fiche, with the date planned (as written) and the date achieved."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("action__convention__programme",)
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("fiche"))
     label = models.CharField(_("jalon"), max_length=400)
@@ -389,6 +432,9 @@ class ResultIndicator(models.Model):
     """An indicateur de résultat of a fiche: what it aims at — a figure with its unit where the document gives one,
     its words as written always —, by when (a date as written, with its reading), and what was reached or measured,
     on which day. A grid indicator it feeds is the evaluation app's business (evaluation.ResultIndicatorLink)."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("action__convention__programme",)
 
     action = models.ForeignKey(
         Action, on_delete=models.CASCADE, related_name="result_indicators", verbose_name=_("fiche")
@@ -521,6 +567,9 @@ class ResultIndicator(models.Model):
 class ProgressUpdate(models.Model):
     """The état d'avancement of a fiche for one semester."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("action__convention__programme",)
+
     action = models.ForeignKey(
         Action, on_delete=models.CASCADE, related_name="progress_updates", verbose_name=_("fiche")
     )
@@ -627,6 +676,9 @@ _QUOTED_WORD = re.compile(r"«\s*([a-z_]+)\s*»")
 class QualityNote(models.Model):
     """Where the source documents disagree or fall short about a fiche: every figure kept, with its source."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("action__convention__programme", "amendment__convention__programme", "call__programme")
+
     action = models.ForeignKey(
         Action, on_delete=models.CASCADE, null=True, blank=True, related_name="quality_notes", verbose_name=_("fiche")
     )
@@ -639,6 +691,15 @@ class QualityNote(models.Model):
         blank=True,
         related_name="quality_notes",
         verbose_name=_("avenant"),
+    )
+    # A note about a programme's call for projects: its counts as one page writes them against another.
+    call = models.ForeignKey(
+        "conventions.CallForProjects",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="quality_notes",
+        verbose_name=_("appel à projets"),
     )
     balance_item = models.ForeignKey(
         "conventions.BalanceItem",
@@ -668,14 +729,14 @@ class QualityNote(models.Model):
         ordering = ["action", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(action__isnull=False) | Q(amendment__isnull=False),
-                name="quality_note_subject",
-                violation_error_message=_("Une note porte sur une fiche ou sur un document."),
+                condition=Q(action__isnull=False) | Q(amendment__isnull=False) | Q(call__isnull=False),
+                name="quality_note_subject_h15",
+                violation_error_message=_("Une note porte sur une fiche, un document ou un appel à projets."),
             )
         ]
 
     def __str__(self):
-        subject = self.action.code if self.action_id else str(self.amendment)
+        subject = self.action.code if self.action_id else str(self.call if self.call_id else self.amendment)
         return f"{subject} – {self.field_label}"
 
     @property

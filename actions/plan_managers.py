@@ -88,6 +88,8 @@ class ActionValidationQuerySet(RestrictedQuerySet):
 class HistoricalActionValidationQuerySet(ActionValidationQuerySet, HistoricalQuerySet):
     """The history of validations: read like the validations themselves, changed by nobody."""
 
+    programme_paths = ("action__convention__programme",)
+
     def _editable(self, user):
         return self.none()
 
@@ -108,6 +110,8 @@ class CommitteeDecisionQuerySet(RestrictedQuerySet):
 class HistoricalProgressUpdateQuerySet(RestrictedQuerySet, HistoricalQuerySet):
     """The history of états d'avancement (corrections of a frozen semester, with their reason): read with the
     fiche, changed by nobody."""
+
+    programme_paths = ("action__convention__programme",)
 
     def _visible(self, user):
         return self.filter(action_id__in=_visible_fiches(user))

@@ -53,6 +53,9 @@ class ActionDocument(models.Model):
     or annex that says so. Action.amendment names only the avenant that brought a fiche; this says every
     document that acted on it."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("action__convention__programme",)
+
     action = models.ForeignKey(
         "actions.Action", on_delete=models.CASCADE, related_name="documents", verbose_name=_("fiche")
     )
@@ -107,6 +110,9 @@ class ActionLink(models.Model):
     """A fiche of a later period that carries on one of an earlier period: FA 45 poursuit AM.7, a fiche replaces
     an abandoned one, or takes over one that was not carried out. The documents seldom write the codes: a link
     read from the content rather than stated is marked inferred, with why."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("earlier__convention__programme",)
 
     earlier = models.ForeignKey(
         "actions.Action", on_delete=models.CASCADE, related_name="continuations", verbose_name=_("fiche d'origine")
@@ -167,6 +173,9 @@ class ActionSnapshot(models.Model):
     frozen as JSON (actions.snapshots.freeze) — so that what was signed stays readable and comparable whatever
     the fiche became."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("action__convention__programme",)
+
     action = models.ForeignKey(
         "actions.Action", on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("fiche")
     )
@@ -214,6 +223,9 @@ class ActionValidation(models.Model):
     updated once a fiche « a été validée par les partenaires qui la pilotent, la financent ou la cofinancent »):
     validated, or reservations with a comment. A later change of the fiche's cost or funding marks it to be
     renewed (actions.services.validations_mark_to_renew, called by the write services)."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("action__convention__programme",)
 
     action = models.ForeignKey(
         "actions.Action", on_delete=models.CASCADE, related_name="validations", verbose_name=_("fiche")
@@ -272,6 +284,9 @@ class ActionValidation(models.Model):
 
 class CommitteeDecision(models.Model):
     """A decision of a comité meeting about a fiche, so that the fiche shows what the comités decided of it."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("meeting__convention__programme",)
 
     meeting = models.ForeignKey(
         "conventions.CommitteeMeeting",

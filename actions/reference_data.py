@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from actions.models import Action, Milestone, Operation, QualityNote, ResultIndicator
 from conventions import reference_data as ref
+from conventions.models import Objective, PriorityNeighbourhood
 from financing.reference_data import load_funding_lines
 
 
@@ -65,6 +66,8 @@ def load_actions(ctx, rows):
             "funding_text": ref.text(row.get("funding_text")),
             "source_document": ref.text(source.get("document")),
             "source_reference": ref.text(source.get("reference")),
+            "call": ref.call_for_projects(ctx, prog.code, row.get("call")),
+            "dossier_decision": row.get("dossier_decision") or "",
             **cost(ctx, row.get("cost")),
             **fuzzy_date(ctx, "start", row.get("start")),
             **fuzzy_date(ctx, "end", row.get("end")),
@@ -72,6 +75,8 @@ def load_actions(ctx, rows):
         m2m = {
             "axes": [ref.axis(ctx, prog, number) for number in row.get("axes") or []],
             "partners": [ref.organisation(ctx, key) for key in row.get("partners") or []],
+            "operational_objectives": [_objective(ctx, prog, code) for code in row.get("operational_objectives") or []],
+            "neighbourhoods": [_neighbourhood(ctx, key) for key in row.get("neighbourhoods") or []],
         }
         action = ref.upsert(ctx, Action, {"convention": conv, "code": row["code"]}, values, m2m=m2m)
         if exists and not ctx.update:
@@ -82,6 +87,33 @@ def load_actions(ctx, rows):
         _load_children(ctx, action, QualityNote, row.get("quality_notes"), _note_values)
         load_funding_lines(ctx, action, row.get("funding_lines") or [], operations, money)
     ctx.where = where
+
+
+def _objective(ctx, programme, code):
+    found = Objective.objects.filter(sub_axis__axis__programme=programme, code=str(code)).first()
+    if found is None:
+        ctx.fail(f"objectif opérationnel inconnu « {code} »")
+    return found
+
+
+def _neighbourhood(ctx, key):
+    found = PriorityNeighbourhood.objects.filter(key=key).first()
+    if found is None:
+        ctx.fail(f"quartier prioritaire inconnu « {key} »")
+    return found
+
+
+def load_call_notes(ctx, rows):
+    """Where a programme's report disagrees with itself about a call for projects (129 or 127 projects
+    retained): {programme, year, field, description, values}, an open quality note of the call."""
+    for row in rows:
+        call = ref.call_for_projects(ctx, row["programme"], row["year"])
+        ref.upsert(
+            ctx,
+            QualityNote,
+            {"call": call, "field": ref.text(row["field"]), "description": ref.text(row["description"])},
+            {"values": row.get("values") or []},
+        )
 
 
 def _load_children(ctx, action, model, rows, to_values):

@@ -21,6 +21,7 @@ from actions.models import (
 )
 from acv.values import normalise_line_endings
 from conventions import roles
+from conventions.models import Convention
 
 # A value « as written » describes the reading it came with: when someone changes the reading (a new amount,
 # a new date) without touching the text, the old text would keep showing the old value, so it is dropped. A text
@@ -169,6 +170,12 @@ def action_save(
             raise EditConflict(action, expected_version)
 
     plain, many = _split_many_to_many(Action, data)
+    convention = plain.get("convention")
+    if convention is not None and not Convention.objects.visible_to(user).filter(pk=convention.pk).exists():
+        # Roles are per programme: a fiche goes into a convention of the programme the user works in only.
+        raise ValidationError(
+            {"convention": "Cette convention n'est pas celle du programme dans lequel vous travaillez."}
+        )
     if "status" in plain and plain["status"] != action.status:
         if (action.status or ActionStatus.UNKNOWN, plain["status"]) in STATUS_TRANSITIONS_WITH_REASON:
             raise ValidationError(

@@ -17,10 +17,23 @@ class UnrestrictedQuerySet(ImproperlyConfigured):
     """A view was about to serve rows without asking visible_to / editable_by."""
 
 
+# How the programme a user works in is found (conventions.roles.active_programme_id, registered by the conventions
+# app when it is ready: this module imports no app).
+programme_of_user = None
+
+
 class RestrictedQuerySet(models.QuerySet):
-    """Base of the QuerySets of every model a user can reach."""
+    """Base of the QuerySets of every model a user can reach.
+
+    Rows of a programme are restricted to the programme the user works in: a model (or, for history records,
+    its QuerySet) says through which relations it belongs to a programme, `programme_paths` (for instance
+    ("convention__programme",)); a row belongs to the programme if one of them leads to it. A path ending in
+    « ? » may be empty, and the row then belongs to the default programme. Models without paths (organisations,
+    quartiers prioritaires…) are shared by every programme.
+    """
 
     _restricted_for = None
+    programme_paths = None
 
     def _clone(self):
         clone = super()._clone()
@@ -37,13 +50,29 @@ class RestrictedQuerySet(models.QuerySet):
         self._restricted_for = (getattr(user, "pk", None), access)
         return self
 
+    def _in_programme(self, user):
+        paths = getattr(self.model, "programme_paths", None) or self.programme_paths
+        if not paths:
+            return self
+        programme_id, is_default = programme_of_user(user) if programme_of_user else (None, True)
+        if programme_id is None:
+            return self.none()
+        condition = models.Q()
+        for path in paths:
+            if path.endswith("?"):
+                path = path[:-1]
+                if is_default:
+                    condition |= models.Q(**{f"{path}__isnull": True})
+            condition |= models.Q(**{path: programme_id})
+        return self.filter(condition)
+
     def visible_to(self, user):
-        """The rows this user may read."""
-        return self._visible(user)._mark(user, "view")
+        """The rows this user may read, in the programme it works in."""
+        return self._visible(user)._in_programme(user)._mark(user, "view")
 
     def editable_by(self, user):
         """The rows this user may change (always a subset of what it may read)."""
-        return self._visible(user)._editable(user)._mark(user, "change")
+        return self._visible(user)._in_programme(user)._editable(user)._mark(user, "change")
 
     @property
     def is_restricted(self):

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Outside every middleware that may answer instead of the view, so that their answers are covered too.
     "acv.middleware.NoStoreWhenSignedInMiddleware",
+    # The programme the request works in (roles are per programme), on the user for the request.
+    "conventions.middleware.ActiveProgrammeMiddleware",
     # Tells whether this session confirmed a second factor, then sends who must confirm one to do so.
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -105,6 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "conventions.context_processors.programme",
             ],
         },
     },

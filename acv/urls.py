@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from acv.views import AccessibilityStatementView, LoginView, admin_login, health
+from conventions.views import ProgrammeSwitchView
 
 admin.site.site_header = "ACV Suivi — administration"
 admin.site.site_title = "ACV Suivi"
@@ -26,6 +27,7 @@ urlpatterns = [
     path("sante/", health, name="health"),
     path("", include("actions.urls")),
     path("comites/", include("conventions.urls")),
+    path("programme/", ProgrammeSwitchView.as_view(), name="programme_switch"),
     path("", include("evaluation.urls")),
     path("", include("financing.urls")),
     path("", include("exchange.urls")),

@@ -7,14 +7,17 @@ from conventions.models import (
     Axis,
     AxisWording,
     BalanceItem,
+    CallForProjects,
     CommitteeMeeting,
     Convention,
     DocumentArticle,
+    Objective,
     Organisation,
     OrganisationAlias,
     PresentedSemester,
     PriorityNeighbourhood,
     Programme,
+    ProgrammeFigure,
     Sector,
     Signatory,
     SubAxis,
@@ -29,7 +32,7 @@ class AxisInline(admin.TabularInline):
 
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
-    list_display = ["name", "code"]
+    list_display = ["name", "code", "level1_label", "fiche_label", "reporting_rhythm"]
     search_fields = ["name", "code"]
     inlines = [AxisInline]
 
@@ -64,6 +67,26 @@ class SubAxisAdmin(admin.ModelAdmin):
     list_display = ["code", "title", "axis"]
     list_filter = ["axis__programme", "axis"]
     search_fields = ["code", "title"]
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "sub_axis"]
+    list_filter = ["sub_axis__axis__programme", "sub_axis__axis"]
+    search_fields = ["code", "title"]
+
+
+@admin.register(CallForProjects)
+class CallForProjectsAdmin(admin.ModelAdmin):
+    list_display = ["title", "programme", "year", "submitted_count", "retained_count", "refused_count"]
+    list_filter = ["programme"]
+
+
+@admin.register(ProgrammeFigure)
+class ProgrammeFigureAdmin(admin.ModelAdmin):
+    list_display = ["label", "programme", "year", "group", "value", "unit"]
+    list_filter = ["programme", "year", "group"]
+    search_fields = ["label", "stated_text"]
 
 
 class OrganisationAliasInline(admin.TabularInline):
@@ -184,8 +207,8 @@ class UserProfileAdmin(admin.ModelAdmin):
     """Profiles through UserProfile.objects.visible_to / editable_by: a coordinator manages the roles below
     its own and never its own profile, so it cannot raise itself (or anyone) to coordinator or administrator."""
 
-    list_display = ["user", "role", "organisation"]
-    list_filter = ["role"]
+    list_display = ["user", "programme", "role", "organisation"]
+    list_filter = ["programme", "role"]
     search_fields = ["user__username", "user__last_name", "organisation__name"]
     autocomplete_fields = ["organisation"]
 
@@ -207,6 +230,9 @@ class UserProfileAdmin(admin.ModelAdmin):
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "programme" and not roles.can_administer(request.user):
+            # Roles are per programme: a coordinator gives roles in the programme it coordinates only.
+            kwargs["queryset"] = Programme.objects.filter(pk=roles.active_programme_id(request.user))
         if db_field.name == "user" and not roles.can_administer(request.user):
             # A coordinator gives a role to accounts without one, not to itself nor to other staff.
             from django.contrib.auth import get_user_model
@@ -215,7 +241,7 @@ class UserProfileAdmin(admin.ModelAdmin):
                 get_user_model()
                 .objects.filter(is_superuser=False, is_staff=False)
                 .exclude(pk=request.user.pk)
-                .exclude(profile__role__in=[roles.Role.ADMIN, roles.Role.COORDINATOR])
+                .exclude(profiles__role__in=[roles.Role.ADMIN, roles.Role.COORDINATOR])
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -227,4 +253,6 @@ class UserProfileAdmin(admin.ModelAdmin):
             raise PermissionDenied(
                 "Vous ne pouvez attribuer que les rôles de référent, partenaire ou membre du comité."
             )
+        if not roles.can_administer(request.user) and obj.programme_id != roles.active_programme_id(request.user):
+            raise PermissionDenied("Vous ne pouvez attribuer de rôle que dans le programme que vous coordonnez.")
         super().save_model(request, obj, form, change)

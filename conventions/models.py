@@ -18,26 +18,73 @@ from conventions.managers import (
 from conventions.roles import Role
 
 
+class ReportingRhythm(models.TextChoices):
+    """How often a programme reports on its fiches: ACV every semester (avenant n°2, Article 4), the Contrat de
+    Ville every year (the annual report of décret n°2015-1118)."""
+
+    SEMESTER = "semester", _("semestriel")
+    ANNUAL = "annual", _("annuel")
+
+
 class Programme(models.Model):
-    """A territorial programme contract (Action Cœur de Ville, Contrat de Ville, PVD) with its own axes."""
+    """A territorial programme contract (Action Cœur de Ville, Contrat de Ville, PVD) with its own nomenclature.
+
+    What differs between programmes is configuration, read by pages and reports instead of hard-coded words:
+    the names of the levels of the nomenclature (axe / sous-axe for ACV; pilier / orientation / objectif
+    opérationnel for the Contrat de Ville), what a fiche is called, the reporting rhythm, and (on the schemes
+    and envelopes) which funding schemes apply."""
 
     code = models.SlugField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("nom"), max_length=200)
+    short_name = models.CharField(_("nom court"), max_length=40, blank=True)
     description = models.TextField(_("description"), blank=True)
+    level1_label = models.CharField(_("niveau 1 de la nomenclature"), max_length=40, default=_("axe"))
+    level1_label_plural = models.CharField(_("niveau 1, au pluriel"), max_length=40, default=_("axes"))
+    level2_label = models.CharField(_("niveau 2 de la nomenclature"), max_length=40, default=_("sous-axe"))
+    level2_label_plural = models.CharField(_("niveau 2, au pluriel"), max_length=40, default=_("sous-axes"))
+    level3_label = models.CharField(
+        _("niveau 3 de la nomenclature"),
+        max_length=40,
+        blank=True,
+        help_text=_("Vide quand le programme n'a que deux niveaux (ACV)."),
+    )
+    level3_label_plural = models.CharField(_("niveau 3, au pluriel"), max_length=40, blank=True)
+    fiche_label = models.CharField(_("nom d'une fiche"), max_length=40, default=_("fiche action"))
+    fiche_label_plural = models.CharField(_("nom des fiches, au pluriel"), max_length=40, default=_("fiches action"))
+    reporting_rhythm = models.CharField(
+        _("rythme des rapports"), max_length=10, choices=ReportingRhythm.choices, default=ReportingRhythm.SEMESTER
+    )
+    has_calls_for_projects = models.BooleanField(
+        _("programmation par appel à projets annuel"),
+        default=False,
+        help_text=_("Les projets sont déposés à un appel à projets par an, puis retenus ou refusés."),
+    )
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
     objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
-        ordering = ["name"]
+        ordering = ["position", "name"]
 
     def __str__(self):
         return self.name
 
+    @property
+    def label(self):
+        return self.short_name or self.name
+
+    @property
+    def is_annual(self):
+        return self.reporting_rhythm == ReportingRhythm.ANNUAL
+
 
 class Axis(models.Model):
     """An axe of a programme ("1" to "5", "T" for transversal); its title as of the latest wording."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("programme",)
 
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="axes", verbose_name=_("programme"))
     number = models.CharField(_("numéro"), max_length=5)
@@ -59,16 +106,24 @@ class Axis(models.Model):
         ]
 
     def __str__(self):
-        label = _("Axe transversal") if self.number == "T" else _("Axe %(n)s") % {"n": self.number}
-        return f"{label} – {self.title}"
+        return f"{self.short_label} – {self.title}"
 
     @property
     def short_label(self):
-        return str(_("Axe transversal") if self.number == "T" else _("Axe %(n)s") % {"n": self.number})
+        """« Axe 3 », « Axe transversal », « Pilier 2 »: the programme's word for its first level (ACV when the
+        programme is not at hand, so that no query is run for a label)."""
+        programme = self._state.fields_cache.get("programme")
+        word = programme.level1_label if programme is not None else str(_("axe"))
+        if self.number == "T":
+            return f"{word.capitalize()} {_('transversal')}"
+        return f"{word.capitalize()} {self.number}"
 
 
 class AxisWording(models.Model):
     """An axe's title as one document words it: the 2018 convention and the 2023 avenant differ."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("axis__programme",)
 
     axis = models.ForeignKey(Axis, on_delete=models.CASCADE, related_name="wordings", verbose_name=_("axe"))
     version = models.CharField(_("version"), max_length=20, help_text=_("Par exemple 2018 ou 2023."))
@@ -97,6 +152,9 @@ class AxisWording(models.Model):
 class SubAxis(models.Model):
     """A sous-axe such as 3.4 "Mobilités décarbonées"."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("axis__programme",)
+
     axis = models.ForeignKey(Axis, on_delete=models.PROTECT, related_name="sub_axes", verbose_name=_("axe"))
     code = models.CharField(_("code"), max_length=10)
     title = models.CharField(_("intitulé"), max_length=300)
@@ -119,6 +177,173 @@ class SubAxis(models.Model):
         return f"{self.code} – {self.title}"
 
 
+class Objective(models.Model):
+    """The third level of a nomenclature: an objectif opérationnel of the Contrat de Ville, under one of its
+    orientations (a SubAxis) under one of its piliers (an Axis). ACV has no third level."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("sub_axis__axis__programme",)
+
+    sub_axis = models.ForeignKey(
+        SubAxis, on_delete=models.PROTECT, related_name="objectives", verbose_name=_("niveau 2")
+    )
+    code = models.CharField(_("code"), max_length=12)
+    title = models.CharField(_("intitulé"), max_length=400)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    note = models.TextField(_("remarque"), blank=True)
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("objectif opérationnel")
+        verbose_name_plural = _("objectifs opérationnels")
+        ordering = ["sub_axis__axis__position", "sub_axis__code", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sub_axis", "code"],
+                name="objective_code_unique",
+                violation_error_message=_("Ce code d'objectif existe déjà pour ce niveau."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} – {self.title}"
+
+
+class CallForProjects(models.Model):
+    """A programme's yearly call for projects (the Contrat de Ville's appel à projets), with its counts as the
+    document writes them: dossiers submitted, retained, refused. The projects (fiches) that answered it point to
+    it with their dossier decision; the counts computed from them are set beside the written ones."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("programme",)
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="calls", verbose_name=_("programme")
+    )
+    convention = models.ForeignKey(
+        "Convention",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="calls",
+        verbose_name=_("convention"),
+    )
+    year = models.PositiveSmallIntegerField(_("année"), validators=YEAR_BOUNDS)
+    title = models.CharField(_("intitulé"), max_length=300)
+    opens_on = models.DateField(_("ouverture"), null=True, blank=True, validators=DATE_BOUNDS)
+    closes_on = models.DateField(_("clôture"), null=True, blank=True, validators=DATE_BOUNDS)
+    submitted_count = models.PositiveIntegerField(_("dossiers déposés (selon le document)"), null=True, blank=True)
+    retained_count = models.PositiveIntegerField(_("dossiers retenus (selon le document)"), null=True, blank=True)
+    refused_count = models.PositiveIntegerField(_("dossiers refusés (selon le document)"), null=True, blank=True)
+    counts_text = models.TextField(_("tels qu'écrits"), blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    note = models.TextField(_("remarque"), blank=True)
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("appel à projets")
+        verbose_name_plural = _("appels à projets")
+        ordering = ["programme", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "year"],
+                name="call_for_projects_unique",
+                violation_error_message=_("Ce programme a déjà un appel à projets pour cette année."),
+            ),
+            models.CheckConstraint(
+                condition=Q(closes_on__isnull=True) | Q(opens_on__isnull=True) | Q(closes_on__gte=models.F("opens_on")),
+                name="call_for_projects_closes_after_opening",
+                violation_error_message=_("La clôture ne peut pas précéder l'ouverture."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        counts = (self.submitted_count, self.retained_count, self.refused_count)
+        if None not in counts and self.retained_count + self.refused_count > self.submitted_count:
+            raise ValidationError(
+                {"retained_count": _("Retenus et refusés ensemble ne peuvent dépasser les dossiers déposés.")}
+            )
+
+
+class FigureGroup(models.TextChoices):
+    """Which statement of a programme's yearly report a figure belongs to."""
+
+    PROJECTS_BY_AXIS = "projects_by_axis", _("projets retenus par pilier")
+    FUNDER_SHARE = "funder_share", _("part de chaque financeur")
+    THEME_CONTRIBUTION = "theme_contribution", _("contribution par thématique")
+    THEME_TABLE = "theme_table", _("projets et subventions par thématique")
+    TOTAL = "total", _("total de la programmation")
+
+
+class ProgrammeFigure(models.Model):
+    """A figure of a programme's yearly report exactly as the document states it (« Communes 24,4% », « 87
+    projets » on the cohésion sociale pillar): kept with its words and where it is written, so that the figures
+    the application computes from its projects are shown beside the document's own, never in their place."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("programme",)
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="figures", verbose_name=_("programme")
+    )
+    call = models.ForeignKey(
+        CallForProjects,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="figures",
+        verbose_name=_("appel à projets"),
+    )
+    year = models.PositiveSmallIntegerField(_("année"), validators=YEAR_BOUNDS)
+    group = models.CharField(_("ce qui est compté"), max_length=20, choices=FigureGroup.choices)
+    key = models.SlugField(_("identifiant"), max_length=60)
+    label = models.CharField(_("libellé"), max_length=300)
+    axis = models.ForeignKey(
+        Axis, on_delete=models.PROTECT, null=True, blank=True, related_name="figures", verbose_name=_("niveau 1")
+    )
+    funder_group = models.CharField(
+        _("groupe de financeurs"), max_length=40, blank=True, help_text=_("Par exemple « Communes », « Etat - CGET ».")
+    )
+    value = models.DecimalField(_("valeur"), max_digits=14, decimal_places=2, null=True, blank=True)
+    unit = models.CharField(_("unité"), max_length=20, help_text=_("€, %, projets, porteurs."))
+    stated_text = models.TextField(_("tel qu'écrit"))
+    source = models.CharField(_("où le document le dit"), max_length=300)
+    note = models.TextField(_("remarque"), blank=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("chiffre d'un rapport annuel")
+        verbose_name_plural = _("chiffres des rapports annuels")
+        ordering = ["programme", "year", "group", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "year", "key"],
+                name="programme_figure_unique",
+                violation_error_message=_("Ce chiffre est déjà enregistré pour ce programme et cette année."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.year} – {self.label}"
+
+
+class DossierDecision(models.TextChoices):
+    """Where a project's dossier stands in its call for projects."""
+
+    SUBMITTED = "submitted", _("déposé")
+    RETAINED = "retained", _("retenu")
+    REFUSED = "refused", _("refusé")
+
+
 class OrganisationKind(models.TextChoices):
     COMMUNE = "commune", _("commune")
     EPCI = "epci", _("EPCI")
@@ -130,6 +355,7 @@ class OrganisationKind(models.TextChoices):
     BAILLEUR = "bailleur", _("bailleur")
     ENTREPRISE = "entreprise", _("entreprise")
     ASSOCIATION = "association", _("association")
+    CONSEIL_CITOYEN = "conseil_citoyen", _("conseil citoyen")
     AUTRE = "autre", _("autre")
 
 
@@ -211,6 +437,9 @@ class OrganisationAlias(models.Model):
 class Convention(models.Model):
     """A signed convention-cadre of a programme for a territory."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("programme",)
+
     key = models.SlugField(_("identifiant"), max_length=60, unique=True)
     programme = models.ForeignKey(
         Programme, on_delete=models.PROTECT, related_name="conventions", verbose_name=_("programme")
@@ -267,6 +496,9 @@ class Amendment(models.Model):
     signed, with its date and signatories, freezes the fiches it carries (actions.services.amendment_sign).
     A signed avenant whose date the document leaves blank (« le XXX ») stays signed with no date.
     """
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("convention__programme",)
 
     key = models.SlugField(_("identifiant"), max_length=60, unique=True)
     convention = models.ForeignKey(
@@ -337,6 +569,9 @@ class SignatoryRole(models.TextChoices):
 class Signatory(models.Model):
     """An organisation that signed a convention or an avenant, with its representative as signed."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("convention__programme",)
+
     convention = models.ForeignKey(
         Convention, on_delete=models.CASCADE, related_name="signatories", verbose_name=_("convention")
     )
@@ -385,6 +620,9 @@ class Signatory(models.Model):
 class DocumentArticle(models.Model):
     """An article (or annex) of a convention or an avenant that matters to steer the programme, summarised in
     French as the document says it, with its reference in the document."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("convention__programme",)
 
     convention = models.ForeignKey(
         Convention, on_delete=models.CASCADE, related_name="articles", verbose_name=_("convention")
@@ -441,6 +679,9 @@ class BalanceItem(models.Model):
     2018-2022), with the sentence that states it. The application sets its own figure for the same fiches
     next to it (actions.documents), and records the differences as quality notes."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("convention__programme",)
+
     convention = models.ForeignKey(
         Convention, on_delete=models.CASCADE, related_name="balance_items", verbose_name=_("convention")
     )
@@ -495,6 +736,9 @@ class BalanceItem(models.Model):
 
 class Sector(models.Model):
     """A secteur d'intervention or périmètre ORT of a commune."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("amendment__convention__programme?",)
 
     key = models.SlugField(_("identifiant"), max_length=60, unique=True)
     commune = models.ForeignKey(
@@ -577,6 +821,9 @@ class CommitteeKind(models.TextChoices):
 class CommitteeMeeting(models.Model):
     """A meeting of the comité de projet (at least twice a year) or of another committee."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("convention__programme",)
+
     convention = models.ForeignKey(
         Convention, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("convention")
     )
@@ -627,6 +874,9 @@ class PresentedSemester(models.Model):
     Kept here, below every app, so that the app that presents the report (evaluation) records it and the app
     that guards the updates (actions) reads it, neither importing the other upwards."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("convention__programme",)
+
     convention = models.ForeignKey(
         Convention, on_delete=models.CASCADE, related_name="presented_semesters", verbose_name=_("convention")
     )
@@ -664,10 +914,17 @@ class PresentedSemester(models.Model):
 
 
 class UserProfile(models.Model):
-    """What a user is in the programme: a role and, for référents and partners, their organisation."""
+    """What a user is in one programme: a role and, for référents and partners, their organisation. Roles are per
+    programme: a partner of ACV is not, by that, a partner of the Contrat de Ville (conventions.roles)."""
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile", verbose_name=_("utilisateur")
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("programme",)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profiles", verbose_name=_("utilisateur")
+    )
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="profiles", verbose_name=_("programme")
     )
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
     organisation = models.ForeignKey(
@@ -690,8 +947,13 @@ class UserProfile(models.Model):
                 condition=~Q(role__in=["referent", "partner"]) | Q(organisation__isnull=False),
                 name="profile_organisation_required",
                 violation_error_message=_("Un référent ou un partenaire est rattaché à une organisation."),
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["user", "programme"],
+                name="profile_one_per_programme",
+                violation_error_message=_("Cet utilisateur a déjà un rôle dans ce programme."),
+            ),
         ]
 
     def __str__(self):
-        return f"{self.user} – {self.get_role_display()}"
+        return f"{self.user} – {self.get_role_display()} ({self.programme.label})"

@@ -10,19 +10,23 @@ Nothing is saved when nothing changed, so a second run writes nothing.
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 
 from conventions.models import (
     Amendment,
     Axis,
     AxisWording,
     BalanceItem,
+    CallForProjects,
     Convention,
     DocumentArticle,
     DocumentStatus,
+    Objective,
     Organisation,
     OrganisationAlias,
     PriorityNeighbourhood,
     Programme,
+    ProgrammeFigure,
     Sector,
     Signatory,
     SubAxis,
@@ -139,10 +143,99 @@ def text(value):
     return (value or "").strip() if isinstance(value, str) or value is None else str(value)
 
 
+# A programme's configuration: what a file may say, with the model's default when it says nothing (ACV's words).
+PROGRAMME_SETTINGS = (
+    "short_name",
+    "level1_label",
+    "level1_label_plural",
+    "level2_label",
+    "level2_label_plural",
+    "level3_label",
+    "level3_label_plural",
+    "fiche_label",
+    "fiche_label_plural",
+    "reporting_rhythm",
+    "has_calls_for_projects",
+    "position",
+)
+
+
 def load_programmes(ctx, rows):
     for row in rows:
+        values = {"name": row["name"], "description": text(row.get("description"))}
+        for name in PROGRAMME_SETTINGS:
+            if name in row:
+                values[name] = row[name]
+            else:
+                default = Programme._meta.get_field(name).get_default()
+                values[name] = str(default) if isinstance(default, Promise) else default
+        upsert(ctx, Programme, {"code": row["code"]}, values)
+
+
+def load_objectives(ctx, rows):
+    """The third level of a nomenclature: each objective under its level-2 code (« 1.3 »)."""
+    for position, row in enumerate(rows):
+        prog = programme(ctx, row["programme"])
+        parent = sub_axis(ctx, prog, row["sub_axis"])
         upsert(
-            ctx, Programme, {"code": row["code"]}, {"name": row["name"], "description": text(row.get("description"))}
+            ctx,
+            Objective,
+            {"sub_axis": parent, "code": str(row["code"])},
+            {"title": row["title"], "position": position, "note": text(row.get("note"))},
+        )
+
+
+def call_for_projects(ctx, programme_code, year):
+    if not year:
+        return None
+    found = CallForProjects.objects.filter(programme__code=programme_code, year=year).first()
+    if found is None:
+        ctx.fail(f"appel à projets inconnu « {programme_code} {year} »")
+    return found
+
+
+def load_calls(ctx, rows):
+    for row in rows:
+        prog = programme(ctx, row["programme"])
+        upsert(
+            ctx,
+            CallForProjects,
+            {"programme": prog, "year": row["year"]},
+            {
+                "convention": convention(ctx, row["convention"]) if row.get("convention") else None,
+                "title": row["title"],
+                "opens_on": row.get("opens_on"),
+                "closes_on": row.get("closes_on"),
+                "submitted_count": row.get("submitted"),
+                "retained_count": row.get("retained"),
+                "refused_count": row.get("refused"),
+                "counts_text": text(row.get("counts_text")),
+                "source": text(row.get("source")),
+                "note": text(row.get("note")),
+            },
+        )
+
+
+def load_figures(ctx, rows, money):
+    for position, row in enumerate(rows):
+        prog = programme(ctx, row["programme"])
+        upsert(
+            ctx,
+            ProgrammeFigure,
+            {"programme": prog, "year": row["year"], "key": row["key"]},
+            {
+                "call": call_for_projects(ctx, row["programme"], row.get("call")),
+                "group": row["group"],
+                "label": row["label"],
+                "axis": axis(ctx, prog, row["axis"]) if row.get("axis") else None,
+                "funder_group": text(row.get("funder_group")),
+                "value": money(ctx, row.get("value")),
+                "unit": row["unit"],
+                "stated_text": text(row["text"]),
+                "source": text(row["source"]),
+                "note": text(row.get("note")),
+                "position": position,
+            },
         )
 
 

@@ -4,6 +4,8 @@ QuerySets (`visible_to`, `editable_by`) and views ask these functions; no view o
 role itself. A user with no profile (and not superuser) may do nothing.
 """
 
+from contextvars import ContextVar
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -24,18 +26,177 @@ SETTLED_FUNDING_STATUSES = ("granted", "paid")
 ROLES_A_COORDINATOR_GRANTS = (Role.REFERENT, Role.PARTNER, Role.COMMITTEE)
 
 
+# -- The programme a user works in -----------------------------------------------------------------------------
+#
+# Roles are per programme: a user has one profile (role, organisation) in each programme it works in. Which
+# programme a request works in is put on the user by acv.middleware.ActiveProgrammeMiddleware
+# (`user.active_programme`, a programme code: from the URL, else the one chosen with the switcher); without it
+# (an API token, a shell, a task) it is the default programme if the user has a role there, else the first
+# programme where it has one. Every function below reads the role of that programme only.
+
+
+def _cache(user):
+    """Where the user's roles are cached for the request: on the user itself, not on a lazy wrapper around it
+    (the authentication and the second-factor middlewares each wrap the same user in their own)."""
+    from django.utils.functional import LazyObject, empty
+
+    while isinstance(user, LazyObject):  # a wrapper may wrap another wrapper
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
+    return user.__dict__
+
+
+def default_programme_code():
+    from django.conf import settings
+
+    return settings.ACV_DEFAULT_PROGRAMME
+
+
+def _profiles_by_code(user):
+    """{programme code: profile} of the user, programme and organisation joined: one query per user object."""
+    if "_profiles" not in _cache(user):
+        from conventions.models import UserProfile
+
+        profiles = (
+            UserProfile.objects.select_related("organisation", "programme")
+            .filter(user_id=user.pk)
+            .order_by("programme__position", "programme__name")
+        )
+        _cache(user)["_profiles"] = {profile.programme.code: profile for profile in profiles}
+    return _cache(user)["_profiles"]
+
+
+def _every_programme(user):
+    """{code: Programme} of every programme, for an administrator (a role in each), cached on the user."""
+    if "_programmes" not in _cache(user):
+        from conventions.models import Programme
+
+        _cache(user)["_programmes"] = {programme.code: programme for programme in Programme.objects.all()}
+    return _cache(user)["_programmes"]
+
+
+def programme_codes_of(user):
+    """Codes of the programmes where the user has a role, in the programmes' order."""
+    if user is None or not user.is_authenticated:
+        return []
+    if user.is_superuser:
+        return list(_every_programme(user))
+    return list(_profiles_by_code(user))
+
+
+# The programme of the request being served (its URL's, or the one chosen with the switcher), for the users the
+# middleware did not meet: the API authenticates its token users inside the view, on another user object.
+request_programme = ContextVar("request_programme", default=None)
+
+
+def programmes_of(user):
+    """The Programmes where the user has a role, in order, from what programme_codes_of already read (no query)."""
+    if user is None or not user.is_authenticated:
+        return []
+    if user.is_superuser:
+        return list(_every_programme(user).values())
+    return [profile.programme for profile in _profiles_by_code(user).values()]
+
+
+def active_programme_code(user):
+    """The code of the programme this request works in (see above)."""
+    chosen = (getattr(user, "active_programme", None) if user is not None else None) or request_programme.get()
+    if chosen:
+        return chosen
+    default = default_programme_code()
+    codes = programme_codes_of(user)
+    if not codes or default in codes:
+        return default
+    return codes[0]
+
+
+def active_programme(user):
+    """The Programme this request works in (None when it does not exist)."""
+    from conventions.models import Programme
+
+    code = active_programme_code(user)
+    if user is not None and user.is_authenticated:
+        if user.is_superuser:
+            known = _every_programme(user)
+        else:
+            known = {code: profile.programme for code, profile in _profiles_by_code(user).items()}
+        if code in known:
+            return known[code]
+        # A programme where the user has no role: looked up once per user object.
+        lookups = _cache(user).setdefault("_programme_lookups", {})
+        if lookups.get(code) is None:
+            lookups[code] = Programme.objects.filter(code=code).first()
+        return lookups[code]
+    return Programme.objects.filter(code=code).first()
+
+
+def active_programme_id(user):
+    programme = active_programme(user)
+    return programme.pk if programme else None
+
+
+def profile_of(user):
+    """The user's profile in the active programme (None: no role there)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return _profiles_by_code(user).get(active_programme_code(user))
+
+
+class working_in:
+    """`with roles.working_in(user, "cdv"):` reads the user's role and rows in that programme, then goes back to
+    the request's programme (the cross-programme view reads each programme in turn)."""
+
+    def __init__(self, user, code):
+        self.user, self.code = user, code
+
+    def __enter__(self):
+        self.before = _cache(self.user).get("active_programme")
+        self.user.active_programme = self.code
+        return self.user
+
+    def __exit__(self, *exc):
+        if self.before is None:
+            _cache(self.user).pop("active_programme", None)
+        else:
+            self.user.active_programme = self.before
+        return False
+
+
+def coordinated_programmes(user):
+    """Codes of the programmes the user coordinates (administrator or coordinator there)."""
+    coordinated = []
+    for code in programme_codes_of(user):
+        with working_in(user, code):
+            if edits_everything(user):
+                coordinated.append(code)
+    return coordinated
+
+
+def sees_cross_programme_view(user):
+    """The agglomeration's view of its programmes side by side: for who coordinates at least two of them."""
+    return len(coordinated_programmes(user)) >= 2
+
+
+def forget_cached_roles(user):
+    """After a profile of this user changed in the same request (or test)."""
+    for name in ("_profiles", "_programmes", "_programme_lookups", "_signed_conventions", "_signed_documents"):
+        _cache(user).pop(name, None)
+
+
 def role_of(user):
-    """The user's role, ADMIN for a superuser, None for anonymous users and accounts without a role."""
+    """The user's role in the active programme, ADMIN for a superuser, None for anonymous users and accounts
+    without a role there."""
     if user is None or not user.is_authenticated:
         return None
     if user.is_superuser:
         return Role.ADMIN
-    profile = getattr(user, "profile", None)
+    profile = profile_of(user)
     return profile.role if profile else None
 
 
 def organisation_id_of(user):
-    profile = getattr(user, "profile", None) if user is not None and user.is_authenticated else None
+    profile = profile_of(user) if user is not None and user.is_authenticated else None
     return profile.organisation_id if profile else None
 
 

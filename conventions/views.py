@@ -106,3 +106,37 @@ class MeetingUpdateView(MeetingManageMixin, View):
 
     def post(self, request, pk):
         return self.save(request, visible_object_or_404(CommitteeMeeting.objects.editable_by(request.user), pk=pk))
+
+
+def _in_programme(target, code):
+    """The same page in another programme: « /cdv/fiches/?q=x » → « /fiches/?q=x » for the default programme."""
+    from conventions.programme_urls import programme_prefix, split_programme
+
+    path, _, query = target.partition("?")
+    _, rest = split_programme(path)
+    path = "/" + programme_prefix(code, roles.default_programme_code()) + rest.lstrip("/")
+    return path + (f"?{query}" if query else "")
+
+
+class ProgrammeSwitchView(ProgrammeMemberMixin, View):
+    """The programme switcher: POST a programme code where the user has a role, and the page asked (`next`) is
+    opened in that programme (its URL prefix, none for the default programme). A code where the user has no role
+    is refused (403), never silently ignored."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        from django.http import HttpResponseRedirect
+        from django.urls import reverse
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        code = request.POST.get("programme", "")
+        if code not in roles.programme_codes_of(request.user):
+            raise PermissionDenied("Vous n'avez pas de rôle dans ce programme.")
+        with roles.working_in(request.user, code):
+            programme = roles.active_programme(request.user)
+        messages.success(request, f"Vous travaillez maintenant dans le programme « {programme.name} ».")
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+            target = reverse("actions:dashboard")
+        return HttpResponseRedirect(_in_programme(target, code))

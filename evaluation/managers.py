@@ -45,6 +45,8 @@ class IndicatorValueQuerySet(RestrictedQuerySet):
 class HistoricalIndicatorValueQuerySet(RestrictedQuerySet, HistoricalQuerySet):
     """The history of the values, read by whoever reads the values; nobody changes a record."""
 
+    programme_paths = ("indicator__criterion__programme",)
+
     def _visible(self, user):
         return self.all() if roles.has_programme_role(user) else self.none()
 
@@ -67,6 +69,8 @@ class ResultIndicatorLinkQuerySet(RestrictedQuerySet):
 
 class HistoricalResultIndicatorLinkQuerySet(RestrictedQuerySet, HistoricalQuerySet):
     """The history of the links, read by whoever reads them; nobody changes a record."""
+
+    programme_paths = ("indicator__criterion__programme",)
 
     def _visible(self, user):
         from actions.models import Action, ResultIndicator

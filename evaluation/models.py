@@ -48,6 +48,9 @@ class DataSource(models.Model):
 class Criterion(models.Model):
     """A criterion of the evaluation grid, attached to an axe (or to the programme as a whole)."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("programme",)
+
     programme = models.ForeignKey(
         "conventions.Programme", on_delete=models.PROTECT, related_name="criteria", verbose_name=_("programme")
     )
@@ -116,6 +119,9 @@ MAX_DECIMAL_PLACES = 4
 
 class Indicator(models.Model):
     """An indicator of a criterion: what is measured, in which unit, on which perimeter, from which sources."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("criterion__programme",)
 
     criterion = models.ForeignKey(
         Criterion, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("critère")
@@ -250,6 +256,9 @@ class IndicatorValue(models.Model):
     with where it comes from and who entered it. A QPV may straddle communes: it is a place of its own, not a
     part of one commune, so a value is either on a territory (and maybe one of its sectors) or on a QPV. The
     rules are in clean(); evaluation.services.indicator_value_save is the one way to write."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("indicator__criterion__programme",)
 
     indicator = models.ForeignKey(
         Indicator, on_delete=models.CASCADE, related_name="values", verbose_name=_("indicateur")
@@ -502,6 +511,9 @@ class ResultIndicatorLink(models.Model):
     nothing of how the programme is evaluated. One grid indicator at most per fiche indicator; the coordination,
     which keeps the grid, draws the links (evaluation.services.result_indicator_link_save)."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("indicator__criterion__programme",)
+
     result_indicator = models.OneToOneField(
         "actions.ResultIndicator",
         on_delete=models.CASCADE,
@@ -578,6 +590,9 @@ class SemesterReport(models.Model):
     became afterwards.
     """
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("convention__programme",)
+
     convention = models.ForeignKey(
         "conventions.Convention",
         on_delete=models.PROTECT,
@@ -624,6 +639,9 @@ class SemesterReport(models.Model):
 
 class EndOfActionReport(models.Model):
     """The bilan of a delivered fiche asked by Article 8: how it was carried out, what it reached, how it lasts."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("action__convention__programme",)
 
     action = models.OneToOneField(
         "actions.Action", on_delete=models.CASCADE, related_name="end_of_action_report", verbose_name=_("fiche")

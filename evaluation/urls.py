@@ -26,6 +26,8 @@ urlpatterns = [
     ),
     path("rapports/", views.ReportIndexView.as_view(), name="report_index"),
     path("rapports/semestriel/", views.SemesterReportStartView.as_view(), name="semester_report_start"),
+    path("rapports/annuel/", views.AnnualReportStartView.as_view(), name="annual_report_start"),
+    path("programmes/", views.CrossProgrammeView.as_view(), name="cross_programme"),
     path("rapports/<int:pk>/pdf/", views.StoredReportPdfView.as_view(), name="stored_report_pdf"),
     path("comites/<int:meeting_pk>/rapport/", views.ReportPresentView.as_view(), name="report_present"),
     path("fiches/<int:pk>/pdf/", views.ActionPdfView.as_view(), name="action_pdf"),

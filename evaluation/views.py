@@ -51,7 +51,7 @@ from evaluation.services import (
     result_indicator_link_delete,
     result_indicator_link_save,
 )
-from evaluation.tasks import build_semester_report, present_semester_report
+from evaluation.tasks import build_annual_report, build_semester_report, present_semester_report
 from financing.models import FundingLine
 from jobs.services import job_start
 
@@ -92,7 +92,13 @@ class ReportIndexView(ProgrammeReportsMixin, View):
 def semester_report_job(*, user, year, semester, convention=None):
     """Hand the semester report to the background; the job page follows it and offers the file."""
     title = f"Rapport semestriel S{semester} {year}" + (f" – {convention}" if convention else "")
-    parameters = {"year": year, "semester": semester, "convention": getattr(convention, "pk", None)}
+    parameters = {
+        "year": year,
+        "semester": semester,
+        "convention": getattr(convention, "pk", None),
+        # The worker has no request: the job says which programme it was asked in.
+        "programme": roles.active_programme_code(user),
+    }
     return job_start(kind="semester_report", title=title, user=user, task=build_semester_report, parameters=parameters)
 
 
@@ -142,7 +148,12 @@ class ReportPresentView(ProgrammeMemberMixin, View):
             title=f"Rapport semestriel S{semester} {year} pour le {meeting}",
             user=request.user,
             task=present_semester_report,
-            parameters={"meeting": meeting.pk, "year": year, "semester": semester},
+            parameters={
+                "meeting": meeting.pk,
+                "year": year,
+                "semester": semester,
+                "programme": roles.active_programme_code(request.user),
+            },
         )
         return redirect(job)
 
@@ -600,3 +611,38 @@ class IndicatorValueDeleteView(ProgrammeMemberMixin, View):
             f"Valeur supprimée : {indicator}, {described}. L'historique de l'indicateur la conserve.",
         )
         return redirect(_safe_next(request, reverse("evaluation:indicator_detail", args=[indicator.pk])))
+
+
+class CrossProgrammeView(ProgrammeMemberMixin, View):
+    """The agglomeration's programmes side by side, for who coordinates at least two of them (403 otherwise)."""
+
+    template_name = "evaluation/cross_programme.html"
+
+    def get(self, request):
+        from evaluation.cross_programme import cross_programme_view
+
+        if not roles.sees_cross_programme_view(request.user):
+            raise PermissionDenied("Cette vue est réservée à qui coordonne plusieurs programmes de l'agglomération.")
+        return render(request, self.template_name, cross_programme_view(request.user))
+
+
+class AnnualReportStartView(ProgrammeReportsMixin, View):
+    """« Produire le rapport annuel » of a programme that reports every year: built in the background."""
+
+    def post(self, request):
+        programme = roles.active_programme(request.user)
+        try:
+            year = int(request.POST.get("year", ""))
+        except ValueError:
+            year = None
+        if programme is None or not programme.is_annual or year is None or not 2000 <= year <= 2100:
+            messages.error(request, "Le rapport annuel n'a pas été produit : indiquez une année (2000 à 2100).")
+            return redirect("evaluation:report_index")
+        job = job_start(
+            kind="annual_report",
+            title=f"Rapport annuel {year} – {programme.name}",
+            user=request.user,
+            task=build_annual_report,
+            parameters={"year": year, "programme": programme.code},
+        )
+        return redirect(job)

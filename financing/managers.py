@@ -338,6 +338,7 @@ class FunderRecordQuerySet(RestrictedQuerySet):
 
 
 class HistoricalFundingLineQuerySet(FunderRecordQuerySet, HistoricalQuerySet):
+    programme_paths = ("action__convention__programme",)
     funder_field = "funder_id"
 
 
@@ -362,3 +363,5 @@ class PaymentQuerySet(FunderRecordQuerySet):
 
 class HistoricalPaymentQuerySet(FunderRecordQuerySet, HistoricalQuerySet):
     """Past states of payments, readable as the payments are."""
+
+    programme_paths = ("funding_line__action__convention__programme",)

@@ -49,6 +49,10 @@ class FundingScheme(models.Model):
         blank=True,
         help_text=_("L'aide ne dépasse pas ce que les financeurs de ce type apportent à la même fiche."),
     )
+    # Which programmes a scheme applies to (none: any programme): programme configuration, not code.
+    programmes = models.ManyToManyField(
+        "conventions.Programme", blank=True, related_name="schemes", verbose_name=_("programmes")
+    )
     description = models.TextField(_("description"), blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
 
@@ -78,6 +82,9 @@ class FundingScheme(models.Model):
 class Envelope(models.Model):
     """What a funder set aside for a territory over a period, with its ceiling."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("programme?",)
+
     key = models.SlugField(_("identifiant"), max_length=60, unique=True)
     funder = models.ForeignKey(
         "conventions.Organisation", on_delete=models.PROTECT, related_name="envelopes", verbose_name=_("financeur")
@@ -97,6 +104,15 @@ class Envelope(models.Model):
         blank=True,
         related_name="envelopes",
         verbose_name=_("dispositif"),
+    )
+    # The programme an envelope was set aside for (none: any programme of the territory).
+    programme = models.ForeignKey(
+        "conventions.Programme",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="envelopes",
+        verbose_name=_("programme"),
     )
     period_start = models.PositiveSmallIntegerField(_("de l'année"))
     period_end = models.PositiveSmallIntegerField(_("à l'année"))
@@ -162,6 +178,9 @@ TRANSITIONS = {
 
 class FundingLine(models.Model):
     """What one funder puts into one fiche (or one of its operations), under which scheme, in which state."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("action__convention__programme",)
 
     action = models.ForeignKey(
         "actions.Action", on_delete=models.CASCADE, related_name="funding_lines", verbose_name=_("fiche")
@@ -255,6 +274,9 @@ class FundingLine(models.Model):
 class FundingLineYear(models.Model):
     """The part of a funding line expected (or paid) in one year."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("funding_line__action__convention__programme",)
+
     funding_line = models.ForeignKey(
         FundingLine, on_delete=models.CASCADE, related_name="years", verbose_name=_("ligne de financement")
     )
@@ -290,6 +312,9 @@ def payment_document_path(payment, filename):
 
 class Payment(models.Model):
     """A versement on a funding line: « versé » is the sum of these, never above the amount granted."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("funding_line__action__convention__programme",)
 
     funding_line = models.ForeignKey(
         FundingLine, on_delete=models.PROTECT, related_name="payments", verbose_name=_("ligne de financement")
@@ -348,6 +373,9 @@ class Payment(models.Model):
 class FundingEvent(models.Model):
     """A dated change of state of a line (who, when, from, to, for how much): the line's life, as its funder
     and the coordination follow it."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
+    programme_paths = ("funding_line__action__convention__programme",)
 
     funding_line = models.ForeignKey(
         FundingLine, on_delete=models.CASCADE, related_name="events", verbose_name=_("ligne de financement")

@@ -75,3 +75,14 @@ def load_funding_lines(ctx, action, rows, operations, money):
                 "note": ref.text(row.get("note")),
             },
         )
+
+
+def load_programme_schemes(ctx, rows):
+    """Which schemes apply to a programme (programme configuration): {programme, schemes: [codes]}."""
+    for row in rows:
+        prog = ref.programme(ctx, row["programme"])
+        for code in row.get("schemes") or []:
+            found = scheme(ctx, code)
+            if not found.programmes.filter(pk=prog.pk).exists():
+                found.programmes.add(prog)
+                ctx.count("updated", FundingScheme)

@@ -52,7 +52,7 @@ class PartnerPortalView(ProgrammeMemberMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        profile = self.request.user.profile
+        profile = roles.profile_of(self.request.user)
         own = FundingLine.objects.visible_to(self.request.user).filter(funder_id=profile.organisation_id)
         # The roll-ups from the funding summary (its own rows: every state of its own lines).
         own_summary = FundingSummary.objects.visible_to(self.request.user).filter(funder_id=profile.organisation_id)

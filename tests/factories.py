@@ -164,6 +164,8 @@ class UserProfileFactory(factory.django.DjangoModelFactory):
         model = UserProfile
 
     user = factory.SubFactory(UserFactory)
+    # Created even when the profile is only built: a profile's programme is never an unsaved row.
+    programme = factory.LazyFunction(lambda: ProgrammeFactory())
     role = "coordinator"
 
 

@@ -150,7 +150,7 @@ def test_partner_export_carries_no_note_of_other_funders_settled_lines(client, p
 
 
 def test_what_changed_shows_no_other_funder_negotiation(client, plan, partner_bdt, coordinator):
-    profile = partner_bdt.profile
+    profile = partner_bdt.profiles.get()
     profile.last_portal_visit = timezone.now()
     profile.save()
     lines = plan["lines"]
@@ -213,13 +213,13 @@ def test_referent_cannot_move_its_line_onto_a_bruay_fiche(plan, referent_bethune
 
 def test_coordinator_cannot_raise_its_own_profile_in_the_admin(client, coordinator, partner_bdt):
     client.force_login(coordinator)
-    profile = coordinator.profile
+    profile = coordinator.profiles.get()
     url = reverse("admin:conventions_userprofile_change", args=[profile.pk])
     response = client.post(url, {"user": coordinator.pk, "role": "admin", "organisation": profile.organisation_id})
     assert response.status_code in (403, 404) or "readonly" in response.content.decode()
     profile.refresh_from_db()
     assert profile.role == "coordinator"
-    partner_profile = partner_bdt.profile
+    partner_profile = partner_bdt.profiles.get()
     url = reverse("admin:conventions_userprofile_change", args=[partner_profile.pk])
     client.post(url, {"user": partner_bdt.pk, "role": "coordinator", "organisation": partner_profile.organisation_id})
     partner_profile.refresh_from_db()

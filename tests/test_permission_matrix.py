@@ -69,6 +69,8 @@ MATRIX = {
         {"GET": "302 200 200 200 200 200 200 200", "POST": "302 400 400 400 400 400 400 400"},
     ),
     "accounts:second_factor_verify": (None, {"GET": "302 302 302 302 302 302 302 302"}),
+    # The programme switcher: a programme where the persona has a role (here none is named: refused).
+    "programme_switch": (None, {"POST": "302 403 403 403 403 403 403 403"}),
     "actions:dashboard": (None, {"GET": "302 200 200 200 200 200 200 403"}),
     "actions:action_list": (None, {"GET": "302 200 200 200 200 200 200 403"}),
     "actions:action_create": (
@@ -132,6 +134,11 @@ MATRIX = {
         {"GET": "302 200 200 403 403 403 403 403", "POST": "302 400 400 403 403 403 403 403"},
     ),
     "evaluation:report_index": (None, {"GET": "302 200 200 403 403 403 200 403"}),
+    # The annual report, for a programme that reports every year: ACV does not (sent back with a message).
+    "evaluation:annual_report_start": (None, {"POST": "302 302 302 403 403 403 302 403"}),
+    # The programmes side by side: for who coordinates two of them (the administrator; the coordinator of ACV
+    # alone does not).
+    "evaluation:cross_programme": (None, {"GET": "302 200 403 403 403 403 403 403"}),
     # The semester report is asked for (POST) and built in the background: an empty form is refused (400).
     "evaluation:semester_report_start": (None, {"POST": "302 400 400 403 403 403 400 403"}),
     "evaluation:stored_report_pdf": ("report", {"GET": "302 200 200 403 403 403 200 403"}),
@@ -521,4 +528,41 @@ def test_every_method_of_every_url_for_every_persona(client, request, objects, n
                 ok, wanted = status in REFUSED, "refused"
             if not ok:
                 failures.append(f"{method} {url} as {persona}: {status}, expected {wanted}")
+    assert failures == []
+
+
+# -- The other programme ------------------------------------------------------------------------------------------
+#
+# The same URLs on the same ACV objects, tried by the Contrat de Ville's coordinator and partner, who have a role in
+# the Contrat de Ville and none in ACV: every method of every URL that names an ACV row is refused (they cannot
+# even tell it exists), whatever their role in their own programme. Shared rows (organisations, quartiers
+# prioritaires) and rows of no programme (a formset row, the persona's own jobs) are left to the matrix above.
+SHARED = {"organisation", "neighbourhood", "row", "job"}
+
+
+@pytest.fixture
+def other_programme_personae(reference_data):
+    from conventions.models import Programme
+    from tests.factories import UserFactory, UserProfileFactory
+
+    cdv = Programme.objects.get(code="cdv")
+    personae = {}
+    for username, role, key in (("coordinateur.cdv", "coordinator", "cabbalr"), ("partenaire.cdv", "partner", "bdt")):
+        user = UserFactory(username=username, is_staff=role == "coordinator")
+        UserProfileFactory(user=user, programme=cdv, role=role, organisation=Organisation.objects.get(key=key))
+        personae[username] = user
+    return personae
+
+
+@pytest.mark.parametrize("name", [name for name, (key, _) in MATRIX.items() if key and key not in SHARED])
+def test_acv_rows_are_refused_to_the_other_programme(client, objects, other_programme_personae, name):
+    key = MATRIX[name][0]
+    url = reverse(name, kwargs=objects[key]) + QUERY.get(name, "")
+    failures = []
+    for username, user in other_programme_personae.items():
+        for method in METHODS:
+            client.force_login(user)
+            status = _call(client, method, url).status_code
+            if status not in REFUSED:
+                failures.append(f"{method} {url} as {username}: {status}")
     assert failures == []

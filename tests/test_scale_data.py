@@ -82,7 +82,7 @@ def test_the_same_seed_builds_the_same_set_and_reset_replaces_it():
 
 def test_a_partner_sees_the_fiches_it_funds_or_partners_and_only_settled_lines_of_others(partner_bdt):
     generate()
-    bdt = partner_bdt.profile.organisation
+    bdt = partner_bdt.profiles.get().organisation
     expected = set(FundingLine.objects.filter(funder=bdt).values_list("action_id", flat=True)) | set(
         Action.partners.through.objects.filter(organisation=bdt).values_list("action_id", flat=True)
     )

@@ -60,7 +60,7 @@ def oracle(persona, user):
     )
     if persona in READERS:
         return {r["id"]: r["amount"] for r in rows}, {r["id"] for r in rows}
-    organisation = user.profile.organisation_id
+    organisation = user.profiles.get().organisation_id
     partnered = set(
         Action.partners.through.objects.filter(organisation_id=organisation).values_list("action_id", flat=True)
     )

@@ -15,6 +15,7 @@ ABILITIES = {
     "edits_everything": roles.edits_everything,
     "can_export_funding_lines": roles.can_export_funding_lines,
     "is_partner": roles.is_partner,
+    "sees_cross_programme_view": roles.sees_cross_programme_view,
     # As EnvelopeQuerySet decides: the roles that read everything see every envelope, a partner its own.
     "sees_envelopes": lambda user: roles.reads_everything(user) or roles.is_partner(user),
 }

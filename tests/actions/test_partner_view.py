@@ -70,7 +70,7 @@ def test_partner_list_totals_leave_out_others_negotiations(client, partner_bdt, 
 
 def test_partner_cannot_reach_a_fiche_it_does_not_fund(client, partner_region, partner_bdt, bethune):
     other = f.ActionFactory(code="FA 951", territory=bethune)
-    f.FundingLineFactory(action=other, funder=partner_bdt.profile.organisation)
+    f.FundingLineFactory(action=other, funder=partner_bdt.profiles.get().organisation)
     client.force_login(partner_region)
     assert client.get(reverse("actions:action_detail", args=[other.pk])).status_code == 404
     assert client.get(reverse("evaluation:action_pdf", args=[other.pk])).status_code == 404

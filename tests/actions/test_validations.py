@@ -182,7 +182,7 @@ def test_the_api_records_a_word_and_refuses_a_fiche_the_partner_does_not_fund(cl
     response = client.post(url, {"action": unseen.pk, "decision": "validated"}, content_type="application/json")
     assert response.status_code == 404
     named = f.ActionFactory(code="FA 93", territory=bethune)
-    f.FundingLineFactory(action=named, funder=partner_bdt.profile.organisation, status="refused")
+    f.FundingLineFactory(action=named, funder=partner_bdt.profiles.get().organisation, status="refused")
     response = client.post(url, {"action": named.pk, "decision": "validated"}, content_type="application/json")
     assert response.status_code == 403
     assert "pilotent, financent ou cofinancent" in response.json()["detail"]

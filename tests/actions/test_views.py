@@ -101,7 +101,7 @@ def test_layout_shows_user_role_organisation_and_landmarks(client, coordinator):
     assert 'href="#contenu"' in content and 'id="contenu"' in content
     assert "<nav" in content and "<main" in content and "<header" in content
     assert "Coordinateur" in content
-    assert escape(coordinator.profile.organisation.name) in content
+    assert escape(coordinator.profiles.get().organisation.name) in content
     assert "style=" not in content and "<script>" not in content
 
 

@@ -37,11 +37,16 @@ def _oracle(persona, bethune):
     calling the QuerySets under test): the coordinator, every line of the Béthune fiches; the BDT partner,
     the fiches it funds or partners, and on them the accordé / versé lines of every funder; its own apart."""
     rows = list(
-        FundingLine.objects.values("id", "action_id", "funder__key", "status", "amount", "basis", "action__cost_basis")
+        FundingLine.objects.filter(action__convention__programme__code="acv").values(
+            "id", "action_id", "funder__key", "status", "amount", "basis", "action__cost_basis"
+        )
     )
     for row in rows:
         row["effective_basis"] = row["basis"] or row["action__cost_basis"]  # HT and TTC are never added
-    fiches = set(Action.objects.filter(territory=bethune).values_list("pk", flat=True))
+    # The ACV fiches of Béthune: the coordinator works in ACV; the Contrat de Ville's projects there are not its.
+    fiches = set(
+        Action.objects.filter(territory=bethune, convention__programme__code="acv").values_list("pk", flat=True)
+    )
     if persona == "partner_bdt":
         funded = {row["action_id"] for row in rows if row["funder__key"] == "bdt"}
         partnered = set(

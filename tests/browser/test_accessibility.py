@@ -21,7 +21,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from actions.models import Action
 from conventions.management.commands.create_demo_accounts import DEMO_ACCOUNTS
-from conventions.models import Amendment, Organisation, PriorityNeighbourhood, Signatory, UserProfile
+from conventions.models import Amendment, Organisation, PriorityNeighbourhood, Programme, Signatory, UserProfile
 from evaluation.models import Indicator, IndicatorValue, ResultIndicatorLink
 from financing.models import FundingLine
 from tests.browser.conftest import ARGS, CHROMIUM
@@ -55,10 +55,17 @@ def site(reference_db, django_db_blocker):
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=[MD5]):
         users = get_user_model()
         created = []
-        for username, role, key, first_name, last_name in DEMO_ACCOUNTS:
+        # One persona per role of ACV (the Contrat de Ville's accounts are tried in tests/test_programmes.py).
+        acv_accounts = [account for account in DEMO_ACCOUNTS if account[1] == "acv" and account[0] != "direction"]
+        for username, _code, role, key, first_name, last_name in acv_accounts:
             user = users.objects.create_user(username, password=PASSWORD, first_name=first_name, last_name=last_name)
             organisation = Organisation.objects.get(key=key) if key else None
-            UserProfile.objects.create(user=user, role=role, organisation=organisation)
+            UserProfile.objects.create(
+                programme=Programme.objects.get_or_create(code="acv", defaults={"name": "Action Cœur de Ville"})[0],
+                user=user,
+                role=role,
+                organisation=organisation,
+            )
             created.append(user)
         fa42 = Action.objects.get(code="FA 42")  # Béthune's, funded by the Banque des Territoires
         meeting = CommitteeMeetingFactory(convention=fa42.convention, title="Comité de projet de juin")

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conventions.models import Organisation, Role, UserProfile
+from conventions.models import Organisation, Programme, Role, UserProfile
 from evaluation.models import Criterion, Indicator, IndicatorValue
 from tests.factories import (
     AxisFactory,
@@ -55,7 +55,12 @@ def coordinator_account(transactional_db):
         if not same.exists():
             IndicatorFactory(criterion=criterion, name=name, unit=unit, unit_kind=unit_kind)
     user = UserFactory(username="coordinateur", first_name="Claire", last_name="Test")
-    UserProfile.objects.create(user=user, role=Role.COORDINATOR, organisation=organisations["cabbalr"])
+    UserProfile.objects.create(
+        programme=Programme.objects.get_or_create(code="acv", defaults={"name": "Action Cœur de Ville"})[0],
+        user=user,
+        role=Role.COORDINATOR,
+        organisation=organisations["cabbalr"],
+    )
     return user
 
 

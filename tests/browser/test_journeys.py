@@ -12,7 +12,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from actions.models import Action
-from conventions.models import Organisation, Role, UserProfile
+from conventions.models import Organisation, Programme, Role, UserProfile
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,7 +32,12 @@ def programme(transactional_db):
         ("admin.acv", Role.ADMIN, None),
     ):
         user = UserFactory(username=username, first_name=username.capitalize(), last_name="Test")
-        UserProfile.objects.create(user=user, role=role, organisation=organisation)
+        UserProfile.objects.create(
+            programme=Programme.objects.get_or_create(code="acv", defaults={"name": "Action Cœur de Ville"})[0],
+            user=user,
+            role=role,
+            organisation=organisation,
+        )
     return Action.objects.get(code="FA 54")
 
 

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from actions.models import Action
-from conventions.models import Organisation, Role, UserProfile
+from conventions.models import Organisation, Programme, Role, UserProfile
 from financing.models import FundingLine
 from tests.browser.test_journeys import PASSWORD
 from tests.factories import UserFactory
@@ -34,7 +34,10 @@ def people(transactional_db):
             is_superuser=role == Role.COORDINATOR,
         )
         UserProfile.objects.create(
-            user=user, role=role, organisation=Organisation.objects.get(key=key) if key else None
+            programme=Programme.objects.get_or_create(code="acv", defaults={"name": "Action Cœur de Ville"})[0],
+            user=user,
+            role=role,
+            organisation=Organisation.objects.get(key=key) if key else None,
         )
 
 

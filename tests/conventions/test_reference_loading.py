@@ -32,9 +32,9 @@ def test_loading_twice_changes_nothing(reference_data, capsys):
 
 
 def test_the_whole_programme_is_there(reference_data):
-    assert Action.objects.filter(kind="diagnostic").count() == 6
-    assert Action.objects.filter(kind="mature").count() == 25
-    assert Action.objects.filter(kind="fiche").count() == 22
+    assert Action.objects.filter(convention__programme__code="acv", kind="diagnostic").count() == 6
+    assert Action.objects.filter(convention__programme__code="acv", kind="mature").count() == 25
+    assert Action.objects.filter(convention__programme__code="acv", kind="fiche").count() == 22
 
 
 def test_a_fiche_edited_by_the_coordinator_is_not_overwritten(reference_data):
@@ -100,8 +100,9 @@ def test_an_amount_written_as_a_number_is_refused(tmp_path):
 
 
 def test_the_quartiers_prioritaires_the_documents_name(reference_data):
-    """The report names 16 QPV on 14 communes but only six by name: those six, on the communes it gives them,
-    without an official code nobody wrote; the programme's grid may measure the three on Béthune and Bruay."""
+    """The report names 16 QPV on 14 communes but lists none: six it calls quartiers prioritaires, ten that its
+    TFPB abatement conventions (which apply in QPV only) or its protocol place in QPV, on the communes it gives
+    them, without an official code nobody wrote; the ACV grid may measure the four on Béthune and Bruay."""
     from conventions.models import PriorityNeighbourhood
     from evaluation.grid import default_programme
     from evaluation.models import programme_neighbourhoods
@@ -117,11 +118,25 @@ def test_the_quartiers_prioritaires_the_documents_name(reference_data):
         "Provinces longues trinques": ("", ["auchel", "cauchy_a_la_tour"]),
         "Des cités 5, de Marles et du Rond-Point": ("", ["auchel", "calonne_ricouart", "marles_les_mines"]),
         "Rimbert": ("", ["auchel", "burbure"]),
+        # The other ten, from the TFPB abatement conventions (QPV only) and the report's « situées en QPV ».
+        "Lillers centre-ville": ("", ["lillers"]),
+        "Cités 6 et 30": ("", ["divion"]),
+        "Cité des Astres": ("", ["divion"]),
+        "Renaissance": ("", ["beuvry", "labourse"]),
+        "Regain": ("", ["barlin"]),
+        "Terre Noeve": ("", ["noeux_les_mines"]),
+        "Le Haut d'Houdain": ("", ["houdain"]),
+        "Fosse 7 – Cité de la Victoire": ("", ["houdain"]),
+        "Auchel centre-ville – Cité 3": ("", ["auchel"]),
+        "Cités Anatole France et Nouveau Monde": ("", ["bruay"]),
     }
+    # « 16 quartiers prioritaires (QPV) répartis sur 14 communes »
+    assert len({commune for _, communes in loaded.values() for commune in communes}) == 14
     assert {qpv.name for qpv in programme_neighbourhoods(default_programme().pk)} == {
         "Mont-Liébaut",
         "Rue de Lille",
         "Le Centre",
+        "Cités Anatole France et Nouveau Monde",
     }
     assert "16 quartiers prioritaires" in (FIXTURES / "04_quartiers_prioritaires.yaml").read_text(encoding="utf-8")
 

@@ -56,9 +56,15 @@ def fa54():
     return Action.objects.get(code="FA 54")
 
 
+def _acv_fiches():
+    """The reference programme's fiches: the Contrat de Ville's projects, in the same database, are not in its
+    semester report."""
+    return Action.objects.filter(convention__programme__code="acv")
+
+
 def axis_section(text, number, next_number):
-    axis = Axis.objects.get(number=number)
-    following = Axis.objects.get(number=next_number)
+    axis = Axis.objects.get(programme__code="acv", number=number)
+    following = Axis.objects.get(programme__code="acv", number=next_number)
     return section(text, f"{axis.short_label} –", f"{following.short_label} –")
 
 
@@ -69,7 +75,7 @@ def axis_section(text, number, next_number):
 def reference_report():
     """The S2 2026 report of the reference programme as loaded. Several tests only read it: it is drawn once per
     test process (a render takes seconds). A test that changes data first must draw its own report."""
-    return semester_report_pdf(Action.objects.all(), year=2026, semester=2)
+    return semester_report_pdf(_acv_fiches(), year=2026, semester=2)
 
 
 def test_fa54_cost_and_cabbalr_funding_are_in_axis_4_section(reference_data):
@@ -125,8 +131,8 @@ def test_progress_update_shows_in_its_semester_only(reference_data):
         difficulties="Retard de livraison des arbres",
         next_steps="Plantations de l'automne",
     )
-    s2 = pdf_text(semester_report_pdf(Action.objects.all(), year=2026, semester=2))
-    s1 = pdf_text(semester_report_pdf(Action.objects.all(), year=2026, semester=1))
+    s2 = pdf_text(semester_report_pdf(_acv_fiches(), year=2026, semester=2))
+    s1 = pdf_text(semester_report_pdf(_acv_fiches(), year=2026, semester=1))
 
     fiche = section(axis_section(s2, "4", "5"), "FA 54 – Place Nature", "FA 55")
     for words in ("Débétonisation du parvis achevée", "Retard de livraison des arbres", "Plantations de l'automne"):
@@ -148,7 +154,7 @@ def test_late_fiches_notes_and_next_milestone(db):
     )
     MilestoneFactory(action=late, label="Pose de la charpente", planned_on=datetime.date(2027, 3, 1))
     QualityNoteFactory(action=late, field="budget", description="Deux montants différents selon la source.")
-    text = pdf_text(semester_report_pdf(Action.objects.all(), year=2026, semester=2, today=today))
+    text = pdf_text(semester_report_pdf(_acv_fiches(), year=2026, semester=2, today=today))
 
     assert "FA 900" in section(text, "4. Fiches en retard", "5. Fiches sans")
     assert "Prochain jalon : Dépôt du permis (mars 2026)" in text
@@ -169,20 +175,20 @@ def test_what_changed_comes_from_the_history(db):
     line.status = "granted"
     line.save()
 
-    context = semester_report_context(Action.objects.all(), year=2026, semester=2)
+    context = semester_report_context(_acv_fiches(), year=2026, semester=2)
     changes = context["changes"]
     assert changes.started == [action]
     assert [move.after for move in changes.cost_moves] == ["150\u202f000\u00a0€\u00a0TTC"]
     assert [(move.before, move.after) for move in changes.funding_moves] == [
         ("20\u202f000\u00a0€ (sollicité)", "20\u202f000\u00a0€ (accordé)")
     ]
-    text = pdf_text(semester_report_pdf(Action.objects.all(), year=2026, semester=2))
+    text = pdf_text(semester_report_pdf(_acv_fiches(), year=2026, semester=2))
     changed = section(text, "2. Ce qui a changé ce semestre", "3. Avancement par axe")
     assert "Fiches lancées 1" in changed
     assert "FA 901" in changed and "À lancer En cours" in changed
     assert "100 000 € TTC 150 000 € TTC" in changed
     # Nothing was recorded in S2 2025: that report, built from the history as it stood, shows no move.
-    earlier = semester_report_context(Action.objects.all(), year=2025, semester=2)["changes"]
+    earlier = semester_report_context(_acv_fiches(), year=2025, semester=2)["changes"]
     assert not (earlier.new or earlier.status_moves or earlier.cost_moves or earlier.funding_moves)
 
 
@@ -199,10 +205,10 @@ def test_query_count_does_not_grow_with_fiches(db):
 
     fiches(2)
     with CaptureQueriesContext(connection) as few:
-        semester_report_context(Action.objects.all(), year=2026, semester=2)
+        semester_report_context(_acv_fiches(), year=2026, semester=2)
     fiches(20)
     with CaptureQueriesContext(connection) as many:
-        semester_report_context(Action.objects.all(), year=2026, semester=2)
+        semester_report_context(_acv_fiches(), year=2026, semester=2)
     assert len(many) == len(few)
 
 
@@ -365,9 +371,10 @@ def test_a_member_who_lost_the_role_before_the_work_ran_gets_no_report(settings,
     response = client.post(SEMESTER_URL, SEMESTER)
     job = Job.objects.get()
     assert response.url == job.get_absolute_url() and job.status == "queued"
-    committee_member.profile.role = "partner"
-    committee_member.profile.organisation = OrganisationFactory()
-    committee_member.profile.save()
+    profile = committee_member.profiles.get()
+    profile.role = "partner"
+    profile.organisation = OrganisationFactory()
+    profile.save()
     from evaluation.tasks import build_semester_report
     from jobs.runner import JobFailure
 

@@ -108,8 +108,9 @@ def test_partner_b_never_sees_partner_a_negotiations(client, partner_bdt, partne
 
 
 def test_portal_shows_what_others_changed_since_the_last_visit(client, partner_bdt, coordinator, lines):
-    partner_bdt.profile.last_portal_visit = timezone.now() - datetime.timedelta(days=1)
-    partner_bdt.profile.save()
+    profile = partner_bdt.profiles.get()
+    profile.last_portal_visit = timezone.now() - datetime.timedelta(days=1)
+    profile.save()
     line = lines["bdt_unknown"]
     line._history_user = coordinator
     line.status = "requested"

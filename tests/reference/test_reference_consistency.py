@@ -85,10 +85,10 @@ def test_every_fiche_of_the_avenant_got_its_number(reference_data):
 
 
 def test_counts_by_kind(reference_data):
-    assert Action.objects.filter(kind="diagnostic").count() == 6
-    assert Action.objects.filter(kind="mature").count() == 25
-    assert Action.objects.filter(kind="fiche").count() == 22
-    assert Action.objects.count() == 53
+    assert Action.objects.filter(convention__programme__code="acv", kind="diagnostic").count() == 6
+    assert Action.objects.filter(convention__programme__code="acv", kind="mature").count() == 25
+    assert Action.objects.filter(convention__programme__code="acv", kind="fiche").count() == 22
+    assert Action.objects.filter(convention__programme__code="acv").count() == 53
 
 
 # --- sums --------------------------------------------------------------------------------------------------

@@ -5,10 +5,17 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from actions.reference_data import load_action_links, load_actions, load_balance, load_document_fiches, money
+from actions.reference_data import (
+    load_action_links,
+    load_actions,
+    load_balance,
+    load_call_notes,
+    load_document_fiches,
+    money,
+)
 from conventions import reference_data as ref
 from evaluation.reference_data import load_criteria, load_data_sources
-from financing.reference_data import load_envelopes, load_schemes
+from financing.reference_data import load_envelopes, load_programme_schemes, load_schemes
 
 # Sections in dependency order; each is read from every file before the next one.
 SECTIONS = [
@@ -16,13 +23,18 @@ SECTIONS = [
     ("organisations", ref.load_organisations),
     ("axes", ref.load_axes),
     ("sub_axes", ref.load_sub_axes),
+    ("objectives", ref.load_objectives),
     ("conventions", ref.load_conventions),
     ("amendments", ref.load_amendments),
     ("signatories", ref.load_signatories),
     ("articles", ref.load_articles),
     ("sectors", ref.load_sectors),
     ("priority_neighbourhoods", ref.load_priority_neighbourhoods),
+    ("calls", ref.load_calls),
+    ("call_quality_notes", load_call_notes),
+    ("figures", lambda ctx, rows: ref.load_figures(ctx, rows, money)),
     ("schemes", lambda ctx, rows: load_schemes(ctx, rows, money)),
+    ("programme_schemes", load_programme_schemes),
     ("envelopes", lambda ctx, rows: load_envelopes(ctx, rows, money)),
     ("data_sources", load_data_sources),
     ("criteria", load_criteria),

@@ -4,17 +4,23 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from conventions.models import Organisation, Role, UserProfile
+from conventions.models import Organisation, Programme, Role, UserProfile
 
 DEMO_PASSWORD = "demo-acv-2026"
-# username, role, organisation key, first name, last name
+# username, programme code, role, organisation key, first name, last name. Roles are per programme: the
+# Contrat de Ville has its own coordinator and partner, who have no role in ACV (and the reverse).
 DEMO_ACCOUNTS = [
-    ("admin", Role.ADMIN, None, "Alice", "Administratrice"),
-    ("coordinateur", Role.COORDINATOR, "cabbalr", "Claire", "Coordinatrice"),
-    ("referent.bethune", Role.REFERENT, "bethune", "Romain", "Référent"),
-    ("partenaire.bdt", Role.PARTNER, "bdt", "Paul", "Partenaire"),
-    ("partenaire.region", Role.PARTNER, "region", "Rose", "Région"),
-    ("comite", Role.COMMITTEE, None, "Camille", "Comité"),
+    ("admin", "acv", Role.ADMIN, None, "Alice", "Administratrice"),
+    ("coordinateur", "acv", Role.COORDINATOR, "cabbalr", "Claire", "Coordinatrice"),
+    ("referent.bethune", "acv", Role.REFERENT, "bethune", "Romain", "Référent"),
+    ("partenaire.bdt", "acv", Role.PARTNER, "bdt", "Paul", "Partenaire"),
+    ("partenaire.region", "acv", Role.PARTNER, "region", "Rose", "Région"),
+    ("comite", "acv", Role.COMMITTEE, None, "Camille", "Comité"),
+    ("coordinateur.cdv", "cdv", Role.COORDINATOR, "cabbalr", "Louise", "Coordinatrice Contrat de Ville"),
+    ("partenaire.caf", "cdv", Role.PARTNER, "caf", "Hugo", "CAF"),
+    # The agglomeration's direction coordinates both programmes (the cross-programme view is theirs).
+    ("direction", "acv", Role.COORDINATOR, "cabbalr", "Denis", "Direction"),
+    ("direction", "cdv", Role.COORDINATOR, "cabbalr", "Denis", "Direction"),
 ]
 
 
@@ -33,7 +39,7 @@ class Command(BaseCommand):
                     content_type__app_label__in=["conventions", "actions", "financing", "evaluation"]
                 )
             )
-            for username, role, org_key, first_name, last_name in DEMO_ACCOUNTS:
+            for username, code, role, org_key, first_name, last_name in DEMO_ACCOUNTS:
                 organisation = Organisation.objects.get(key=org_key) if org_key else None
                 user, created = users.objects.get_or_create(
                     username=username,
@@ -44,7 +50,11 @@ class Command(BaseCommand):
                 user.is_staff = role in (Role.ADMIN, Role.COORDINATOR)
                 user.is_superuser = role == Role.ADMIN
                 user.save()
-                UserProfile.objects.update_or_create(user=user, defaults={"role": role, "organisation": organisation})
+                UserProfile.objects.update_or_create(
+                    user=user,
+                    programme=Programme.objects.get(code=code),
+                    defaults={"role": role, "organisation": organisation},
+                )
                 if role == Role.COORDINATOR:
                     user.groups.add(coordination)
-                self.stdout.write(f"{username} ({role.label}) {'créé' if created else 'déjà présent'}")
+                self.stdout.write(f"{username} ({role.label}, {code}) {'créé' if created else 'déjà présent'}")
