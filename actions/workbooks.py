@@ -33,20 +33,23 @@ class Lookups:
     programmes: dict
 
     @classmethod
-    def load(cls):
+    def load(cls, user):
+        """The lists of the programme the user works in (visible_to): another programme's sous-axe « 1.2 » or
+        convention is neither written nor read by this user's workbooks."""
         from financing.workbooks import scheme_labels
 
+        conventions = Convention.objects.visible_to(user)
         return cls(
             organisations=dict(Organisation.objects.values_list("pk", "name")),
-            conventions=dict(Convention.objects.values_list("pk", "key")),
-            amendments=dict(Amendment.objects.values_list("pk", "key")),
-            sub_axes=dict(SubAxis.objects.values_list("pk", "code")),
+            conventions=dict(conventions.values_list("pk", "key")),
+            amendments=dict(Amendment.objects.visible_to(user).values_list("pk", "key")),
+            sub_axes=dict(SubAxis.objects.visible_to(user).values_list("pk", "code")),
             schemes=scheme_labels(),
             axes={
                 (programme, number): pk
-                for pk, programme, number in Axis.objects.values_list("pk", "programme_id", "number")
+                for pk, programme, number in Axis.objects.visible_to(user).values_list("pk", "programme_id", "number")
             },
-            programmes=dict(Convention.objects.values_list("pk", "programme_id")),
+            programmes=dict(conventions.values_list("pk", "programme_id")),
         )
 
 

@@ -24,19 +24,6 @@ def _fiches(user, convention_id=None):
     return fiches.filter(convention_id=convention_id) if convention_id else fiches
 
 
-def _in_programme_of(work):
-    """Run `work(job, progress)` in the programme the job was asked in (a worker has no request to tell it)."""
-
-    def run(job, progress):
-        code = job.parameters.get("programme")
-        if not code:
-            return work(job, progress)
-        with roles.working_in(job.requested_by, code):
-            return work(job, progress)
-
-    return run
-
-
 def _semester_report(job, progress):
     from evaluation.reports import semester_report_pdf
 
@@ -85,13 +72,13 @@ def _meeting_report(job, progress):
 @task()
 def build_semester_report(job_id):
     """The semester report as a PDF file for whoever asked."""
-    return run_job(job_id, _in_programme_of(_semester_report))
+    return run_job(job_id, _semester_report)
 
 
 @task()
 def present_semester_report(job_id):
     """The semester report kept with a comité meeting, exactly as presented."""
-    return run_job(job_id, _in_programme_of(_meeting_report))
+    return run_job(job_id, _meeting_report)
 
 
 ANNUAL_REFUSED = "Le rapport annuel est réservé à la coordination et au comité du programme."
@@ -119,4 +106,4 @@ def _annual_report(job, progress):
 @task()
 def build_annual_report(job_id):
     """The annual report of a programme that reports every year (the Contrat de Ville), as a PDF file."""
-    return run_job(job_id, _in_programme_of(_annual_report))
+    return run_job(job_id, _annual_report)

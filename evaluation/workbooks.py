@@ -35,9 +35,10 @@ class GridLookups:
     sources: dict
 
     @classmethod
-    def load(cls):
+    def load(cls, user):
+        """The indicators of the programme the user works in (visible_to); the perimeters are shared."""
         return cls(
-            indicators=dict(Indicator.objects.values_list("pk", "name")),
+            indicators=dict(Indicator.objects.visible_to(user).values_list("pk", "name")),
             organisations=dict(Organisation.objects.values_list("pk", "name")),
             sectors=dict(Sector.objects.values_list("pk", "key")),
             neighbourhoods=dict(PriorityNeighbourhood.objects.values_list("pk", "key")),

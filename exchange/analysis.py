@@ -461,7 +461,7 @@ def _sheets(kind, user):
         from actions.workbooks import Lookups, fiche_sheet, operation_sheet
         from financing.workbooks import funding_sheet
 
-        lookups = Lookups.load()
+        lookups = Lookups.load(user)
         return lookups, [
             (fiche_sheet(lookups), True),
             (operation_sheet(lookups), False),
@@ -471,11 +471,11 @@ def _sheets(kind, user):
         from actions.workbooks import Lookups
         from financing.workbooks import funding_sheet
 
-        lookups = Lookups.load()
+        lookups = Lookups.load(user)
         return lookups, [(funding_sheet(lookups, user), True)]
     from evaluation.workbooks import GridLookups, values_sheet
 
-    lookups = GridLookups.load()
+    lookups = GridLookups.load(user)
     return lookups, [(values_sheet(lookups), True)]
 
 

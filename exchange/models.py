@@ -100,6 +100,9 @@ class NationalSubmission(models.Model):
     """The national table of ACV actions as filed for a semester (avenant n°2, Article 4: at least once a
     semester): the exact files, who, when, and what changed since the previous submission."""
 
+    # Read in the programme it was filed for only (acv.access.RestrictedQuerySet).
+    programme_paths = ("programme",)
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     programme = models.ForeignKey(
         "conventions.Programme",

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from conventions import roles
 from exchange.analysis import ImportRolledBack, analyse, apply_plan
 from exchange.models import ImportStatus, WorkbookImport
 from jobs.runner import JobFailure, JobOutput, run_job
@@ -131,11 +132,10 @@ def build_export(job_id):
 
 
 def _national(job, progress):
-    from conventions.models import Programme
     from exchange.services import national_submission_create
 
     parameters = job.parameters
-    programme = Programme.objects.get(pk=parameters["programme"])
+    programme = roles.active_programme(job.requested_by)  # run_job works in the job's programme
     progress(0, 1, "sélection des fiches et écriture des fichiers")
     try:
         submission = national_submission_create(

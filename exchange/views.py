@@ -148,10 +148,9 @@ class ProgrammeExportView(ProgrammeMemberMixin, View):
         return redirect(export_job(request.user, "programme"))
 
 
-def _programme():
-    from conventions.models import Programme
-
-    return Programme.objects.filter(code=settings.ACV_DEFAULT_PROGRAMME).first() or Programme.objects.first()
+def _programme(user):
+    """The programme the request works in: its national table, never another programme's."""
+    return roles.active_programme(user)
 
 
 class NationalTableMixin(ProgrammeMemberMixin):
@@ -172,7 +171,7 @@ class NationalTableView(NationalTableMixin, View):
         from exchange import national
         from exchange.models import NationalSubmission
 
-        programme = _programme()
+        programme = _programme(self.request.user)
         submissions = list(
             NationalSubmission.objects.visible_to(request.user)
             .filter(programme=programme)
@@ -198,7 +197,7 @@ class NationalPreviewView(NationalTableMixin, View):
     def get(self, request, fmt):
         from exchange import national
 
-        rows = national.national_rows(_programme())
+        rows = national.national_rows(_programme(request.user))
         stamp = timezone.localdate().strftime("%Y-%m-%d")
         if fmt == "csv":
             response = HttpResponse(national.table_csv(rows), content_type="text/csv; charset=utf-8")
@@ -223,7 +222,7 @@ class NationalSubmitView(NationalTableMixin, View):
             title=f"Tableau national S{semester} {year}",
             user=request.user,
             task=submit_national_table,
-            parameters={"programme": _programme().pk, "year": year, "semester": semester},
+            parameters={"programme": _programme(request.user).code, "year": year, "semester": semester},
         )
         return redirect(job)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from conventions import roles
 from jobs.models import Job, JobStatus
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,16 @@ def _finish(job, **fields):
     Job.objects.filter(pk=job.pk).update(**fields)
 
 
+def _in_programme_of(job, work):
+    """Run the work in the programme the job was asked in (job_start records it): roles and rows of that
+    programme only."""
+    code = job.parameters.get("programme")
+    if not code:
+        return work(job, Progress(job))
+    with roles.working_in(job.requested_by, code):
+        return work(job, Progress(job))
+
+
 def run_job(job_id, work):
     """Run `work(job, progress)` for the job `job_id` and record its outcome on the job. A job already finished
     is not run again (a task retried after a worker's crash must not import a file twice). Failures are
@@ -67,7 +78,7 @@ def run_job(job_id, work):
     job.started_at = timezone.now()
     Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=job.started_at, error_message="")
     try:
-        output = work(job, Progress(job))
+        output = _in_programme_of(job, work)
     except JobFailure as failure:
         _finish(job, status=JobStatus.FAILED, error_message=str(failure))
         raise

@@ -536,8 +536,9 @@ def test_every_method_of_every_url_for_every_persona(client, request, objects, n
 # The same URLs on the same ACV objects, tried by the Contrat de Ville's coordinator and partner, who have a role in
 # the Contrat de Ville and none in ACV: every method of every URL that names an ACV row is refused (they cannot
 # even tell it exists), whatever their role in their own programme. Shared rows (organisations, quartiers
-# prioritaires) and rows of no programme (a formset row, the persona's own jobs) are left to the matrix above.
-SHARED = {"organisation", "neighbourhood", "row", "job"}
+# prioritaires), rows of no programme (a formset row, the persona's own jobs) and what names no row (a kind of
+# workbook, a file format: each programme's own) are left to the matrix above.
+SHARED = {"organisation", "neighbourhood", "row", "job", "kind", "csv"}
 
 
 @pytest.fixture
