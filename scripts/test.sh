@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: static checks, then every test on SQLite and on PostgreSQL (both at once).
+# The whole test suite: static checks, then every test on SQLite and on PostgreSQL.
 # Both engines must run: a missing PostgreSQL is a failure, not a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,9 +22,9 @@ echo "== check --deploy (production settings)"
 DEBUG=0 SECRET_KEY="$(head -c 48 /dev/urandom | base64)" ALLOWED_HOSTS=acv.example.org \
   $BIN/python manage.py check --deploy --fail-level WARNING
 
-# The whole suite on two workers per engine (each worker gets its own test database), then the schemathesis module
-# in one process: its last test checks what every persona reached over the whole module, which workers would each
-# see only part of. Arguments, when given, run just those tests.
+# The whole suite on two workers (the machines have two cores; each worker gets its own test database),
+# then the schemathesis module in one process: its last test checks what every persona reached over the
+# whole module, which workers would each see only part of. Arguments, when given, run just those tests.
 suite() {
   if [ $# -gt 0 ]; then
     $BIN/pytest "$@"
@@ -34,22 +34,12 @@ suite() {
   fi
 }
 
+echo "== tests on SQLite"
+DATABASE_URL= suite "$@"
+
+echo "== tests on PostgreSQL ($PG_URL)"
 if ! $BIN/python -c "import psycopg2,sys; psycopg2.connect(sys.argv[1].rsplit('/', 1)[0] + '/postgres').close()" "$PG_URL"; then
   echo "PostgreSQL ne répond pas sur $PG_URL : la suite doit tourner sur les deux moteurs." >&2
   exit 1
 fi
-
-# Both engines at once, each writing its own log: the suite keeps both cores busy even while one engine runs its
-# single-process schemathesis module (run one after the other, a core would sit idle for minutes).
-logs=$(mktemp -d)
-trap 'rm -rf "$logs"' EXIT
-(DATABASE_URL= suite "$@" >"$logs/sqlite.log" 2>&1; echo $? >"$logs/sqlite.rc") &
-(DATABASE_URL=$PG_URL suite "$@" >"$logs/postgresql.log" 2>&1; echo $? >"$logs/postgresql.rc") &
-wait
-status=0
-for engine in sqlite postgresql; do
-  echo "== tests on $engine"
-  cat "$logs/$engine.log"
-  [ "$(cat "$logs/$engine.rc")" = 0 ] || status=1
-done
-exit $status
+DATABASE_URL=$PG_URL suite "$@"
