@@ -129,6 +129,20 @@ def _unchanged(model, changes):
     return [field.name for field in model._meta.concrete_fields if field.name not in changes]
 
 
+def _checked(target, changes, *, spec, number, analysis):
+    """Put a row's changes on `target` and run the model's own checks over them, as the form would; False, with
+    the problems recorded against the row's cells, when they fail."""
+    model = type(target)
+    try:
+        for name, value in changes.items():
+            setattr(target, model._meta.get_field(name).attname, value)
+        target.full_clean(exclude=_unchanged(model, changes), validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        analysis.problems.extend(_clean_problems(spec.title, number, spec, error))
+        return False
+    return True
+
+
 def _clean_problems(sheet, number, spec, error):
     problems = []
     for name, messages in getattr(error, "message_dict", {"__all__": error.messages}).items():
@@ -223,14 +237,13 @@ def _analyse_fiche_rows(read, spec, lookups, user, analysis, progress):
                     analysis.problems.append(Problem(spec.title, number, "Axes", f"axe « {axis_number} » inconnu"))
                 axis_pks.append(axis_pk)
         data = {name: value for name, value in changes.items() if name != "axes"}
-        try:
-            if "status" in data and action is not None:
+        if "status" in data and action is not None:
+            try:
                 check_status_change(action.status or ActionStatus.UNKNOWN, data["status"])
-            for name, value in data.items():
-                setattr(target, Action._meta.get_field(name).attname, value)
-            target.full_clean(exclude=_unchanged(Action, data), validate_unique=False, validate_constraints=False)
-        except ValidationError as error:
-            analysis.problems.extend(_clean_problems(spec.title, number, spec, error))
+            except ValidationError as error:
+                analysis.problems.extend(_clean_problems(spec.title, number, spec, error))
+                continue
+        if not _checked(target, data, spec=spec, number=number, analysis=analysis):
             continue
         if "axes" in changes:
             data["axes"] = axis_pks
@@ -290,12 +303,7 @@ def _analyse_operation_rows(read, spec, user, analysis):
             )
             continue
         target = copy.copy(operation) if operation is not None else Operation(action_id=fiche)
-        try:
-            for name, value in changes.items():
-                setattr(target, Operation._meta.get_field(name).attname, value)
-            target.full_clean(exclude=_unchanged(Operation, changes), validate_unique=False, validate_constraints=False)
-        except ValidationError as error:
-            analysis.problems.extend(_clean_problems(spec.title, number, spec, error))
+        if not _checked(target, changes, spec=spec, number=number, analysis=analysis):
             continue
         outcome = "updated" if operation is not None else "created"
         analysis.counts[outcome] += 1
@@ -385,14 +393,7 @@ def _analyse_line_rows(read, spec, user, analysis):
                 )
                 continue
             state, changes, target = {}, values, FundingLine()
-        try:
-            for name, value in changes.items():
-                setattr(target, FundingLine._meta.get_field(name).attname, value)
-            target.full_clean(
-                exclude=_unchanged(FundingLine, changes), validate_unique=False, validate_constraints=False
-            )
-        except ValidationError as error:
-            analysis.problems.extend(_clean_problems(spec.title, number, spec, error))
+        if not _checked(target, changes, spec=spec, number=number, analysis=analysis):
             continue
         outcome = "updated" if line is not None else "created"
         analysis.counts[outcome] += 1

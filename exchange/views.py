@@ -148,11 +148,6 @@ class ProgrammeExportView(ProgrammeMemberMixin, View):
         return redirect(export_job(request.user, "programme"))
 
 
-def _programme(user):
-    """The programme the request works in: its national table, never another programme's."""
-    return roles.active_programme(user)
-
-
 class NationalTableMixin(ProgrammeMemberMixin):
     """The national table holds every fiche: the coordination and the comité read it, not partners nor référents."""
 
@@ -171,7 +166,7 @@ class NationalTableView(NationalTableMixin, View):
         from exchange import national
         from exchange.models import NationalSubmission
 
-        programme = _programme(self.request.user)
+        programme = roles.active_programme(request.user)
         submissions = list(
             NationalSubmission.objects.visible_to(request.user)
             .filter(programme=programme)
@@ -197,7 +192,7 @@ class NationalPreviewView(NationalTableMixin, View):
     def get(self, request, fmt):
         from exchange import national
 
-        rows = national.national_rows(_programme(request.user))
+        rows = national.national_rows(roles.active_programme(request.user))
         stamp = timezone.localdate().strftime("%Y-%m-%d")
         if fmt == "csv":
             response = HttpResponse(national.table_csv(rows), content_type="text/csv; charset=utf-8")
@@ -222,7 +217,7 @@ class NationalSubmitView(NationalTableMixin, View):
             title=f"Tableau national S{semester} {year}",
             user=request.user,
             task=submit_national_table,
-            parameters={"programme": _programme(request.user).code, "year": year, "semester": semester},
+            parameters={"programme": roles.active_programme(request.user).code, "year": year, "semester": semester},
         )
         return redirect(job)
 

@@ -203,3 +203,20 @@ def test_the_programme_is_in_the_url(client, direction, partner_bdt):
     assert client.get("/cdv/api/v1/actions/").status_code == 403
     # A segment that is no programme is no prefix.
     assert client.get("/inconnu/fiches/").status_code == 404
+
+
+def test_a_job_asked_in_the_contrat_de_ville_works_on_its_rows(client, direction):
+    """Regression: the worker has no request, and a programme export asked at /cdv/ by a coordinator of both
+    programmes was built from ACV's fiches. The job keeps the programme it was asked in."""
+    from jobs.models import Job
+
+    client.force_login(direction)
+    response = client.post("/cdv" + reverse("exchange:programme_export"))
+    assert response.status_code == 302
+    job = Job.objects.get(requested_by=direction)
+    assert job.parameters["programme"] == "cdv"
+    with job.result_file.open("rb") as stream:
+        sheet = openpyxl.load_workbook(io.BytesIO(stream.read()), read_only=True)["Fiches"]
+        rows = list(sheet.iter_rows(values_only=True))
+    ids = {row[rows[0].index("N° interne")] for row in rows[1:]}
+    assert ids and ids <= _ids(Action, "cdv") and not ids & _ids(Action, "acv")
