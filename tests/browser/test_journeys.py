@@ -1,14 +1,14 @@
 """Journeys only a browser shows: htmx rows, totals after an edit, two people editing one fiche.
 
 Run in the system Chromium (never `playwright install`). live_server flushes the database after each
-test, so each test loads the reference programme itself; conftest moves these tests to the end.
+test, so each test puts the reference programme back (tests/browser/conftest.py); conftest moves these tests to
+the end.
 """
 
 import os
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from actions.models import Action
@@ -24,8 +24,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
-def programme(transactional_db):
-    call_command("load_reference_data", verbosity=0)
+def programme(reference_programme):
     agglomeration = Organisation.objects.get(key="cabbalr")
     for username, role, organisation in (
         ("coordinateur", Role.COORDINATOR, agglomeration),

@@ -3,7 +3,6 @@
 import os
 
 import pytest
-from django.core.management import call_command
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
@@ -19,8 +18,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
-def people(transactional_db):
-    call_command("load_reference_data", verbosity=0)
+def people(reference_programme):
     for username, role, key in (
         ("coordinateur", Role.COORDINATOR, "cabbalr"),
         ("partenaire.bdt", Role.PARTNER, "bdt"),
