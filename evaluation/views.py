@@ -96,8 +96,6 @@ def semester_report_job(*, user, year, semester, convention=None):
         "year": year,
         "semester": semester,
         "convention": getattr(convention, "pk", None),
-        # The worker has no request: the job says which programme it was asked in.
-        "programme": roles.active_programme_code(user),
     }
     return job_start(kind="semester_report", title=title, user=user, task=build_semester_report, parameters=parameters)
 
@@ -152,7 +150,6 @@ class ReportPresentView(ProgrammeMemberMixin, View):
                 "meeting": meeting.pk,
                 "year": year,
                 "semester": semester,
-                "programme": roles.active_programme_code(request.user),
             },
         )
         return redirect(job)
@@ -643,6 +640,6 @@ class AnnualReportStartView(ProgrammeReportsMixin, View):
             title=f"Rapport annuel {year} – {programme.name}",
             user=request.user,
             task=build_annual_report,
-            parameters={"year": year, "programme": programme.code},
+            parameters={"year": year},
         )
         return redirect(job)

@@ -32,6 +32,11 @@ def job_file_path(job, filename):
 class Job(models.Model):
     """A piece of long work someone asked for: what, by whom, how far it got, and its result."""
 
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet): a job is followed in the programme it was
+    # asked in, as the rows it reads are. Jobs from before there were several programmes have none: they were
+    # the default programme's.
+    programme_paths = ("programme?",)
+
     # Not a sequence: a job's address says nothing about how many others there are.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.SlugField(_("nature"), max_length=40)
@@ -39,6 +44,14 @@ class Job(models.Model):
     parameters = models.JSONField(_("paramètres"), default=dict, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs", verbose_name=_("demandé par")
+    )
+    # The programme it was asked in: the worker, which has no request, reads that programme's rows and roles.
+    programme = models.ForeignKey(
+        "conventions.Programme",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="jobs",
+        verbose_name=_("programme"),
     )
     requested_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
     started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)

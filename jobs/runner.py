@@ -61,10 +61,9 @@ def _finish(job, **fields):
 def _in_programme_of(job, work):
     """Run the work in the programme the job was asked in (job_start records it): roles and rows of that
     programme only."""
-    code = job.parameters.get("programme")
-    if not code:
+    if job.programme is None:
         return work(job, Progress(job))
-    with roles.working_in(job.requested_by, code):
+    with roles.working_in(job.requested_by, job.programme.code):
         return work(job, Progress(job))
 
 
@@ -72,7 +71,7 @@ def run_job(job_id, work):
     """Run `work(job, progress)` for the job `job_id` and record its outcome on the job. A job already finished
     is not run again (a task retried after a worker's crash must not import a file twice). Failures are
     recorded, then raised again so that the task framework records the task as failed too."""
-    job = Job.objects.get(pk=job_id)
+    job = Job.objects.select_related("programme", "requested_by").get(pk=job_id)
     if job.is_finished:
         return {"job": str(job.pk), "status": job.status}
     job.started_at = timezone.now()

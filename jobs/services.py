@@ -17,9 +17,13 @@ def job_start(*, kind: str, title: str, user, task, parameters: dict | None = No
     The job keeps the programme it was asked in (a worker has no request to tell it): run_job reads the rows of
     that programme, whatever the person's other roles.
     """
-    parameters = {**(parameters or {})}
-    parameters.setdefault("programme", roles.active_programme_code(user))
-    job = Job.objects.create(kind=kind, title=title[:300], requested_by=user, parameters=parameters)
+    job = Job.objects.create(
+        kind=kind,
+        title=title[:300],
+        requested_by=user,
+        programme=roles.active_programme(user),
+        parameters=parameters or {},
+    )
     result = task.enqueue(str(job.pk))
     Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
     job.refresh_from_db()

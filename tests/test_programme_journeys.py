@@ -86,7 +86,7 @@ def test_the_annual_report_of_the_contrat_de_ville(client, direction):
     response = client.post(_url("cdv", "evaluation:annual_report_start"), {"year": "2019"})
     job = Job.objects.get(kind="annual_report")
     assert response.url == "/cdv" + job.get_absolute_url() and job.status == "done", job.error
-    assert job.parameters["programme"] == "cdv"
+    assert job.programme.code == "cdv"
     text = pdf_text(client.get(_url("cdv", "jobs:job_file", job.pk)).getvalue())
     assert "Rapport sur la mise en œuvre – année 2019" in text
     # The programming by pillar: computed from the projects (96, 10, 16) beside the report's (87, 14, 25).

@@ -214,9 +214,17 @@ def test_a_job_asked_in_the_contrat_de_ville_works_on_its_rows(client, direction
     response = client.post("/cdv" + reverse("exchange:programme_export"))
     assert response.status_code == 302
     job = Job.objects.get(requested_by=direction)
-    assert job.parameters["programme"] == "cdv"
+    assert job.programme.code == "cdv"
     with job.result_file.open("rb") as stream:
         sheet = openpyxl.load_workbook(io.BytesIO(stream.read()), read_only=True)["Fiches"]
         rows = list(sheet.iter_rows(values_only=True))
     ids = {row[rows[0].index("N° interne")] for row in rows[1:]}
     assert ids and ids <= _ids(Action, "cdv") and not ids & _ids(Action, "acv")
+
+    # It is followed in the programme it was asked in, by the same person: listed there, not in ACV.
+    assert response.url.startswith(f"/cdv/traitements/{job.pk}/")
+    assert str(job.pk) in client.get("/cdv/traitements/").content.decode()
+    assert str(job.pk) not in client.get("/traitements/").content.decode()
+    assert client.get(f"/traitements/{job.pk}/").status_code == 404
+    assert client.get(f"/traitements/{job.pk}/fichier/").status_code == 404
+    assert client.get(f"/cdv/traitements/{job.pk}/fichier/").status_code == 200
