@@ -4,6 +4,7 @@ import datetime
 
 import django_filters
 from django import forms
+from django.core.validators import EMPTY_VALUES
 from django.db.models import Case, F, FloatField, Q, When
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
@@ -207,6 +208,16 @@ class ActionFilterSet(django_filters.FilterSet):
     class Meta:
         model = Action
         fields = []
+
+    def narrows(self):
+        """Whether the filters may select fewer fiches than the queryset they start from: the request gives a filter
+        other than the order, or the filters are invalid (they then select nothing). Read from the request rather
+        than the cleaned values, where an unticked box is False, not absent."""
+        if not self.is_bound:
+            return False
+        if not self.is_valid():
+            return True
+        return any(self.data.get(name) not in EMPTY_VALUES for name in self.filters if name != "ordering")
 
     def filter_q(self, queryset, name, value):
         # search_text holds the searched fields normalised the same way (see Action.search_text): « Bethune »,

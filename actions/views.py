@@ -175,8 +175,9 @@ class ActionListView(ProgrammeMemberMixin, TemplateView):
         paginator = IdFirstPaginator(queryset, PAGE_SIZE)
         number = self.request.GET.get("page")
         page = paginator.get_page(paginator.num_pages if number == "last" else number)
-        # Totals over every fiche the filters select, not only this page.
-        selected = base.filter(pk__in=queryset.values("pk"))
+        # Totals over every fiche the filters select, not only this page; without a filter, every fiche the user
+        # sees (selecting them again by id would cost a pass over the whole programme).
+        selected = base.filter(pk__in=queryset.values("pk")) if filterset.narrows() else base
         lines = FundingSummary.objects.for_actions(selected)
         sees_all = roles.sees_every_funding_line(self.request.user)
         columns = [("code", "Code"), ("title", "Intitulé"), ("commune", "Commune"), ("cost", "Coût")]

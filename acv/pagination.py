@@ -21,7 +21,12 @@ from rest_framework.response import Response
 
 class IdFirstPaginator(Paginator):
     """A Paginator that picks a page's ids first, then reads the rows of those ids in the same order — in one
-    query: `WHERE id IN (SELECT id … ORDER BY … LIMIT … OFFSET …)`, the inner query sorting and skipping ids only."""
+    query: `WHERE id IN (SELECT id … ORDER BY … LIMIT … OFFSET …)`, the inner query sorting and skipping ids only.
+
+    A page in the second half of the list is picked walking the order backwards from the end: with an index that
+    gives the order (or its first keys), the last page then costs what the first does, instead of sorting and
+    skipping every row before it. The primary key ends the order so that both walks see the same sequence, ties
+    included."""
 
     def page(self, number):
         number = self.validate_number(number)
@@ -32,7 +37,25 @@ class IdFirstPaginator(Paginator):
         rows = self.object_list
         if not isinstance(rows, QuerySet):
             return self._get_page(rows[bottom:top], number, self)
-        return self._get_page(rows.filter(pk__in=rows.values("pk")[bottom:top]), number, self)
+        ordered = _with_pk_last(rows)
+        if ordered is None:
+            return self._get_page(rows.filter(pk__in=rows.values("pk")[bottom:top]), number, self)
+        if bottom > self.count - top:
+            # The same rows, counted from the end of the reversed order.
+            ids = ordered.reverse().values("pk")[self.count - top : self.count - bottom]
+        else:
+            ids = ordered.values("pk")[bottom:top]
+        return self._get_page(ordered.filter(pk__in=ids), number, self)
+
+
+def _with_pk_last(rows):
+    """`rows` ordered by their ordering then the primary key (a total order, walked alike both ways), or None when
+    they have no ordering."""
+    query = rows.query
+    ordering = list(query.order_by) or (list(rows.model._meta.ordering) if query.default_ordering else [])
+    if not ordering:
+        return None
+    return rows.order_by(*ordering, "pk")
 
 
 class KeysetPagination(CursorPagination):

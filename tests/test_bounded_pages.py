@@ -98,3 +98,21 @@ def test_cursor_pages_show_a_partner_only_its_fiches(partner_bdt, partner_region
     # Its own lines in every state, the Banque des Territoires' only once accordé.
     assert sorted(line["status"] for line in rows["FA 8"]["funding_lines"]) == ["granted", "requested"]
     assert [line["status"] for line in rows["FA 7"]["funding_lines"]] == ["requested"]  # not the BdT's prévu
+
+
+def test_numbered_pages_walk_the_plan_order_from_both_ends_alike(db, bethune):
+    """Pages in the second half of a list are picked walking the order backwards: every page must hold what the
+    forward order puts there, ties in the order (here, one code in three conventions of the same date and title)
+    included."""
+    from actions.models import Action
+    from acv.pagination import IdFirstPaginator
+
+    for n in range(3):
+        convention = f.ConventionFactory(key=f"tie-{n}", title="Convention-cadre", signed_on="2018-09-24")
+        for code in ("FA 2", "FA 10", "AM.1", "FA 1"):
+            f.ActionFactory(convention=convention, code=code, territory=bethune)
+    fiches = Action.objects.all()
+    forward = list(fiches.order_by(*Action._meta.ordering, "pk").values_list("pk", flat=True))
+    paginator = IdFirstPaginator(fiches, 5)
+    pages = [[fiche.pk for fiche in paginator.page(number)] for number in paginator.page_range]
+    assert pages == [forward[0:5], forward[5:10], forward[10:12]]

@@ -138,3 +138,35 @@ def test_late_and_open_notes(fiches):
     f.QualityNoteFactory(action=fiches["study"])
     assert codes({"open_notes": "1"}) == ["FA 41"]
     assert codes({"late": "1"}) == ["FA 54"]  # ended in 2025, not delivered
+
+
+@pytest.mark.parametrize(
+    ("params", "narrows"),
+    [
+        (None, False),
+        ({"page": "last"}, False),
+        ({"ordering": "-cost", "page": "2"}, False),
+        ({"late": "on"}, True),
+        ({"q": "gare"}, True),
+        ({"year": "deux mille"}, True),  # invalid: selects nothing
+    ],
+)
+def test_the_filterset_tells_whether_it_narrows_the_fiches(params, narrows):
+    # The list reads its footer totals over every fiche the user sees when it does not (no second pass by id).
+    assert ActionFilterSet(params, queryset=only_test_fiches(), request=VIEWER).narrows() is narrows
+
+
+def test_footer_totals_follow_a_ticked_box_and_not_an_unticked_one(client, coordinator, bethune, bruay):
+    late = f.ActionFactory(
+        territory=bethune,
+        end_on=datetime.date(2020, 6, 30),
+        end_until=datetime.date(2020, 6, 30),
+        cost_amount=Decimal("1000"),
+    )
+    f.ActionFactory(territory=bruay, end_on=None, cost_amount=Decimal("20000"))
+    client.force_login(coordinator)
+    everything = client.get("/fiches/", {"page": "1"}).context["cost"]["by_basis"]
+    ticked = client.get("/fiches/", {"late": "on"}).context["cost"]["by_basis"]
+    assert [row["high"] for row in ticked] == [late.cost_amount]
+    visible = Action.objects.visible_to(coordinator)
+    assert everything == visible.cost_totals()["by_basis"]
