@@ -16,6 +16,8 @@ from jobs.models import Job
 class JobViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The caller's own jobs, newest first."""
 
+    # The model, for the schema (read without a request); what is served is get_queryset()'s.
+    queryset = Job.objects.all()
     serializer_class = JobSerializer
     filterset_fields = ["status", "kind"]
 
