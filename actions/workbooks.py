@@ -44,7 +44,7 @@ class Lookups:
             conventions=dict(conventions.values_list("pk", "key")),
             amendments=dict(Amendment.objects.visible_to(user).values_list("pk", "key")),
             sub_axes=dict(SubAxis.objects.visible_to(user).values_list("pk", "code")),
-            schemes=scheme_labels(),
+            schemes=scheme_labels(user),
             axes={
                 (programme, number): pk
                 for pk, programme, number in Axis.objects.visible_to(user).values_list("pk", "programme_id", "number")
