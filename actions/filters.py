@@ -10,7 +10,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from actions.managers import COMPARABLE_COST
-from actions.models import Action, ActionKind, ActionStatus, ProjectType
+from actions.models import Action, ActionKind, ActionStatus, ProjectType, kind_choices
 from acv.text import normalise_for_search
 from acv.values import CostKind
 from conventions import roles
@@ -22,6 +22,13 @@ from financing.models import FundingLine, FundingStatus
 def current_semester(today=None):
     today = today or timezone.localdate()
     return today.year, 1 if today.month <= 6 else 2
+
+
+def current_reporting_period(programme, today=None):
+    """(year, semester) of the état d'avancement expected now: semester None for a programme that reports once a
+    year (any update of the year counts)."""
+    year, semester = current_semester(today)
+    return year, None if programme is not None and programme.is_annual else semester
 
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
@@ -209,6 +216,26 @@ class ActionFilterSet(django_filters.FilterSet):
         model = Action
         fields = []
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        # The choices of the programme the user works in (another programme's axes are not its to pick), named
+        # with its words: « Pilier », « Orientation » in the Contrat de Ville.
+        for name in ("convention", "amendment", "axis", "sub_axis"):
+            self.filters[name].queryset = self.filters[name].queryset.visible_to(user)
+        programme = roles.active_programme(user) if user is not None else None
+        if programme is not None:
+            self.filters["axis"].label = programme.level1_title
+            self.filters["axis"].extra["empty_label"] = f"{programme.every_level1_title}"
+            self.filters["sub_axis"].label = programme.level2_title
+            self.filters["sub_axis"].extra["empty_label"] = f"{programme.every_level2_title}"
+            if programme.fiche_code_example:
+                self.filters["code"].extra["help_text"] = f"Code exact, par exemple {programme.fiche_code_example}."
+            self.filters["kind"].extra["choices"] = kind_choices(programme)
+            if programme.is_annual:
+                self.filters["no_update"].label = "Sans état d'avancement cette année"
+                self.filters["no_update"].extra["help_text"] = "Aucun état d'avancement saisi pour l'année en cours."
+
     def narrows(self):
         """Whether the filters may select fewer fiches than the queryset they start from: the request gives a filter
         other than the order, or the filters are invalid (they then select nothing). Read from the request rather
@@ -260,7 +287,8 @@ class ActionFilterSet(django_filters.FilterSet):
     def filter_no_update(self, queryset, name, value):
         if not value:
             return queryset
-        year, semester = current_semester()
+        programme = roles.active_programme(getattr(self.request, "user", None))
+        year, semester = current_reporting_period(programme)
         return queryset.filter(pk__in=Action.objects.without_progress_update(year, semester).values("pk"))
 
     def filter_derived_from(self, queryset, name, value: int):

@@ -4,8 +4,17 @@ constraints) and in actions.services (the « text as written » rule, versions, 
 from django import forms
 from django.forms.models import inlineformset_factory
 
-from actions.models import EDITABLE_ACTION_FIELDS, Action, Milestone, Operation, ProgressUpdate, ResultIndicator
+from actions.models import (
+    EDITABLE_ACTION_FIELDS,
+    Action,
+    Milestone,
+    Operation,
+    ProgressUpdate,
+    ResultIndicator,
+    kind_choices,
+)
 from acv.forms import BaseRowFormSet, DateInput, FieldLayoutMixin, FrenchNumbersMixin
+from conventions import roles
 from financing.forms import FundingLineFormSet
 
 PERIOD_WIDGETS = {
@@ -31,11 +40,22 @@ class ActionForm(FrenchNumbersMixin, forms.ModelForm):
             "partners": forms.SelectMultiple(attrs={"size": 8}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["amendment"].queryset = self.fields["amendment"].queryset.select_related("convention")
         self.fields["sub_axis"].queryset = self.fields["sub_axis"].queryset.select_related("axis")
         self.fields["axes"].queryset = self.fields["axes"].queryset.select_related("programme")
+        if user is not None:
+            # The lists and the words of the programme the user works in: its axes or piliers, not another's.
+            for name in ("convention", "amendment", "axes", "sub_axis"):
+                self.fields[name].queryset = self.fields[name].queryset.visible_to(user)
+            programme = roles.active_programme(user)
+            if programme is not None:
+                self.fields["axes"].label = programme.level1_title_plural
+                self.fields["sub_axis"].label = programme.level2_title
+                if programme.fiche_code_example:
+                    self.fields["code"].help_text = f"Par exemple {programme.fiche_code_example}."
+                self.fields["kind"].choices = kind_choices(programme)
 
 
 class OperationForm(FrenchNumbersMixin, forms.ModelForm):

@@ -13,8 +13,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from actions.models import Action, Operation, ResultIndicator
+from actions.models import Action, Operation, ResultIndicator, kind_choices
 from acv.values import format_euros, format_measure
+from conventions import roles
 from conventions.models import Amendment, Axis, Convention, Organisation, SubAxis
 from financing.models import FundingLine, FundingScheme
 
@@ -82,9 +83,11 @@ class Labeller:
         Axis: None,
     }
 
-    def __init__(self):
+    def __init__(self, programme=None):
         self.wanted = {}
         self.names = {}
+        # The fiche's categories in the words of the viewer's programme: a « projet », not a « fiche action ».
+        self.kinds = dict(kind_choices(programme)) if programme is not None else None
 
     def want(self, model, pk):
         if pk is not None:
@@ -105,6 +108,9 @@ class Labeller:
             return self.related(model_field.related_model, value)
         if value in (None, ""):
             return EMPTY
+        is_fiche_kind = model_field.name == "kind" and model_field.model._meta.model_name.endswith("action")
+        if is_fiche_kind and self.kinds is not None and value in self.kinds:
+            return str(self.kinds[value])
         if model_field.choices:
             return str(dict(model_field.flatchoices).get(value, value))
         if isinstance(value, bool):
@@ -227,7 +233,7 @@ def _want_related(labeller, model_field, *values):
 def action_timeline(action_pk, viewer):
     """Every recorded change of the fiche, its operations, result indicators and funding lines, newest first
     (for a partner viewer, of its own funding lines only)."""
-    labeller = Labeller()
+    labeller = Labeller(roles.active_programme(viewer))
     raw = []
     for model, records in _history_rows(action_pk, viewer):
         previous_by_object = {}
@@ -268,7 +274,7 @@ def changes_since(action, expected_version, submitted, viewer):
     differs between the version the user opened and the current one; entries the timeline rows
     recorded since (operations and funding lines included).
     """
-    labeller = Labeller()
+    labeller = Labeller(roles.active_programme(viewer))
     history = Action.history.all().visible_to(viewer)
     opened = (
         history.filter(id=action.pk, version=expected_version)

@@ -138,11 +138,15 @@ class ActionQuerySet(RestrictedQuerySet):
         """Fiches whose planned end has passed and that are neither delivered nor abandoned."""
         return self.filter(end_until__lt=today).exclude(status__in=["delivered", "abandoned"])
 
-    def without_progress_update(self, year, semester):
-        """Fiches still open that have no état d'avancement for this semester."""
+    def without_progress_update(self, year, semester=None):
+        """Fiches still open that have no état d'avancement for this semester (semester None: in this year, for a
+        programme that reports once a year)."""
         from actions.models import ProgressUpdate
 
-        done = ProgressUpdate.objects.filter(year=year, semester=semester).values("action_id")
+        done = ProgressUpdate.objects.filter(year=year)
+        if semester is not None:
+            done = done.filter(semester=semester)
+        done = done.values("action_id")
         return self.exclude(pk__in=done).exclude(status__in=["delivered", "abandoned"])
 
     def with_open_quality_notes(self):
@@ -260,7 +264,7 @@ class ActionQuerySet(RestrictedQuerySet):
         under two axes counts in both)."""
         return (
             self.order_by()
-            .values("axes__id", "axes__number", "axes__title", "cost_basis")
+            .values("axes__id", "axes__number", "axes__label", "axes__title", "cost_basis")
             .annotate(
                 count=Count("pk"),
                 cost_low=Coalesce(Sum(Coalesce("cost_amount", "cost_min"), filter=Q(cost_per_year=False)), ZERO),

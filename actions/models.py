@@ -46,6 +46,13 @@ class ActionKind(models.TextChoices):
     FICHE = "fiche", _("fiche action")
 
 
+def kind_choices(programme):
+    """The categories of a fiche, the plain one named as the programme names its fiches (« projet »)."""
+    return [
+        (value, programme.fiche_label if value == ActionKind.FICHE else label) for value, label in ActionKind.choices
+    ]
+
+
 class ProjectType(models.TextChoices):
     ETUDE = "etude", _("étude")
     TRAVAUX = "travaux", _("travaux")

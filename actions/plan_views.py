@@ -370,10 +370,10 @@ class ActionVersionsView(ProgrammeMemberMixin, TemplateView):
                 base, user, current_lines=current_lines, visible_lines=visible_lines, shows_funding_text=signed_text
             )
             context.update(
-                base_items=fiche_items(base),
+                base_items=fiche_items(base, roles.active_programme(user)),
                 base_operations=[operation_items(row) for row in base["operations"]],
                 base_lines=[line_items(row) for row in base["funding_lines"]],
-                changes=diff(base, now),
+                changes=diff(base, now, roles.active_programme(user)),
             )
         return super().get_context_data(**context, **kwargs)
 

@@ -16,7 +16,7 @@ from django.db.models import Max
 
 from acv.values import format_cost, format_euros, format_fuzzy_date
 from conventions import roles
-from conventions.models import Axis, Organisation, SubAxis
+from conventions.models import Axis, Organisation, Programme, SubAxis
 
 # The fiche's own fields a snapshot keeps (the derived search column and bookkeeping are left out).
 FICHE_FIELDS = [
@@ -320,9 +320,11 @@ def _text(value):
     return value or "—"
 
 
-def fiche_items(data):
-    """[(key, label, value as read)] of a frozen fiche, in the order of the fiche page."""
+def fiche_items(data, programme=None):
+    """[(key, label, value as read)] of a frozen fiche, in the order of the fiche page, the nomenclature named in
+    the words of `programme` (the model's defaults without one)."""
     fields, choices = data["fields"], _choices()
+    words = programme if programme is not None else Programme()
     return [
         ("code", "Code", fields["code"]),
         ("title", "Intitulé", fields["title"]),
@@ -334,8 +336,8 @@ def fiche_items(data):
             "Maître d'ouvrage",
             _name(fields["project_owner"]) if fields["project_owner"] else "à déterminer",
         ),
-        ("axes", "Axes", " ; ".join(pair[1] for pair in data["axes"]) or "—"),
-        ("sub_axis", "Sous-axe", _name(fields["sub_axis"])),
+        ("axes", words.level1_title_plural, " ; ".join(pair[1] for pair in data["axes"]) or "—"),
+        ("sub_axis", words.level2_title, _name(fields["sub_axis"])),
         ("status", "État", str(choices["status"].get(fields["status"], fields["status"]))),
         ("description", "Description générale", _text(fields["description"])),
         ("objectives", "Objectifs", _text(fields["objectives"])),
@@ -447,11 +449,11 @@ def _rows_diff(before, after, items, title):
     return changes
 
 
-def diff(before, after):
+def diff(before, after, programme=None):
     """What changed from one frozen state to another: the fiche's fields as a person reads them, and the
     operations and funding lines added, removed or changed (matched on their ids)."""
     return FicheDiff(
-        fields=_item_changes(fiche_items(before), fiche_items(after)),
+        fields=_item_changes(fiche_items(before, programme), fiche_items(after, programme)),
         operations=_rows_diff(before["operations"], after["operations"], operation_items, lambda row: row["name"]),
         funding_lines=_rows_diff(before["funding_lines"], after["funding_lines"], line_items, line_title),
     )

@@ -10,7 +10,7 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from actions.charts import horizontal_bars
-from actions.filters import ActionFilterSet, current_semester
+from actions.filters import ActionFilterSet, current_reporting_period, current_semester
 from actions.forms import (
     FORMSET_PREFIXES,
     FORMSETS,
@@ -29,6 +29,7 @@ from acv.access import RestrictedViewMixin, editable_object, visible_object_or_4
 from acv.pagination import IdFirstPaginator
 from conventions import roles
 from conventions.mixins import ProgrammeMemberMixin
+from conventions.models import axis_short_label
 from financing.caps import alerts_for
 from financing.models import COUNTED_STATUSES, FundingLine, FundingStatus, FundingSummary
 
@@ -49,6 +50,7 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
         today = timezone.localdate()
         year, semester = current_semester(today)
         fiches = Action.objects.visible_to(self.request.user)
+        programme = roles.active_programme(self.request.user)
         labels = dict(ActionStatus.choices)
         statuses = [
             {
@@ -107,7 +109,7 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
             }
         axis_rows = [row for row in fiches.by_axis() if row["axes__id"] is not None]
         for row in axis_rows:
-            short = "Axe transversal" if row["axes__number"] == "T" else f"Axe {row['axes__number']}"
+            short = axis_short_label(row["axes__label"], row["axes__number"], programme)
             title = row["axes__title"] or ""
             # One bar per axe and HT / TTC basis: costs of different bases are never added.
             short = f"{short} ({row['cost_basis'] or 'base ?'})"
@@ -121,7 +123,7 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
             url_for=lambda row: list_url(axis=row["axes__id"]),
         )
         late = fiches.late(today).select_related("territory").order_by("end_until", "code")
-        no_update = fiches.without_progress_update(year, semester)
+        no_update = fiches.without_progress_update(*current_reporting_period(programme, today))
         notes = QualityNote.objects.visible_to(self.request.user).filter(is_open=True, action__in=fiches.values("pk"))
         context.update(
             total=fiches.count(),
@@ -146,6 +148,7 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
             no_update_count=no_update.count(),
             no_update_url=list_url(no_update=1),
             semester_label=f"S{semester} {year}",
+            current_year=year,
             notes=list(notes.select_related("action").order_by("action__code", "pk")[:10]),
             notes_count=notes.count(),
             notes_url=list_url(open_notes=1),
@@ -285,10 +288,12 @@ class ActionEditMixin(ProgrammeMemberMixin):
     template_name = "actions/action_form.html"
 
     def build(self, action, data=None, refresh_versions=False):
-        form = ActionForm(data, instance=action)
+        form = ActionForm(data, instance=action, user=self.request.user)
         formsets = [
             OperationFormSet(data, instance=action, prefix="operations"),
-            FundingLineFormSet(data, instance=action, prefix="funding", refresh_versions=refresh_versions),
+            FundingLineFormSet(
+                data, instance=action, prefix="funding", refresh_versions=refresh_versions, user=self.request.user
+            ),
             ResultIndicatorFormSet(data, instance=action, prefix="results"),
         ]
         return form, formsets

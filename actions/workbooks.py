@@ -9,11 +9,11 @@ fiche list.
 
 from dataclasses import dataclass
 
-from actions.models import Action, ActionKind, ActionStatus, Operation, ProjectType
+from actions.models import Action, ActionStatus, Operation, ProjectType, kind_choices
 from acv.values import Basis, CostKind, Precision
 from acv.workbooks import BOOL, CHOICE, DATE, EURO, INT, TEXT, Column, SheetSpec
 from conventions import roles
-from conventions.models import Amendment, Axis, Convention, Organisation, SubAxis
+from conventions.models import Amendment, Axis, Convention, Organisation, Programme, SubAxis
 
 FICHES_SHEET = "Fiches"
 OPERATIONS_SHEET = "Opérations"
@@ -31,6 +31,13 @@ class Lookups:
     # (programme id, axis number) → axis id; convention id → programme id
     axes: dict
     programmes: dict
+    # The programme the user works in: its words name the nomenclature's columns (« Piliers », « Orientation »).
+    programme: object = None
+
+    @property
+    def words(self):
+        """The programme's words, or the defaults of a programme that configures none."""
+        return self.programme if self.programme is not None else Programme()
 
     @classmethod
     def load(cls, user):
@@ -44,12 +51,13 @@ class Lookups:
             conventions=dict(conventions.values_list("pk", "key")),
             amendments=dict(Amendment.objects.visible_to(user).values_list("pk", "key")),
             sub_axes=dict(SubAxis.objects.visible_to(user).values_list("pk", "code")),
-            schemes=scheme_labels(),
+            schemes=scheme_labels(user),
             axes={
                 (programme, number): pk
                 for pk, programme, number in Axis.objects.visible_to(user).values_list("pk", "programme_id", "number")
             },
             programmes=dict(conventions.values_list("pk", "programme_id")),
+            programme=roles.active_programme(user),
         )
 
 
@@ -105,7 +113,7 @@ def fiche_sheet(lookups: Lookups, viewer=None, *, with_measures=False) -> SheetS
         Column("Avenant", "amendment", lambda action: action.amendment_id, CHOICE, choices=lookups.amendments),
         Column("Code", "code", lambda action: action.code, mandatory=True, width=10),
         Column("Intitulé", "title", lambda action: action.title, mandatory=True, width=50),
-        Column("Catégorie", "kind", lambda action: action.kind, CHOICE, choices=dict(ActionKind.choices)),
+        Column("Catégorie", "kind", lambda action: action.kind, CHOICE, choices=dict(kind_choices(lookups.words))),
         Column(
             "Type de projet",
             "project_type",
@@ -130,8 +138,15 @@ def fiche_sheet(lookups: Lookups, viewer=None, *, with_measures=False) -> SheetS
             choices=lookups.organisations,
             width=24,
         ),
-        Column("Axes", "axes", axes_text, TEXT, width=8),
-        Column("Sous-axe", "sub_axis", lambda action: action.sub_axis_id, CHOICE, choices=lookups.sub_axes, width=8),
+        Column(lookups.words.level1_title_plural, "axes", axes_text, TEXT, width=8),
+        Column(
+            lookups.words.level2_title,
+            "sub_axis",
+            lambda action: action.sub_axis_id,
+            CHOICE,
+            choices=lookups.sub_axes,
+            width=8,
+        ),
         Column("État", "status", lambda action: action.status, CHOICE, choices=dict(ActionStatus.choices)),
         *_cost_columns(),
         *_period_columns("start", "Début"),

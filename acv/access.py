@@ -28,6 +28,8 @@ class RestrictedQuerySet(models.QuerySet):
     Rows of a programme are restricted to the programme the user works in: a model (or, for history records,
     its QuerySet) says through which relations it belongs to a programme, `programme_paths` (for instance
     ("convention__programme",)); a row belongs to the programme if one of them leads to it. A path ending in
+    « * » may be empty, and the row then belongs to every programme (a funding scheme with no programme named
+    applies to any of them; a scheme names at most once each programme, so the join duplicates no row). A path ending in
     « ? » may be empty, and the row then belongs to the default programme. Models without paths (organisations,
     quartiers prioritaires…) are shared by every programme.
     """
@@ -59,7 +61,10 @@ class RestrictedQuerySet(models.QuerySet):
             return self.none()
         condition = models.Q()
         for path in paths:
-            if path.endswith("?"):
+            if path.endswith("*"):
+                path = path[:-1]
+                condition |= models.Q(**{f"{path}__isnull": True})
+            elif path.endswith("?"):
                 path = path[:-1]
                 if is_default:
                     condition |= models.Q(**{f"{path}__isnull": True})

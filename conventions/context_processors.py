@@ -6,7 +6,9 @@ from conventions import roles
 def programme(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {}
+        # The sign-in page and the statements still say which programme they are about (the URL's, else the
+        # default one).
+        return {"programme": roles.active_programme(user)}
     return {
         "programme": roles.active_programme(user),
         "active_profile": roles.profile_of(user),

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from acv.values import DATE_BOUNDS, YEAR_BOUNDS
@@ -26,6 +27,13 @@ class ReportingRhythm(models.TextChoices):
     ANNUAL = "annual", _("annuel")
 
 
+class GrammaticalGender(models.TextChoices):
+    """The gender of the word a programme calls its fiches: « nouvelle fiche action », « nouveau projet »."""
+
+    FEMININE = "f", _("féminin")
+    MASCULINE = "m", _("masculin")
+
+
 class Programme(models.Model):
     """A territorial programme contract (Action Cœur de Ville, Contrat de Ville, PVD) with its own nomenclature.
 
@@ -38,10 +46,26 @@ class Programme(models.Model):
     name = models.CharField(_("nom"), max_length=200)
     short_name = models.CharField(_("nom court"), max_length=40, blank=True)
     description = models.TextField(_("description"), blank=True)
+    territory_label = models.CharField(
+        _("territoire, après le nom"),
+        max_length=200,
+        blank=True,
+        help_text=_("Lu après le nom du programme : « de Béthune et Bruay-La-Buissière »."),
+    )
     level1_label = models.CharField(_("niveau 1 de la nomenclature"), max_length=40, default=_("axe"))
     level1_label_plural = models.CharField(_("niveau 1, au pluriel"), max_length=40, default=_("axes"))
+    level1_label_gender = models.CharField(
+        _("genre du niveau 1"), max_length=1, choices=GrammaticalGender.choices, default=GrammaticalGender.MASCULINE
+    )
     level2_label = models.CharField(_("niveau 2 de la nomenclature"), max_length=40, default=_("sous-axe"))
     level2_label_plural = models.CharField(_("niveau 2, au pluriel"), max_length=40, default=_("sous-axes"))
+    level2_label_gender = models.CharField(
+        _("genre du niveau 2"),
+        max_length=1,
+        choices=GrammaticalGender.choices,
+        default=GrammaticalGender.MASCULINE,
+        help_text=_("Pour accorder les libellés : « Tous les sous-axes », « Toutes les orientations »."),
+    )
     level3_label = models.CharField(
         _("niveau 3 de la nomenclature"),
         max_length=40,
@@ -51,6 +75,19 @@ class Programme(models.Model):
     level3_label_plural = models.CharField(_("niveau 3, au pluriel"), max_length=40, blank=True)
     fiche_label = models.CharField(_("nom d'une fiche"), max_length=40, default=_("fiche action"))
     fiche_label_plural = models.CharField(_("nom des fiches, au pluriel"), max_length=40, default=_("fiches action"))
+    fiche_label_gender = models.CharField(
+        _("genre du nom d'une fiche"),
+        max_length=1,
+        choices=GrammaticalGender.choices,
+        default=GrammaticalGender.FEMININE,
+        help_text=_("Pour accorder les libellés : « Nouvelle fiche action », « Nouveau projet »."),
+    )
+    fiche_code_example = models.CharField(
+        _("exemples de codes de fiche"),
+        max_length=60,
+        blank=True,
+        help_text=_("Montrés en aide à la saisie d'un code : « AM.3, D.2, FA 41 », « CV19-001 »."),
+    )
     reporting_rhythm = models.CharField(
         _("rythme des rapports"), max_length=10, choices=ReportingRhythm.choices, default=ReportingRhythm.SEMESTER
     )
@@ -58,6 +95,13 @@ class Programme(models.Model):
         _("programmation par appel à projets annuel"),
         default=False,
         help_text=_("Les projets sont déposés à un appel à projets par an, puis retenus ou refusés."),
+    )
+    has_national_table = models.BooleanField(
+        _("tableau national des actions"),
+        default=False,
+        help_text=_(
+            "Le programme dépose chaque semestre le tableau national de ses actions (ACV : avenant n°2, Article 4)."
+        ),
     )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
@@ -79,6 +123,98 @@ class Programme(models.Model):
     def is_annual(self):
         return self.reporting_rhythm == ReportingRhythm.ANNUAL
 
+    # The programme's words as headings, column headers and labels start with a capital: named once here rather
+    # than `|capfirst` in every template and `.capitalize()` (which lowers the rest) in every header.
+    @property
+    def level1_title(self):
+        return capfirst(self.level1_label)
+
+    @property
+    def level1_title_plural(self):
+        return capfirst(self.level1_label_plural)
+
+    @property
+    def level2_title(self):
+        return capfirst(self.level2_label)
+
+    @property
+    def level2_title_plural(self):
+        return capfirst(self.level2_label_plural)
+
+    @property
+    def level3_title(self):
+        return capfirst(self.level3_label)
+
+    @property
+    def level3_title_plural(self):
+        return capfirst(self.level3_label_plural)
+
+    @property
+    def fiche_title(self):
+        return capfirst(self.fiche_label)
+
+    @property
+    def fiche_title_plural(self):
+        return capfirst(self.fiche_label_plural)
+
+    @property
+    def is_fiche_feminine(self):
+        return self.fiche_label_gender == GrammaticalGender.FEMININE
+
+    @property
+    def new_fiche_title(self):
+        """« Nouvelle fiche action », « Nouveau projet »."""
+        adjective = _("Nouvelle") if self.is_fiche_feminine else _("Nouveau")
+        return f"{adjective} {self.fiche_label}"
+
+    @property
+    def a_fiche(self):
+        """« une fiche action », « un projet »."""
+        return f"{_('une') if self.is_fiche_feminine else _('un')} {self.fiche_label}"
+
+    @property
+    def no_fiche_title(self):
+        """« Aucune fiche action », « Aucun projet »."""
+        return f"{_('Aucune') if self.is_fiche_feminine else _('Aucun')} {self.fiche_label}"
+
+    @property
+    def every_fiche_title(self):
+        """« Toutes les fiches action », « Tous les projets »."""
+        return f"{_('Toutes') if self.is_fiche_feminine else _('Tous')} les {self.fiche_label_plural}"
+
+    @property
+    def every_level1_title(self):
+        """« Tous les axes », « Tous les piliers »."""
+        feminine = self.level1_label_gender == GrammaticalGender.FEMININE
+        return f"{_('Toutes les') if feminine else _('Tous les')} {self.level1_label_plural}"
+
+    @property
+    def every_level2_title(self):
+        """« Tous les sous-axes », « Toutes les orientations »."""
+        feminine = self.level2_label_gender == GrammaticalGender.FEMININE
+        return f"{_('Toutes les') if feminine else _('Tous les')} {self.level2_label_plural}"
+
+    @property
+    def not_saved_message(self):
+        """« La fiche action n'a pas été enregistrée. », « Le projet n'a pas été enregistré. »"""
+        ending = "e" if self.is_fiche_feminine else ""
+        return f"{capfirst(self.the_fiche)} n'a pas été enregistré{ending}."
+
+    @property
+    def the_fiche(self):
+        """« la fiche action », « le projet », « l'opération »: the fiche with its article, for sentences."""
+        if self.fiche_label[:1].lower() in "aeiouyéèêàâîôûh":
+            return f"l'{self.fiche_label}"
+        return f"{'la' if self.is_fiche_feminine else 'le'} {self.fiche_label}"
+
+
+class AxisManager(models.Manager.from_queryset(ReferenceQuerySet)):
+    """Axes come with their programme (one join to a small table): their short label is in its words (« Pilier
+    2 »), wherever they are read from — a fiche's axes prefetched for a list included — without a query per axe."""
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("programme")
+
 
 class Axis(models.Model):
     """An axe of a programme ("1" to "5", "T" for transversal); its title as of the latest wording."""
@@ -89,9 +225,18 @@ class Axis(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="axes", verbose_name=_("programme"))
     number = models.CharField(_("numéro"), max_length=5)
     title = models.CharField(_("intitulé en vigueur"), max_length=300)
+    label = models.CharField(
+        _("libellé court"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "Comme le document le nomme quand un numéro ne le nomme pas : « Axe transversal », « Pilotage ». "
+            "Vide : le nom du niveau et le numéro (« Axe 3 », « Pilier 2 »)."
+        ),
+    )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
-    objects = ReferenceQuerySet.as_manager()
+    objects = AxisManager()
 
     class Meta:
         verbose_name = _("axe")
@@ -106,17 +251,28 @@ class Axis(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.short_label} – {self.title}"
+        short = self.short_label
+        # « Axes transversaux » is both the short label and the title of the Contrat de Ville's: said once.
+        if self.title.lower().startswith(short.lower()):
+            return self.title
+        return f"{short} – {self.title}"
 
     @property
     def short_label(self):
-        """« Axe 3 », « Axe transversal », « Pilier 2 »: the programme's word for its first level (ACV when the
-        programme is not at hand, so that no query is run for a label)."""
-        programme = self._state.fields_cache.get("programme")
-        word = programme.level1_label if programme is not None else str(_("axe"))
-        if self.number == "T":
-            return f"{word.capitalize()} {_('transversal')}"
-        return f"{word.capitalize()} {self.number}"
+        """« Axe 3 », « Pilier 2 », or the label the document gives (« Axe transversal », « Pilotage »)."""
+        return axis_short_label(self.label, self.number, self._state.fields_cache.get("programme"))
+
+
+def axis_short_label(label, number, programme=None):
+    """The short name of a level-1 entry from its stored label, else the programme's word and its number; from
+    plain values too, for the roll-ups that read `values()` rows. Without the programme at hand (so that no
+    query is run for a label) the model's default word is used."""
+    if label:
+        return label
+    word = (
+        programme.level1_title if programme is not None else capfirst(Programme._meta.get_field("level1_label").default)
+    )
+    return f"{word} {number}"
 
 
 class AxisWording(models.Model):

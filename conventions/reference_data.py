@@ -146,6 +146,7 @@ def text(value):
 # A programme's configuration: what a file may say, with the model's default when it says nothing (ACV's words).
 PROGRAMME_SETTINGS = (
     "short_name",
+    "territory_label",
     "level1_label",
     "level1_label_plural",
     "level2_label",
@@ -154,8 +155,13 @@ PROGRAMME_SETTINGS = (
     "level3_label_plural",
     "fiche_label",
     "fiche_label_plural",
+    "fiche_label_gender",
+    "fiche_code_example",
+    "level1_label_gender",
+    "level2_label_gender",
     "reporting_rhythm",
     "has_calls_for_projects",
+    "has_national_table",
     "position",
 )
 
@@ -247,7 +253,10 @@ def load_axes(ctx, rows):
             ctx.fail(f"l'axe {row['number']} n'a aucun intitulé")
         latest = wordings[max(wordings)]
         obj = upsert(
-            ctx, Axis, {"programme": prog, "number": str(row["number"])}, {"title": latest, "position": position}
+            ctx,
+            Axis,
+            {"programme": prog, "number": str(row["number"])},
+            {"title": latest, "label": text(row.get("label")), "position": position},
         )
         for version, title in wordings.items():
             upsert(

@@ -231,6 +231,18 @@ def can_export_programme_reports(user):
     return role_of(user) in (Role.ADMIN, Role.COORDINATOR, Role.COMMITTEE)
 
 
+def programme_files_national_table(user):
+    """Whether the programme the user works in files a national table of its actions (programme configuration:
+    ACV does, by its avenant n°2; the Contrat de Ville does not)."""
+    programme = active_programme(user)
+    return programme is not None and programme.has_national_table
+
+
+def sees_national_table(user):
+    """The national table: in a programme that files one, for the coordination and the comité."""
+    return programme_files_national_table(user) and can_export_programme_reports(user)
+
+
 def can_export_funding_lines(user):
     """The funding lines as XLSX: every line for the roles that read everything, for a partner the lines it may
     see (its own, the others' settled ones)."""

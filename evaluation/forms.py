@@ -74,6 +74,9 @@ class GridFilterForm(forms.Form):
         programme_id = getattr(programme, "pk", None)
         territories = programme_territories(programme_id).order_by("kind", "name")
         self.fields["axis"].queryset = Axis.objects.filter(criteria__programme_id=programme_id).distinct()
+        if programme is not None:
+            self.fields["axis"].label = programme.level1_title
+            self.fields["axis"].empty_label = programme.every_level1_title
         self.fields["territory"].queryset = territories
         self.fields["sector"].queryset = Sector.objects.filter(commune__in=territories).select_related("commune")
         self.fields["neighbourhood"].queryset = programme_neighbourhoods(programme_id).order_by("name")

@@ -22,7 +22,7 @@ from weasyprint import CSS, HTML
 from actions.charts import horizontal_bars
 from actions.models import Action, ActionStatus, Milestone, ProgressUpdate, QualityNote
 from acv.values import format_cost, format_euros
-from conventions.models import Axis, Organisation, Signatory
+from conventions.models import Axis, Organisation, Signatory, axis_short_label
 from evaluation.charts import indicator_chart
 from evaluation.grid import MISSING, Trend, build_grid
 from evaluation.models import Series, format_number, with_grid_indicators
@@ -211,10 +211,10 @@ class AxisSection:
     also: list
 
 
-def _axis_chart(fiches):
+def _axis_chart(fiches, programme):
     rows = [row for row in fiches.by_axis() if row["axes__id"] is not None]
     for row in rows:
-        short = "Axe transversal" if row["axes__number"] == "T" else f"Axe {row['axes__number']}"
+        short = axis_short_label(row["axes__label"], row["axes__number"], programme)
         title = row["axes__title"] or ""
         basis = row["cost_basis"] or "base ?"
         row["short"] = f"{short} ({basis}) – {title[:28]}…" if len(title) > 28 else f"{short} ({basis}) – {title}"
@@ -433,6 +433,7 @@ def semester_report_context(fiches, *, year, semester, today=None, meeting=None,
     ]
     territories = list(fiches.by_territory())
     convention = meeting.convention if meeting else (loaded[0].convention if loaded else None)
+    programme = convention.programme if convention else None
     return {
         "year": year,
         "semester": semester,
@@ -443,7 +444,7 @@ def semester_report_context(fiches, *, year, semester, today=None, meeting=None,
         "generated_at": now,
         "meeting": meeting,
         "convention": convention,
-        "programme": convention.programme if convention else None,
+        "programme": programme,
         "territories": [row["territory__name"] for row in territories],
         "total": len(loaded),
         "statuses": statuses,
@@ -460,7 +461,7 @@ def semester_report_context(fiches, *, year, semester, today=None, meeting=None,
         "by_territory_year": list(FundingLineYear.objects.for_lines(lines).by_year(per_territory=True)),
         "comparable": comparable,
         "basis_rows": _basis_rows(funding_bases, comparable),
-        "axis_chart": _axis_chart(fiches),
+        "axis_chart": _axis_chart(fiches, programme),
         "funder_chart": _funder_chart(by_funder),
         "changes": semester_changes(fiches, by_pk, start=start, end=end, late_since=late_since),
         "sections": axis_sections,

@@ -234,7 +234,15 @@ def _analyse_fiche_rows(read, spec, lookups, user, analysis, progress):
             for axis_number in axis_numbers:
                 axis_pk = lookups.axes.get((programme, axis_number))
                 if axis_pk is None:
-                    analysis.problems.append(Problem(spec.title, number, "Axes", f"axe « {axis_number} » inconnu"))
+                    words = lookups.words
+                    analysis.problems.append(
+                        Problem(
+                            spec.title,
+                            number,
+                            words.level1_title_plural,
+                            f"{words.level1_label} « {axis_number} » inconnu",
+                        )
+                    )
                 axis_pks.append(axis_pk)
         data = {name: value for name, value in changes.items() if name != "axes"}
         if "status" in data and action is not None:

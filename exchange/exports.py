@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from acv.workbooks import new_workbook, workbook_bytes, write_preface, write_sheet
 from conventions import roles
+from conventions.models import Programme
 
 CHUNK = 500
 
@@ -78,12 +79,13 @@ def fiche_list_xlsx(user, query="") -> bytes:
     with every column of the list (and the funding measures this viewer reads); their operations; their funding
     lines as this viewer may see them. A valid « fiches » import."""
     filterset, fiches = filtered_fiches(user, query)
+    programme = roles.active_programme(user) or Programme()
     preface = [
-        ("Export", "Liste des fiches action"),
+        ("Export", f"Liste des {programme.fiche_label_plural}"),
         ("Par", _who(user)),
         ("Le", timezone.localtime().strftime("%d/%m/%Y à %H:%M")),
         *_filters_stated(filterset),
-        ("Fiches", fiches.count()),
+        (programme.fiche_title_plural, fiches.count()),
     ]
     return fiches_workbook_xlsx(user, fiches, preface)
 

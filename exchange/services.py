@@ -1,6 +1,6 @@
 """Imports of workbooks: upload, analysis, confirmation — each step a service, the long ones as jobs."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +12,7 @@ from exchange.models import ImportStatus, WorkbookImport
 from jobs.services import job_start
 
 NATIONAL_RIGHTS = "Seule la coordination du programme dépose le tableau national."
+NO_NATIONAL_TABLE = "Le programme {programme} ne dépose pas de tableau national."
 
 
 def workbook_import_start(*, kind: str, content: bytes, filename: str, user) -> WorkbookImport:
@@ -71,6 +72,8 @@ def national_submission_create(*, programme, year: int, semester: int, user):
 
     if not roles.edits_everything(user):
         raise PermissionDenied(NATIONAL_RIGHTS)
+    if not programme.has_national_table:
+        raise ValidationError(NO_NATIONAL_TABLE.format(programme=programme.name))
     rows = national.national_rows(programme)
     stored = national.comparable(rows)
     previous = NationalSubmission.objects.filter(programme=programme).order_by("-submitted_at").first()

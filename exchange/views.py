@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
@@ -153,6 +153,9 @@ class NationalTableMixin(ProgrammeMemberMixin):
 
     def dispatch(self, request, *args, **kwargs):
         user = request.user
+        # A programme that files no national table has no such pages (programme configuration).
+        if user.is_authenticated and not roles.programme_files_national_table(user):
+            raise Http404("Ce programme ne dépose pas de tableau national.")
         if user.is_authenticated and roles.has_programme_role(user) and not roles.can_export_programme_reports(user):
             raise PermissionDenied("Le tableau national est réservé à la coordination et au comité de projet.")
         return super().dispatch(request, *args, **kwargs)

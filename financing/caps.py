@@ -80,6 +80,8 @@ def _counting_lines(envelope, *, territorial=None):
     - it is a line of the envelope's funder, and it is not refused (a refused line funds nothing);
     - territory: when the envelope is for a territory, the line's fiche is located there (an envelope without
       territory covers every fiche);
+    - programme: when the envelope was set aside for a programme, the line's fiche is of that programme (an
+      envelope without programme covers every programme);
     - scheme: when both the envelope and the line name a scheme, it is the same one; a line without scheme
       counts against its funder's envelope for that territory and period, and an envelope without scheme
       takes every scheme of its funder;
@@ -108,6 +110,7 @@ def _counting_lines(envelope, *, territorial=None):
         Q(funder_id=column("funder_id")),
         Q(status__in=COUNTED),
         territory,
+        Q(IsNull(column("programme_id"), True)) | Q(action__convention__programme_id=column("programme_id")),
         Q(IsNull(column("scheme_id"), True)) | Q(scheme__isnull=True) | Q(scheme_id=column("scheme_id")),
         Q(Exists(split_in_period)) | (~Q(Exists(split)) & fiche_in_period),
     )

@@ -50,6 +50,14 @@ HEADERS = [
 ]
 
 
+def programme_headers(programme):
+    """HEADERS in the words of the programme: « Projet », « Pilier(s) » in the Contrat de Ville."""
+    if programme is None:
+        return list(HEADERS)
+    words = {"Fiche": programme.fiche_title, "Axe(s)": f"{programme.level1_title}(s)"}
+    return [(words.get(label, label), width) for label, width in HEADERS]
+
+
 def export_totals(lines, viewer):
     """The Totaux sheet's groups, as SQL roll-ups, one per HT / TTC basis (never added): every line by state for
     those who read every line; for a partner its own lines by state, and apart the other funders' settled lines
@@ -96,7 +104,7 @@ def funding_lines_xlsx(lines, *, viewer, title="Engagements"):
     )
     workbook = new_workbook()
     sheet = workbook.create_sheet(title[:31])
-    headers = HEADERS + [(str(year), 14) for year in years]
+    headers = programme_headers(roles.active_programme(viewer)) + [(str(year), 14) for year in years]
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDDDDD")
     for column, (_label, width) in enumerate(headers, start=1):

@@ -13,11 +13,16 @@ def _funders(request):
     )
 
 
+def _schemes(request):
+    return FundingScheme.objects.visible_to(getattr(request, "user", None))
+
+
 class FundingLineFilterSet(django_filters.FilterSet):
     action = django_filters.NumberFilter(field_name="action_id", label="Fiche")
     funder = django_filters.ModelChoiceFilter(queryset=_funders, label="Financeur")
     status = django_filters.ChoiceFilter(choices=FundingStatus.choices, label="État")
-    scheme = django_filters.ModelChoiceFilter(queryset=FundingScheme.objects.all(), label="Dispositif")
+    # The schemes of the programme the user works in (or of every programme).
+    scheme = django_filters.ModelChoiceFilter(queryset=_schemes, label="Dispositif")
     year = django_filters.NumberFilter(
         label="Échéance en", method="filter_year", help_text="Lignes dont l'échéancier prévoit un montant cette année."
     )

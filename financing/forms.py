@@ -7,7 +7,7 @@ from django.forms import inlineformset_factory
 from actions.models import Action, Operation
 from acv.forms import BaseRowFormSet, DateInput, FrenchNumbersMixin
 from conventions.roles import PARTNER_EDITABLE_FUNDING_FIELDS
-from financing.models import FundingLine, FundingLineYear, Payment
+from financing.models import FundingLine, FundingLineYear, FundingScheme, Payment
 
 
 class FundingLineForm(FrenchNumbersMixin, forms.ModelForm):
@@ -32,7 +32,7 @@ class FundingLineForm(FrenchNumbersMixin, forms.ModelForm):
         ]
         widgets = {"decision_date": DateInput()}
 
-    def __init__(self, *args, operations=None, refresh_version=False, **kwargs):
+    def __init__(self, *args, operations=None, schemes=None, refresh_version=False, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and (refresh_version or not self.is_bound):
             self.initial["version"] = self.instance.version
@@ -43,18 +43,34 @@ class FundingLineForm(FrenchNumbersMixin, forms.ModelForm):
         # Only this fiche's operations; the list is evaluated once per formset (see FundingLineFormSet).
         self.fields["operation"].queryset = operations if operations is not None else Operation.objects.none()
         self.fields["funder"].queryset = self.fields["funder"].queryset.order_by("name")
+        if schemes is not None:
+            # The schemes of the fiche's programme only (financing.models.FundingLine.clean holds the rule).
+            self.fields["scheme"].queryset = schemes
 
 
 class FundingLineFormSetBase(BaseRowFormSet):
-    def __init__(self, *args, refresh_versions=False, **kwargs):
+    def __init__(self, *args, refresh_versions=False, user=None, **kwargs):
         self.refresh_versions = refresh_versions
+        self.user = user
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
         kwargs = super().get_form_kwargs(index)
         kwargs["operations"] = self.operations
+        kwargs["schemes"] = self.schemes
         kwargs["refresh_version"] = self.refresh_versions
         return kwargs
+
+    @property
+    def schemes(self):
+        """The schemes of the programme the user works in, read once for every row's select."""
+        if self.user is None:
+            return None
+        if not hasattr(self, "_schemes"):
+            queryset = FundingScheme.objects.visible_to(self.user).order_by("name")
+            list(queryset)
+            self._schemes = queryset
+        return self._schemes
 
     @property
     def operations(self):

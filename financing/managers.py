@@ -123,7 +123,13 @@ class FundingRollupsMixin:
         return (
             self.order_by()
             .annotate(basis_of_line=effective_basis())
-            .values("action__axes__id", "action__axes__number", "action__axes__title", "basis_of_line")
+            .values(
+                "action__axes__id",
+                "action__axes__number",
+                "action__axes__label",
+                "action__axes__title",
+                "basis_of_line",
+            )
             .annotate(**self._sums())
             .order_by("action__axes__number", "basis_of_line")
         )

@@ -26,7 +26,11 @@ SHARE = {"max_digits": 5, "decimal_places": 2}
 
 
 class FundingScheme(models.Model):
-    """A dispositif (DSIL, DRAC, fonds de concours…) with its rate and amount caps."""
+    """A dispositif (DSIL, DRAC, fonds de concours…) with its rate and amount caps, and the programmes it
+    applies to (none named: every programme)."""
+
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet): no programme named, every one.
+    programme_paths = ("programmes*",)
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("nom"), max_length=250)
@@ -78,12 +82,18 @@ class FundingScheme(models.Model):
     def __str__(self):
         return self.name
 
+    def applies_to(self, programme_id):
+        """Whether the scheme may fund a fiche of this programme (the programmes it names, or any when it names
+        none). Reads the programmes already prefetched when there are."""
+        programme_ids = {programme.pk for programme in self.programmes.all()}
+        return not programme_ids or programme_id in programme_ids
+
 
 class Envelope(models.Model):
     """What a funder set aside for a territory over a period, with its ceiling."""
 
-    # How a row belongs to a programme (acv.access.RestrictedQuerySet).
-    programme_paths = ("programme?",)
+    # How a row belongs to a programme (acv.access.RestrictedQuerySet): without one, every programme's.
+    programme_paths = ("programme*",)
 
     key = models.SlugField(_("identifiant"), max_length=60, unique=True)
     funder = models.ForeignKey(
@@ -265,6 +275,17 @@ class FundingLine(models.Model):
 
         if self.operation_id and self.action_id and self.operation.action_id != self.action_id:
             raise ValidationError({"operation": _("Cette opération appartient à une autre fiche.")})
+        # A scheme of another programme cannot fund this fiche: the rule every write (page, API, admin, import)
+        # meets through full_clean.
+        if self.scheme_id and self.action_id:
+            programme = self.action.convention.programme
+            if not self.scheme.applies_to(programme.pk):
+                raise ValidationError(
+                    {
+                        "scheme": _("Le dispositif « %(scheme)s » ne s'applique pas au programme %(programme)s.")
+                        % {"scheme": self.scheme.name, "programme": programme.name}
+                    }
+                )
 
     @property
     def is_amount_unknown(self):

@@ -41,6 +41,7 @@ def load_envelopes(ctx, rows, money):
                 "funder": ref.organisation(ctx, row["funder"]),
                 "territory": ref.organisation(ctx, row.get("territory")),
                 "scheme": scheme(ctx, row.get("scheme")),
+                "programme": ref.programme(ctx, row["programme"]) if row.get("programme") else None,
                 "period_start": row["period_start"],
                 "period_end": row["period_end"],
                 "ceiling": money(ctx, row["ceiling"]),

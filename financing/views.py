@@ -20,6 +20,7 @@ from acv.access import editable_object, visible_object_or_404
 from acv.pagination import IdFirstPaginator
 from conventions import roles
 from conventions.mixins import ProgrammeMemberMixin
+from conventions.models import axis_short_label
 from financing.caps import alerts_for, envelope_consumption
 from financing.exports import funding_lines_xlsx
 from financing.forms import FundingLineDecisionForm, FundingLineYearFormSet, PaymentForm
@@ -39,6 +40,15 @@ from financing.services import FundingLineConflict, funding_line_update, payment
 PORTAL_PAGE_SIZE = 50
 # Labels read from a dict built once, not looked up row by row.
 STATUS_LABELS = dict(FundingStatus.choices)
+
+
+def _with_axis_labels(rows, programme):
+    """The roll-up per axe with each row's short name in the programme's words (« Axe 3 », « Pilier 2 »)."""
+    rows = list(rows)
+    for row in rows:
+        number = row["action__axes__number"]
+        row["short"] = axis_short_label(row["action__axes__label"], number, programme) if number else ""
+    return rows
 
 
 class PartnerPortalView(ProgrammeMemberMixin, TemplateView):
@@ -74,7 +84,7 @@ class PartnerPortalView(ProgrammeMemberMixin, TemplateView):
             states=[(labels[status], [row[status] for row in bases]) for status in STATUSES],
             by_year=FundingLineYear.objects.filter(funding_line__in=own.values("pk")).by_year(),
             by_territory=own_summary.by_territory(),
-            by_axis=own_summary.by_axis(),
+            by_axis=_with_axis_labels(own_summary.by_axis(), profile.programme),
             lines=lines,
             status_labels=STATUS_LABELS,
             lines_pages=lines.paginator.get_elided_page_range(lines.number, on_each_side=2, on_ends=1),

@@ -83,8 +83,9 @@ def lines_for_workbook(lines):
     return lines.select_related("action").order_by("action__code", "action_id", "position", "pk")
 
 
-def scheme_labels():
-    return dict(FundingScheme.objects.values_list("pk", "name"))
+def scheme_labels(user):
+    """The schemes of the programme the user works in: another programme's is neither written nor read."""
+    return dict(FundingScheme.objects.visible_to(user).values_list("pk", "name"))
 
 
 def line_state(line):

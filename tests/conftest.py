@@ -104,6 +104,38 @@ def reference_data(reference_db, db):
     """Use in a test that reads the reference programme."""
 
 
+# The Contrat de Ville's personae, on the reference programme: they have no role in ACV.
+
+
+def programme_user(username, code, role, organisation_key=None):
+    from conventions.models import Organisation, Programme
+
+    user = UserFactory(username=username)
+    organisation = Organisation.objects.get(key=organisation_key) if organisation_key else None
+    UserProfileFactory(user=user, programme=Programme.objects.get(code=code), role=role, organisation=organisation)
+    return user
+
+
+@pytest.fixture
+def cdv_coordinator(reference_data):
+    return programme_user("coordinateur.cdv", "cdv", "coordinator", "cabbalr")
+
+
+@pytest.fixture
+def cdv_partner(reference_data):
+    """The CAF, partner of the Contrat de Ville (6,2 % of its 2019 programming), with one line of its own."""
+    from actions.models import Action
+    from conventions.models import Organisation
+    from financing.models import FundingLine
+
+    user = programme_user("partenaire.caf", "cdv", "partner", "caf")
+    project = Action.objects.get(convention__key="cdv-cabbalr", title="Manger Bouger !")
+    FundingLine.objects.create(
+        action=project, funder=Organisation.objects.get(key="caf"), amount=3000, status="granted"
+    )
+    return user
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests that build their own data first, on an empty database; then those that read the session-wide
     reference programme (loaded once, it stays for the rest of the session, so a test that counts rows must

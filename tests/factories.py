@@ -46,6 +46,8 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
 
     code = "acv"
     name = "Action Cœur de Ville"
+    # As the reference data configures it: ACV files the national table (avenant n°2), other programmes do not.
+    has_national_table = factory.LazyAttribute(lambda programme: programme.code == "acv")
 
 
 class AxisFactory(factory.django.DjangoModelFactory):

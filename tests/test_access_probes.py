@@ -132,7 +132,7 @@ def test_partner_export_carries_no_note_of_other_funders_settled_lines(client, p
     sheet = workbook.worksheets[0]
     header = [cell.value for cell in sheet[1]]
     rows = [dict(zip(header, [cell.value for cell in row], strict=False)) for row in sheet.iter_rows(min_row=2)]
-    seen = {(row["Fiche"], row["Financeur"], row["Montant (€)"], row["Remarque"]) for row in rows}
+    seen = {(row["Fiche action"], row["Financeur"], row["Montant (€)"], row["Remarque"]) for row in rows}
     assert seen == {
         ("FA 801", "Banque des Territoires", 300000, "BDT"),
         ("FA 801", "Région Hauts-de-France", 200000, None),

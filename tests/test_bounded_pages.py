@@ -48,7 +48,7 @@ def test_portal_pages_the_partner_lines_fifty_at_a_time_with_totals_of_all(clien
     assert accorde in first
     assert accorde in second
     # The fiches to give a word on are paged too: 60 fiches, 50 on the first page.
-    assert "60 fiches, celles qui attendent votre avis d'abord ; 1 à 50 ci-dessous" in first
+    assert "60 fiches action, celles qui attendent votre avis d'abord ; 1 à 50 ci-dessous" in first
     assert "?avis=2#h-validations" in first
 
 

@@ -161,9 +161,10 @@ def test_durations_in_words():
 def test_list_total_says_one_fiche_or_several(client, coordinator, bethune):
     client.force_login(coordinator)
     first = f.ActionFactory(code="FA 811", territory=bethune, title="Unique")
-    assert page(client, LIST, q="unique").rows["Total de la fiche sélectionnée"][0] == "Total de la fiche sélectionnée"
+    total = "Total de la fiche action sélectionnée"
+    assert page(client, LIST, q="unique").rows[total][0] == total
     f.ActionFactory(code="FA 812", convention=first.convention, territory=bethune, title="Unique aussi")
-    assert "Total des 2 fiches sélectionnées" in page(client, LIST, q="unique").rows
+    assert "Total des 2 fiches action sélectionnées" in page(client, LIST, q="unique").rows
 
 
 def test_months_are_written_in_lower_case_and_alike():

@@ -14,32 +14,10 @@ from django.urls import reverse
 
 from actions.models import Action
 from conventions import roles
-from conventions.models import Organisation, Programme
+from conventions.models import Programme
 from financing.models import FundingLine
-from tests.factories import UserFactory, UserProfileFactory
-
-
-def _programme_user(username, code, role, organisation_key=None):
-    user = UserFactory(username=username)
-    organisation = Organisation.objects.get(key=organisation_key) if organisation_key else None
-    UserProfileFactory(user=user, programme=Programme.objects.get(code=code), role=role, organisation=organisation)
-    return user
-
-
-@pytest.fixture
-def cdv_coordinator(reference_data):
-    return _programme_user("coordinateur.cdv", "cdv", "coordinator", "cabbalr")
-
-
-@pytest.fixture
-def cdv_partner(reference_data):
-    """The CAF, partner of the Contrat de Ville (6,2 % of its 2019 programming), with one line of its own."""
-    user = _programme_user("partenaire.caf", "cdv", "partner", "caf")
-    project = Action.objects.get(convention__key="cdv-cabbalr", title="Manger Bouger !")
-    FundingLine.objects.create(
-        action=project, funder=Organisation.objects.get(key="caf"), amount=3000, status="granted"
-    )
-    return user
+from tests.conftest import programme_user
+from tests.factories import UserProfileFactory
 
 
 @pytest.fixture
@@ -49,7 +27,7 @@ def acv_coordinator(reference_data, coordinator):
 
 @pytest.fixture
 def direction(reference_data):
-    user = _programme_user("direction", "acv", "coordinator", "cabbalr")
+    user = programme_user("direction", "acv", "coordinator", "cabbalr")
     UserProfileFactory(user=user, programme=Programme.objects.get(code="cdv"), role="coordinator")
     return user
 

@@ -135,7 +135,7 @@ def test_export_holds_exactly_these_lines(client, plan, request, persona):
     client.force_login(user)
     sheet = openpyxl.load_workbook(io.BytesIO(client.get(reverse("financing:funding_export")).content)).worksheets[0]
     header = [cell.value for cell in sheet[1]]
-    amount, note, code = header.index("Montant (€)"), header.index("Remarque"), header.index("Fiche")
+    amount, note, code = header.index("Montant (€)"), header.index("Remarque"), header.index("Fiche action")
     ours = {fiche.code for fiche in plan.values()}  # the reference programme may be in the database too
     rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
     rows = [row for row in rows if row[code] in ours]

@@ -65,3 +65,27 @@ def page_url(context, number, param="page"):
     params = context["request"].GET.copy()
     params[param] = number
     return f"?{params.urlencode()}"
+
+
+@register.filter
+def fiches(count, programme):
+    """« 1 fiche action », « 12 projets »: a number of fiches in the words of the programme (French puts 0 and 1
+    in the singular)."""
+    programme = _words_of(programme)
+    singular, plural = programme.fiche_label, programme.fiche_label_plural
+    return f"{count} {singular if count in (0, 1) else plural}"
+
+
+@register.filter
+def agreed(word, programme):
+    """A past participle agreed with the programme's name for a fiche: « suivi » → « suivie » for a fiche action,
+    « suivi » for a projet (the plural is left to |pluralize)."""
+    return f"{word}e" if _words_of(programme).is_fiche_feminine else word
+
+
+def _words_of(programme):
+    """The programme's words, or the defaults of a programme that configures none (a document rendered outside a
+    request, with no programme at hand)."""
+    from conventions.models import Programme
+
+    return programme if programme else Programme()

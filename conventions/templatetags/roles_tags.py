@@ -11,6 +11,7 @@ ABILITIES = {
     "reads_everything": roles.reads_everything,
     "reads_documents": roles.reads_documents,
     "can_export_programme_reports": roles.can_export_programme_reports,
+    "sees_national_table": roles.sees_national_table,
     "can_manage_meetings": roles.can_manage_meetings,
     "edits_everything": roles.edits_everything,
     "can_export_funding_lines": roles.can_export_funding_lines,

@@ -1,6 +1,7 @@
 """Pages and forms of the coordinator's workspace, for each persona."""
 
 import datetime
+import html
 from decimal import Decimal
 
 import pytest
@@ -334,7 +335,7 @@ def test_invalid_fiche_shows_french_errors_next_to_fields_and_saves_nothing(clie
     assert "La borne haute doit être supérieure à la borne basse." in content
     assert "Ce champ est obligatoire." in content
     assert "Le montant doit être positif ou nul." in content
-    assert "La fiche n'a pas été enregistrée" in content
+    assert "La fiche action n'a pas été enregistrée" in html.unescape(content)
     square.refresh_from_db()
     assert square.cost_amount == Decimal("1712934") and square.version == 1
 

@@ -54,19 +54,23 @@ def site(reference_db, django_db_blocker):
     """The reference programme with the demo personae (one per role), for the whole module."""
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=[MD5]):
         users = get_user_model()
-        created = []
-        # One persona per role of ACV (the Contrat de Ville's accounts are tried in tests/test_programmes.py).
-        acv_accounts = [account for account in DEMO_ACCOUNTS if account[1] == "acv" and account[0] != "direction"]
-        for username, _code, role, key, first_name, last_name in acv_accounts:
-            user = users.objects.create_user(username, password=PASSWORD, first_name=first_name, last_name=last_name)
+        created = {}
+        # The demo personae: one per role of ACV, the Contrat de Ville's coordinator and partner (the CAF), and the
+        # direction, coordinator of both.
+        for username, code, role, key, first_name, last_name in DEMO_ACCOUNTS:
+            if username not in created:
+                created[username] = users.objects.create_user(
+                    username, password=PASSWORD, first_name=first_name, last_name=last_name
+                )
             organisation = Organisation.objects.get(key=key) if key else None
             UserProfile.objects.create(
-                programme=Programme.objects.get_or_create(code="acv", defaults={"name": "Action Cœur de Ville"})[0],
-                user=user,
-                role=role,
-                organisation=organisation,
+                programme=Programme.objects.get(code=code), user=created[username], role=role, organisation=organisation
             )
-            created.append(user)
+        # A project of the Contrat de Ville the CAF funds (6,2 % of the 2019 programming).
+        caf_project = Action.objects.get(convention__key="cdv-cabbalr", title="Manger Bouger !")
+        caf_line = FundingLine.objects.create(
+            action=caf_project, funder=Organisation.objects.get(key="caf"), amount=3000, status="granted"
+        )
         fa42 = Action.objects.get(code="FA 42")  # Béthune's, funded by the Banque des Territoires
         meeting = CommitteeMeetingFactory(convention=fa42.convention, title="Comité de projet de juin")
         meeting.attending_organisations.set(Organisation.objects.filter(key__in=["cabbalr", "bdt"]))
@@ -95,14 +99,19 @@ def site(reference_db, django_db_blocker):
                 convention=fa42.convention_id,
                 avenant=Amendment.objects.get(key="avenant-2").pk,
                 draft=draft.pk,
+                caf_project=caf_project.pk,
+                cdv_project=Action.objects.filter(convention__key="cdv-cabbalr", funding_lines__isnull=False)
+                .order_by("code")[0]
+                .pk,
             )
         finally:
+            caf_line.delete()
             link.delete()
             value.delete()
             draft.signatories.all().delete()
             draft.delete()
             meeting.delete()
-            for user in created:
+            for user in created.values():
                 user.delete()
 
 
@@ -361,3 +370,55 @@ def test_main_pages_reflow_at_320_px_without_scrolling_sideways(served, chromium
             assert (tab_index, box_role) == (0, "region") and label, (url, label)
     page.context.close()
     assert too_wide == {}, too_wide
+
+
+# The Contrat de Ville, as its own coordinator and its partner (the CAF) read it: the key pages, in its words.
+CDV_PAGES = {
+    "coordinateur.cdv": ["/cdv/", "/cdv/fiches/", "/cdv/fiches/{cdv_project}/"],
+    "partenaire.caf": ["/cdv/", "/cdv/engagements/", "/cdv/fiches/{caf_project}/"],
+}
+
+
+@pytest.mark.parametrize("role", list(CDV_PAGES))
+def test_the_contrat_de_ville_pages_have_no_wcag_violation(served, chromium, role):
+    site = served
+    page = open_as(chromium, site, role)
+    found = {}
+    for url in CDV_PAGES[role]:
+        url = url.format(cdv_project=site.cdv_project, caf_project=site.caf_project)
+        response = page.goto(site.url + url)
+        assert response.status == 200, url
+        # Its own words: the menu names the projects, the footer the Contrat de Ville (every ACV word is looked for
+        # in tests/test_programme_settings.py).
+        expect(page.locator("nav.main-nav")).to_contain_text("Projets" if role == "coordinateur.cdv" else "")
+        expect(page.locator(".site-footer")).to_contain_text("pilotage du programme Contrat de Ville")
+        if items := violations(page):
+            found[url] = items
+    page.context.close()
+    assert found == {}, report(found)
+
+
+def test_the_direction_switches_to_the_contrat_de_ville_and_opens_a_project(served, chromium):
+    """A journey only a browser shows: the switcher in the layout takes the coordinator of both programmes from
+    ACV to the Contrat de Ville (its URL, its words), where it opens a project."""
+    site = served
+    page = open_as(chromium, site, "direction")
+    nav = page.locator("nav.main-nav")
+    expect(nav.get_by_role("link", name="Fiches action")).to_be_visible()
+    page.get_by_label("Programme", exact=True).select_option("cdv")
+    page.get_by_role("button", name="Changer de programme").click()
+    expect(page).to_have_url(f"{site.url}/cdv/")
+    expect(page.get_by_role("heading", name="Coût des projets par pilier")).to_be_visible()
+    nav.get_by_role("link", name="Projets", exact=True).click()
+    expect(page).to_have_url(f"{site.url}/cdv/fiches/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Projets")
+    expect(page.get_by_label("Pilier", exact=True)).to_be_visible()
+    page.get_by_label("Recherche").fill("Manger Bouger")
+    page.get_by_role("button", name="Filtrer").click()
+    page.get_by_role("link", name="Manger Bouger !").click()
+    expect(page).to_have_url(f"{site.url}/cdv/fiches/{site.caf_project}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Manger Bouger !")
+    expect(page.get_by_role("link", name="Modifier le projet")).to_be_visible()
+    expect(page.locator("#identite")).to_contain_text("Piliers")
+    expect(page.locator("#identite")).not_to_contain_text("Sous-axe")
+    page.context.close()

@@ -67,9 +67,9 @@ def test_coordinator_adds_removes_and_saves_a_funding_line_with_the_keyboard(tra
     expect(page.get_by_role("heading", level=1)).to_have_text("Tableau de bord du programme")
 
     page.goto(f"{live_server.url}/fiches/{fiche.pk}/")
-    tab_to(page, "A:Modifier la fiche", 60)
+    tab_to(page, "A:Modifier la fiche action", 60)
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Modifier la fiche FA 1")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Modifier la fiche action FA 1")
 
     # The sections' links come first: one of them leads to the funding lines.
     tab_to(page, "A:Lignes de financement", 40)

@@ -63,7 +63,7 @@ def test_partner_updates_its_line_downloads_its_commitments_and_cannot_edit_fich
     expect(states.get_by_role("row", name="Prévu")).to_contain_text("22\u202f000")
     expect(page.get_by_text("3 lignes au montant à déterminer")).to_be_visible()
 
-    page.get_by_role("link", name="Mettre à jour la ligne de la fiche FA 42").click()
+    page.get_by_role("link", name="Mettre à jour la ligne de la fiche action FA 42").click()
     page.get_by_label("État").select_option(label="accordé")
     page.get_by_label("Référence de la décision").fill("Comité d'engagement CDC 2026-15")
     page.get_by_label("Date de la décision").fill("2026-10-05")

@@ -45,7 +45,7 @@ def _rows(response):
     sheet = workbook.worksheets[0]
     header = [cell.value for cell in sheet[1]]
     rows = [dict(zip(header, row, strict=False)) for row in sheet.iter_rows(min_row=2)]
-    return [row for row in rows if row["Fiche"].value in ("FA 900", "FA 901")]
+    return [row for row in rows if row["Fiche action"].value in ("FA 900", "FA 901")]
 
 
 def test_anonymous_is_sent_to_login(client, db):
@@ -76,7 +76,7 @@ def test_partner_export_holds_exactly_what_it_may_see(client, partner_bdt, lines
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     rows = _rows(response)
-    seen = sorted((row["Fiche"].value, row["Financeur"].value, row["État"].value) for row in rows)
+    seen = sorted((row["Fiche action"].value, row["Financeur"].value, row["État"].value) for row in rows)
     assert seen == [
         ("FA 900", bdt.name, "Accordé"),
         ("FA 900", bdt.name, "Prévu"),
