@@ -160,6 +160,16 @@ class ProgressUpdateForm(FieldLayoutMixin, forms.ModelForm):
             "next_steps": forms.Textarea(attrs={"rows": 3}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The period follows the programme's rhythm: an annual programme records the year, with no semester.
+        if self.instance.action_id and self.instance.action.convention.programme.is_annual:
+            del self.fields["semester"]
+            self.fields["achievements"].label = "Réalisé cette année"
+        else:
+            self.fields["semester"].required = True
+            self.fields["achievements"].label = "Réalisé ce semestre"
+
     def _get_validation_exclusions(self):
         # The fiche is set by the view, not typed: keep it in the model's checks so that the
         # "one update per semester" constraint answers with its message instead of a database error.

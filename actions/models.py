@@ -4,6 +4,7 @@ import re
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -572,7 +573,8 @@ class ResultIndicator(models.Model):
 
 
 class ProgressUpdate(models.Model):
-    """The état d'avancement of a fiche for one semester."""
+    """The état d'avancement of a fiche for one period of its programme's rhythm: a semester (ACV, avenant n°2,
+    Article 4) or a whole year (the Contrat de Ville's annual report), where `semester` stays empty."""
 
     # How a row belongs to a programme (acv.access.RestrictedQuerySet).
     programme_paths = ("action__convention__programme",)
@@ -581,10 +583,16 @@ class ProgressUpdate(models.Model):
         Action, on_delete=models.CASCADE, related_name="progress_updates", verbose_name=_("fiche")
     )
     year = models.PositiveSmallIntegerField(_("année"), validators=YEAR_BOUNDS)
-    semester = models.PositiveSmallIntegerField(_("semestre"), choices=[(1, _("S1")), (2, _("S2"))])
+    semester = models.PositiveSmallIntegerField(
+        _("semestre"),
+        choices=[(1, _("S1")), (2, _("S2"))],
+        null=True,
+        blank=True,
+        help_text=_("Vide pour un programme qui rend compte une fois par an."),
+    )
     status = models.CharField(_("état"), max_length=12, choices=ActionStatus.choices)
     percent_done = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
-    achievements = models.TextField(_("réalisé ce semestre"), blank=True)
+    achievements = models.TextField(_("réalisé sur la période"), blank=True)
     difficulties = models.TextField(_("difficultés"), blank=True)
     next_steps = models.TextField(_("prochaines étapes"), blank=True)
     status_reason = models.CharField(
@@ -623,20 +631,45 @@ class ProgressUpdate(models.Model):
                 name="progress_update_unique",
                 violation_error_message=_("Cette fiche a déjà un état d'avancement pour ce semestre."),
             ),
+            # NULLs are distinct in a unique constraint: the year of an annual programme needs its own.
+            models.UniqueConstraint(
+                fields=["action", "year"],
+                condition=Q(semester__isnull=True),
+                name="progress_update_unique_year",
+                violation_error_message=_("Un état d'avancement existe déjà pour cette année."),
+            ),
             models.CheckConstraint(
                 condition=Q(percent_done__lte=100),
                 name="progress_percent_range",
                 violation_error_message=_("L'avancement est compris entre 0 et 100 %%."),
             ),
             models.CheckConstraint(
-                condition=Q(semester__in=[1, 2]),
+                condition=Q(semester__in=[1, 2]) | Q(semester__isnull=True),
                 name="progress_semester_valid",
                 violation_error_message=_("Le semestre vaut 1 ou 2."),
             ),
         ]
 
     def __str__(self):
-        return f"{self.action.code} – S{self.semester} {self.year}"
+        return f"{self.action.code} – {self.period_label}"
+
+    @property
+    def period_label(self):
+        """« S2 2026 » for a semester, « 2026 » for the year of an annual programme."""
+        return f"S{self.semester} {self.year}" if self.semester else f"{self.year}"
+
+    def clean(self):
+        # The period follows the rhythm of the fiche's programme (programme configuration, not code): one
+        # state a semester for ACV, one a year for the Contrat de Ville.
+        if self.action_id is None or self.year is None:
+            return
+        if self.action.convention.programme.is_annual:
+            if self.semester is not None:
+                raise ValidationError(
+                    {"semester": _("Ce programme rend compte une fois par an : l'état d'avancement vaut pour l'année.")}
+                )
+        elif self.semester is None:
+            raise ValidationError({"semester": _("Indiquez le semestre (S1 ou S2) de l'état d'avancement.")})
 
 
 # What a quality note is about, as the fixtures name it, in the words of the fiche.

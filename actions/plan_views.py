@@ -622,6 +622,6 @@ class ProgressCorrectView(ProgrammeMemberMixin, View):
                     for message in field_errors:
                         form.add_error(field if field in form.fields else None, message)
             else:
-                messages.success(request, f"État d'avancement S{update.semester} {update.year} corrigé.")
+                messages.success(request, f"État d'avancement {update.period_label} corrigé.")
                 return redirect(reverse("actions:action_detail", args=[pk]) + "#avancement")
         return self.render_form(request, update, form, status=400)

@@ -260,15 +260,24 @@ def check_status_change(old, new, *, reason="", decided_by=""):
         raise ValidationError(errors)
 
 
-def _check_semester(action, year, semester, today=None):
-    """A progress update is for a semester of the programme's period, and not after the current one."""
-    from actions.filters import current_semester
+def _check_period(action, year, semester, today=None):
+    """A progress update is for a period of the programme's rhythm (a semester, or the year of an annual programme)
+    within the programme's years, and not after the current one."""
+    from actions.filters import current_reporting_period
     from financing.services import programme_years
 
-    if year is None or semester is None:
+    if year is None:
         return
-    current = current_semester(today)
-    if (year, semester) > current:
+    current = current_reporting_period(action.convention.programme, today)
+    if semester is None:
+        if year > current[0]:
+            raise ValidationError(
+                {
+                    "year": f"{year} n'a pas commencé : l'état d'avancement se saisit pour l'année en cours "
+                    f"({current[0]}) ou une année passée."
+                }
+            )
+    elif (year, semester) > current:
         raise ValidationError(
             {
                 "semester": f"S{semester} {year} n'a pas commencé : l'état d'avancement se saisit pour le semestre "
@@ -282,8 +291,9 @@ def _check_semester(action, year, semester, today=None):
 
 def frozen_by(action, year, semester):
     """The PresentedSemester that froze this semester for the fiche's convention (its report was presented to
-    the comité), or None. The table belongs to conventions, below this app: evaluation writes it when it
-    presents a report, this app reads it — neither imports the other upwards."""
+    the comité), or None — always None for the year of an annual programme, which presents no semester report.
+    The table belongs to conventions, below this app: evaluation writes it when it presents a report, this app
+    reads it — neither imports the other upwards."""
     from conventions.models import PresentedSemester
 
     return (
@@ -322,24 +332,25 @@ def _check_not_frozen(action, year, semester, user, reason):
 def progress_update_create(
     *, action: Action, data: dict, user, today=None, correction_reason: str = ""
 ) -> ProgressUpdate:
-    """Record the état d'avancement of a semester of the programme's period, not after the current one.
+    """Record the état d'avancement of a period of the programme (a semester, or a year for an annual programme)
+    within its years, not after the current one.
 
-    Only the update of the current semester sets the fiche's status, along STATUS_TRANSITIONS (with its motive
+    Only the update of the current period sets the fiche's status, along STATUS_TRANSITIONS (with its motive
     and decision where they are required); an update for a past semester completes the record and never
     changes the current status. A semester whose report was presented to the comité is frozen: only the
     coordination adds to it, with `correction_reason`, kept in the history."""
-    from actions.filters import current_semester
+    from actions.filters import current_reporting_period
 
     if not Action.objects.editable_by(user).filter(pk=action.pk).exists():
         raise PermissionDenied("Vous ne pouvez pas modifier cette fiche.")
-    action = Action.objects.select_for_update().get(pk=action.pk)
+    action = Action.objects.select_related("convention__programme").select_for_update(of=("self",)).get(pk=action.pk)
     update = ProgressUpdate(action=action, author=user)
     apply_changes(update, data)
     update.full_clean()
-    _check_semester(action, update.year, update.semester, today)
+    _check_period(action, update.year, update.semester, today)
     update._change_reason = _check_not_frozen(action, update.year, update.semester, user, correction_reason) or None
     update._history_user = user
-    sets_status = (update.year, update.semester) == current_semester(today)
+    sets_status = (update.year, update.semester) == current_reporting_period(action.convention.programme, today)
     if sets_status:
         check_status_change(action.status, update.status, reason=update.status_reason, decided_by=update.decided_by)
     update.save()

@@ -266,7 +266,11 @@ class ActionDetailView(ProgrammeMemberMixin, RestrictedViewMixin, DetailView):
             # The coordination's work list: shown to those who may read it (QualityNote.objects.visible_to).
             sees_quality_notes=roles.reads_everything(user),
             milestones=milestones,
-            progress_form=ProgressUpdateForm(initial=self._progress_initial(action)) if can_edit else None,
+            progress_form=(
+                ProgressUpdateForm(instance=ProgressUpdate(action=action), initial=self._progress_initial(action))
+                if can_edit
+                else None
+            ),
             axes=list(action.axes.all()),
         )
         # Documents, links between periods, versions as signed, partners' word, comité decisions.
@@ -275,7 +279,7 @@ class ActionDetailView(ProgrammeMemberMixin, RestrictedViewMixin, DetailView):
 
     @staticmethod
     def _progress_initial(action):
-        year, semester = current_semester()
+        year, semester = current_reporting_period(action.convention.programme)
         return {"year": year, "semester": semester, "status": action.status}
 
 
@@ -472,13 +476,14 @@ class ProgressCreateView(ProgrammeMemberMixin, View):
                     for message in field_errors:
                         form.add_error(field if field in form.fields else None, message)
             else:
-                messages.success(request, f"État d'avancement S{update.semester} {update.year} enregistré.")
+                messages.success(request, f"État d'avancement {update.period_label} enregistré.")
                 action.refresh_from_db(fields=["status"])
                 if update.status != action.status:
+                    past = "une année passée" if update.semester is None else "un semestre passé"
                     messages.info(
                         request,
-                        f"S{update.semester} {update.year} est un semestre passé : la fiche garde son état actuel "
-                        f"« {action.get_status_display()} ».",
+                        f"{update.period_label} est {past} : {action.convention.programme.the_fiche} garde son état "
+                        f"actuel « {action.get_status_display()} ».",
                     )
                 return redirect(action)
         return render(request, "actions/progress_form.html", {"action": action, "form": form}, status=400)

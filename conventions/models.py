@@ -207,6 +207,12 @@ class Programme(models.Model):
             return f"l'{self.fiche_label}"
         return f"{'la' if self.is_fiche_feminine else 'le'} {self.fiche_label}"
 
+    @property
+    def of_the_fiche(self):
+        """« de la fiche action », « du projet », « de l'opération »: « de » + « le » contracts to « du »."""
+        the = self.the_fiche
+        return f"du {the[3:]}" if the.startswith("le ") else f"de {the}"
+
 
 class AxisManager(models.Manager.from_queryset(ReferenceQuerySet)):
     """Axes come with their programme (one join to a small table): their short label is in its words (« Pilier

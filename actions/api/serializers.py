@@ -255,8 +255,8 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
 
 
 class ProgressUpdateWriteSerializer(serializers.ModelSerializer):
-    """A new état d'avancement (POST /actions/<id>/progress-updates/); the rules (semester, workflow, a frozen
-    semester written only by the coordination with `correction_reason`) run in
+    """A new état d'avancement (POST /actions/<id>/progress-updates/); the rules (the period of the programme's
+    rhythm, workflow, a frozen semester written only by the coordination with `correction_reason`) run in
     actions.services.progress_update_create."""
 
     correction_reason = serializers.CharField(
@@ -281,8 +281,11 @@ class ProgressUpdateWriteSerializer(serializers.ModelSerializer):
             "decided_by",
             "correction_reason",
         ]
-        # The one-update-per-semester rule answers from the service, with the fiche known.
+        # The one-update-per-period rule answers from the service, with the fiche known.
         validators = []
+        extra_kwargs = {
+            "semester": {"help_text": "1 ou 2 ; vide (null) pour un programme qui rend compte une fois par an."}
+        }
 
 
 class ActionDetailSerializer(ActionSerializer):
