@@ -123,6 +123,11 @@ class Programme(models.Model):
     def is_annual(self):
         return self.reporting_rhythm == ReportingRhythm.ANNUAL
 
+    @property
+    def of_the_period(self):
+        """« du semestre », « de l'année »: the period an état d'avancement is for, in sentences."""
+        return _("de l'année") if self.is_annual else _("du semestre")
+
     # The programme's words as headings, column headers and labels start with a capital: named once here rather
     # than `|capfirst` in every template and `.capitalize()` (which lowers the rest) in every header.
     @property

@@ -2,6 +2,7 @@
 one a semester, the Contrat de Ville one a year — with no semester — through the service, the page and the API."""
 
 import datetime
+import html
 import re
 
 import pytest
@@ -85,9 +86,11 @@ def test_acv_still_needs_its_semester(coordinator):
 def test_the_projects_page_asks_for_the_year_only(client, projet, cdv_coordinator):
     client.force_login(cdv_coordinator)
 
-    page = client.get(_cdv("actions:action_detail", projet.pk)).content.decode()
+    page = html.unescape(client.get(_cdv("actions:action_detail", projet.pk)).content.decode())
 
     assert 'name="semester"' not in page
+    assert "État d'avancement par année" in page
+    assert "Saisir l'état d'avancement de l'année" in page
     assert "Réalisé cette année" in page
     assert "seul l'état de l'année en cours change celui du projet" in page
 
@@ -95,8 +98,8 @@ def test_the_projects_page_asks_for_the_year_only(client, projet, cdv_coordinato
 
     update = ProgressUpdate.objects.get(action=projet)
     assert (update.year, update.semester, update.achievements) == (2019, None, "Ateliers tenus.")
-    page = response.content.decode()
-    assert "État d&#x27;avancement 2019 enregistré." in page
+    page = html.unescape(response.content.decode())
+    assert "État d'avancement 2019 enregistré." in page
     # 2019 is a past year now: the record is completed, the project keeps its current state.
     assert "2019 est une année passée : le projet garde son état actuel" in page
     assert re.search(r"<h3>2019 – en cours, 60\s%</h3>", page)
@@ -108,9 +111,10 @@ def test_an_acv_fiche_page_still_asks_for_the_semester(client, coordinator):
     fiche = f.ActionFactory(code="FA 152")
     client.force_login(coordinator)
 
-    page = client.get(reverse("actions:action_detail", args=[fiche.pk])).content.decode()
+    page = html.unescape(client.get(reverse("actions:action_detail", args=[fiche.pk])).content.decode())
 
     assert 'name="semester"' in page
+    assert "Saisir l'état d'avancement du semestre" in page
     assert "Réalisé ce semestre" in page
 
 
