@@ -28,6 +28,7 @@ from acv.values import (
     DATE_BOUNDS,
     PERIOD_FIELDS,
     YEAR_BOUNDS,
+    ActionKind,
     CostKind,
     CostModel,
     PeriodModel,
@@ -41,16 +42,13 @@ from acv.values import (
 from conventions.models import DossierDecision
 
 
-class ActionKind(models.TextChoices):
-    MATURE = "mature", _("action mature")
-    DIAGNOSTIC = "diagnostic", _("étude de diagnostic")
-    FICHE = "fiche", _("fiche action")
-
-
 def kind_choices(programme):
-    """The categories of a fiche, the plain one named as the programme names its fiches (« projet »)."""
+    """The categories of fiche the programme has (Programme.fiche_kinds), the plain one named as the programme names
+    its fiches (« projet »)."""
     return [
-        (value, programme.fiche_label if value == ActionKind.FICHE else label) for value, label in ActionKind.choices
+        (value, programme.fiche_label if value == ActionKind.FICHE else label)
+        for value, label in ActionKind.choices
+        if value in programme.kinds
     ]
 
 
@@ -269,6 +267,20 @@ class Action(PeriodModel, CostModel):
         self.clean_cost()
         self.clean_period()
         self.clean_call()
+        self.clean_kind()
+
+    def clean_kind(self):
+        """The category is one the fiche's programme has: no « action mature » in a Contrat de Ville."""
+        if not self.convention_id or not self.kind:
+            return
+        programme = self.convention.programme
+        if self.kind not in programme.kinds:
+            raise ValidationError(
+                {
+                    "kind": _("« %(kind)s » n'est pas une catégorie du programme %(programme)s.")
+                    % {"kind": ActionKind(self.kind).label, "programme": programme.name}
+                }
+            )
 
     def clean_call(self):
         """A dossier decision belongs to a call for projects, and the call to the fiche's own programme."""

@@ -308,7 +308,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "ActionStatusEnum": "actions.models.ActionStatus",
-        "ActionKindEnum": "actions.models.ActionKind",
+        "ActionKindEnum": "acv.values.ActionKind",
         "FundingStatusEnum": "financing.models.FundingStatus",
         "OrganisationKindEnum": "conventions.models.OrganisationKind",
         "CommitteeKindEnum": "conventions.models.CommitteeKind",

@@ -62,6 +62,15 @@ class Precision(models.TextChoices):
     UNKNOWN = "unknown", _("non daté")
 
 
+class ActionKind(models.TextChoices):
+    """The categories of fiches a programme may have (Programme.fiche_kinds): ACV's convention of 2018 has actions
+    matures (AM.x) and études de diagnostic (D.x) beside its fiches action; a Contrat de Ville has projects only."""
+
+    MATURE = "mature", _("action mature")
+    DIAGNOSTIC = "diagnostic", _("étude de diagnostic")
+    FICHE = "fiche", _("fiche action")
+
+
 class CostKind(models.TextChoices):
     EXACT = "exact", _("montant")
     ESTIMATED = "estimated", _("estimation")

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from acv.values import DATE_BOUNDS, YEAR_BOUNDS
+from acv.values import DATE_BOUNDS, YEAR_BOUNDS, ActionKind
 from conventions.managers import (
     CommitteeMeetingQuerySet,
     DocumentPartQuerySet,
@@ -103,6 +103,15 @@ class Programme(models.Model):
             "Le programme dépose chaque semestre le tableau national de ses actions (ACV : avenant n°2, Article 4)."
         ),
     )
+    fiche_kinds = models.JSONField(
+        _("catégories de fiches"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Les catégories que le programme donne à ses fiches (ACV 2018 : action mature, étude de diagnostic, "
+            "fiche action). Vide : une seule catégorie, la fiche."
+        ),
+    )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
     objects = ReferenceQuerySet.as_manager()
@@ -118,6 +127,20 @@ class Programme(models.Model):
     @property
     def label(self):
         return self.short_name or self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        unknown = [kind for kind in self.fiche_kinds or [] if kind not in ActionKind.values]
+        if unknown:
+            raise ValidationError(
+                {"fiche_kinds": _("Catégories inconnues : %(kinds)s.") % {"kinds": ", ".join(map(str, unknown))}}
+            )
+
+    @property
+    def kinds(self):
+        """The categories its fiches may have: those configured, or the plain fiche alone."""
+        return self.fiche_kinds or [ActionKind.FICHE]
 
     @property
     def is_annual(self):

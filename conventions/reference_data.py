@@ -162,6 +162,7 @@ PROGRAMME_SETTINGS = (
     "reporting_rhythm",
     "has_calls_for_projects",
     "has_national_table",
+    "fiche_kinds",
     "position",
 )
 

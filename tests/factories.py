@@ -48,6 +48,9 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
     name = "Action Cœur de Ville"
     # As the reference data configures it: ACV files the national table (avenant n°2), other programmes do not.
     has_national_table = factory.LazyAttribute(lambda programme: programme.code == "acv")
+    fiche_kinds = factory.LazyAttribute(
+        lambda programme: ["mature", "diagnostic", "fiche"] if programme.code == "acv" else []
+    )
 
 
 class AxisFactory(factory.django.DjangoModelFactory):

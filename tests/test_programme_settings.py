@@ -213,3 +213,45 @@ def test_a_line_with_a_scheme_of_another_programme_is_refused_and_changes_nothin
         line.full_clean()
     line.scheme = FundingScheme.objects.get(code="FCS")
     line.full_clean()
+
+
+# --- Categories of fiches ---------------------------------------------------------------------------------------
+
+
+def test_a_programme_offers_the_categories_of_its_own_fiches(client, coordinator, cdv_coordinator):
+    client.force_login(cdv_coordinator)
+    assert _options(client.get("/cdv/fiches/"), "kind") == ["Toutes", "projet"]
+    assert _options(client.get("/cdv/fiches/nouvelle/"), "kind") == ["projet"]
+    assert set(Action.objects.filter(convention__programme__code="cdv").values_list("kind", flat=True)) == {"fiche"}
+    client.force_login(coordinator)
+    assert _options(client.get("/fiches/"), "kind") == [
+        "Toutes",
+        "action mature",
+        "étude de diagnostic",
+        "fiche action",
+    ]
+
+
+def test_an_acv_category_is_refused_for_a_contrat_de_ville_project(client, cdv_coordinator):
+    client.force_login(cdv_coordinator)
+    project = _cdv_project()
+    response = client.patch(
+        f"/cdv/api/v1/actions/{project.pk}/",
+        {"kind": "mature"},
+        content_type="application/json",
+        headers={"if-match": client.get(f"/cdv/api/v1/actions/{project.pk}/").headers["ETag"]},
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["fields"]["kind"] == [
+        "« action mature » n'est pas une catégorie du programme Contrat de Ville."
+    ]
+    project.refresh_from_db()
+    assert project.kind == "fiche"
+
+
+def test_a_programme_names_only_categories_the_engine_knows(reference_data):
+    programme = Programme.objects.get(code="cdv")
+    programme.fiche_kinds = ["fiche", "chantier"]
+    with pytest.raises(ValidationError) as error:
+        programme.full_clean()
+    assert error.value.message_dict["fiche_kinds"] == ["Catégories inconnues : chantier."]
