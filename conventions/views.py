@@ -56,10 +56,15 @@ class MeetingListView(MeetingReadMixin, RestrictedViewMixin, ListView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        rhythm = CommitteeMeeting.objects.visible_to(user).rhythm(
-            Amendment.objects.visible_to(user), timezone.localdate()
+        amendments = list(Amendment.objects.visible_to(user).select_related("convention"))
+        rhythm = CommitteeMeeting.objects.visible_to(user).rhythm(amendments, timezone.localdate())
+        return super().get_context_data(
+            can_manage=roles.can_manage_meetings(user),
+            rhythm=rhythm,
+            # The documents that set the minimum, named as they are (ACV: avenant n°2, article 3).
+            rhythm_amendments=[amendment for amendment in amendments if amendment.project_committees_per_year],
+            **kwargs,
         )
-        return super().get_context_data(can_manage=roles.can_manage_meetings(user), rhythm=rhythm, **kwargs)
 
 
 class MeetingDetailView(MeetingReadMixin, RestrictedViewMixin, DetailView):

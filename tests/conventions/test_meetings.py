@@ -1,6 +1,7 @@
 """Comité meetings: who may read and write them, creating and editing them with French messages."""
 
 import datetime
+import html
 
 import pytest
 
@@ -167,3 +168,5 @@ def test_the_meetings_page_says_per_year_whether_the_comite_met_twice(client, co
     assert rows == [(2026, 1, False, True), (2025, 1, False, False), (2024, 2, True, False)]
     page = response.content.decode()
     assert "année en cours : 1 sur 2" in page and "non atteint : 1 sur 2" in page and "atteint</span>" in page
+    # The minimum is said as the avenant sets it, not as ACV's avenant n°2 happens to.
+    assert f"{convention}, avenant n°2 : au minimum 2 comités de projet par an." in html.unescape(page)
