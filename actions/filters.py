@@ -7,10 +7,12 @@ from django import forms
 from django.core.validators import EMPTY_VALUES
 from django.db.models import Case, F, FloatField, Q, When
 from django.db.models.functions import Cast, Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from actions.managers import COMPARABLE_COST
 from actions.models import Action, ActionKind, ActionStatus, ProjectType, kind_choices
+from acv.forms import NamedModelChoiceField, SuggestionsInput
 from acv.text import normalise_for_search
 from acv.values import CostKind
 from conventions import roles
@@ -86,13 +88,26 @@ def _visible_lines(request):
     return FundingLine.objects.visible_to(getattr(request, "user", None))
 
 
-# Territories and maîtres d'ouvrage are the programme's reference list (every role reads organisations).
+# The communes and maîtres d'ouvrage of the fiches the user sees: not those of another programme's fiches.
 def _territories(request):
-    return Organisation.objects.filter(pk__in=Action.objects.values("territory_id"))
+    fiches = Action.objects.visible_to(getattr(request, "user", None))
+    return Organisation.objects.filter(pk__in=fiches.values("territory_id"))
 
 
 def _owners(request):
-    return Organisation.objects.filter(pk__in=Action.objects.values("project_owner_id"))
+    fiches = Action.objects.visible_to(getattr(request, "user", None))
+    return Organisation.objects.filter(pk__in=fiches.values("project_owner_id"))
+
+
+class NamedChoiceFilter(django_filters.ModelChoiceFilter):
+    """A choice given by id (the API, links) or by name: the list page turns it into a text input with suggestions
+    when it has more choices than a list can show (ActionFilterSet.suggest_long_choices)."""
+
+    field_class = NamedModelChoiceField
+
+
+# The filters whose choices grow with the programme (a commune, a convention per city at national scale).
+SUGGESTED_FILTERS = ("convention", "territory", "project_owner", "funder")
 
 
 def _earlier_fiches(request):
@@ -115,13 +130,13 @@ class ActionFilterSet(django_filters.FilterSet):
         help_text="Code, intitulé ou description ; accents et majuscules indifférents.",
     )
     code = django_filters.CharFilter(label="Code", help_text="Code exact de la fiche, par exemple AM.3.")
-    convention = django_filters.ModelChoiceFilter(
-        queryset=Convention.objects.all(), label="Convention", empty_label="Toutes"
+    convention = NamedChoiceFilter(
+        queryset=Convention.objects.all(), label="Convention", empty_label="Toutes", name_field="title"
     )
     amendment = django_filters.ModelChoiceFilter(
         queryset=Amendment.objects.select_related("convention"), label="Avenant", empty_label="Tous"
     )
-    territory = django_filters.ModelChoiceFilter(queryset=_territories, label="Commune", empty_label="Toutes")
+    territory = NamedChoiceFilter(queryset=_territories, label="Commune", empty_label="Toutes")
     axis = django_filters.ModelChoiceFilter(
         # field_name only tells the API schema the value is an axe id; filter_axis does the filtering.
         queryset=Axis.objects.all(),
@@ -134,8 +149,8 @@ class ActionFilterSet(django_filters.FilterSet):
         queryset=SubAxis.objects.select_related("axis"), label="Sous-axe", empty_label="Tous les sous-axes"
     )
     status = django_filters.ChoiceFilter(choices=ActionStatus.choices, label="État", empty_label="Tous les états")
-    project_owner = django_filters.ModelChoiceFilter(queryset=_owners, label="Maître d'ouvrage", empty_label="Tous")
-    funder = django_filters.ModelChoiceFilter(
+    project_owner = NamedChoiceFilter(queryset=_owners, label="Maître d'ouvrage", empty_label="Tous")
+    funder = NamedChoiceFilter(
         queryset=_funders,
         field_name="funding_lines__funder",
         label="Financeur",
@@ -235,6 +250,29 @@ class ActionFilterSet(django_filters.FilterSet):
             if programme.is_annual:
                 self.filters["no_update"].label = "Sans état d'avancement cette année"
                 self.filters["no_update"].extra["help_text"] = "Aucun état d'avancement saisi pour l'année en cours."
+
+    def suggest_long_choices(self, max_options):
+        """For the list page: a filter with more than `max_options` choices becomes a text input whose suggestions
+        load as the user types (ActionFilterChoicesView), so the page never lists hundreds of options."""
+        for name in SUGGESTED_FILTERS:
+            field = self.form.fields[name]
+            # One query either way: at most one row too many tells, and a short list is rendered from these rows.
+            rows = list(field.queryset[: max_options + 1])
+            if len(rows) > max_options:
+                field.widget = SuggestionsInput(reverse("actions:filter_choices", args=[name]))
+                field.help_text = "Tapez quelques lettres, puis choisissez dans la liste proposée."
+            else:
+                field.choices = [("", field.empty_label), *((row.pk, field.label_from_instance(row)) for row in rows)]
+
+    def suggestions(self, name, typed, limit=20):
+        """The names of the choices of filter `name` that contain what is typed (case and accents aside): the same
+        restricted choices the filter accepts."""
+        field = self.form.fields[name]
+        wanted = normalise_for_search(typed)
+        names = field.queryset.order_by().values_list(field.name_field, flat=True).distinct()
+        return sorted((name for name in names if wanted in normalise_for_search(name)), key=normalise_for_search)[
+            :limit
+        ]
 
     def narrows(self):
         """Whether the filters may select fewer fiches than the queryset they start from: the request gives a filter

@@ -7,6 +7,7 @@ app_name = "actions"
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("fiches/", views.ActionListView.as_view(), name="action_list"),
+    path("fiches/choix/<str:name>/", views.ActionFilterChoicesView.as_view(), name="filter_choices"),
     path("fiches/nouvelle/", views.ActionCreateView.as_view(), name="action_create"),
     path("fiches/<int:pk>/", views.ActionDetailView.as_view(), name="action_detail"),
     path("fiches/<int:pk>/modifier/", views.ActionUpdateView.as_view(), name="action_update"),

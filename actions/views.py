@@ -1,8 +1,9 @@
 """Pages of the coordinator's workspace: dashboard, fiche list, fiche page, fiche editing."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -10,7 +11,7 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from actions.charts import horizontal_bars
-from actions.filters import ActionFilterSet, current_reporting_period, current_semester
+from actions.filters import SUGGESTED_FILTERS, ActionFilterSet, current_reporting_period, current_semester
 from actions.forms import (
     FORMSET_PREFIXES,
     FORMSETS,
@@ -156,6 +157,18 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
         return context
 
 
+class ActionFilterChoicesView(ProgrammeMemberMixin, View):
+    """The suggestions of a fiche filter with too many choices to list: the names that contain what is typed,
+    among the choices the filter offers this user, as the <option>s of the input's <datalist>."""
+
+    def get(self, request, name):
+        if name not in SUGGESTED_FILTERS:
+            raise Http404
+        filterset = ActionFilterSet(queryset=Action.objects.none(), request=request)
+        names = filterset.suggestions(name, request.GET.get(name, ""))
+        return render(request, "actions/_filter_choices.html", {"names": names})
+
+
 class ActionListView(ProgrammeMemberMixin, TemplateView):
     template_name = "actions/action_list.html"
 
@@ -171,6 +184,7 @@ class ActionListView(ProgrammeMemberMixin, TemplateView):
         filterset = ActionFilterSet(
             self.request.GET or None, queryset=base.for_list(self.request.user), request=self.request
         )
+        filterset.suggest_long_choices(settings.ACV_FILTER_MAX_OPTIONS)
         # Unfiltered, the plan order of the model (its own index), the same as every later page's.
         queryset = filterset.qs if filterset.is_bound else filterset.queryset
         if filterset.is_bound and not filterset.is_valid():

@@ -1,8 +1,13 @@
 """Form pieces every app's screens share: date inputs, the field layout, French amounts, rows added in place."""
 
+import contextlib
+
 from django import forms
 from django.forms.models import BaseInlineFormSet
 from django.utils.functional import cached_property
+from django.utils.html import format_html
+
+from acv.text import normalise_for_search
 
 MONEY_FIELDS = ("cost_amount", "cost_min", "cost_max", "amount", "share")
 
@@ -62,3 +67,67 @@ class BaseRowFormSet(BaseInlineFormSet):
         )
         self.add_fields(form, index)
         return form
+
+
+class SuggestionsInput(forms.TextInput):
+    """A text input whose suggestions load as the user types (a <datalist> filled by htmx from `source_url`), for
+    a choice among more rows than a list can show. The browser announces it as a combobox; without script, a typed
+    name still works."""
+
+    def __init__(self, source_url, attrs=None):
+        super().__init__(attrs=attrs)
+        self.source_url = source_url
+
+    def render(self, name, value, attrs=None, renderer=None):
+        options_id = f"{(attrs or {}).get('id') or name}_options"
+        attrs = {
+            **(attrs or {}),
+            "list": options_id,
+            "autocomplete": "off",
+            "hx-get": self.source_url,
+            "hx-trigger": "focus once, input changed delay:250ms",
+            "hx-target": f"#{options_id}",
+            "hx-swap": "innerHTML",
+            # The filter form pushes its URL and swaps the results: the suggestions do neither.
+            "hx-push-url": "false",
+            "hx-sync": "this:replace",
+        }
+        return super().render(name, value, attrs, renderer) + format_html('<datalist id="{}"></datalist>', options_id)
+
+
+class NamedModelChoiceField(forms.ModelChoiceField):
+    """A choice of one row, given by its id (the API, links) or typed by its name (a SuggestionsInput). A name no
+    row has, or that several share, is refused with a French message; case and accents do not matter."""
+
+    def __init__(self, *args, name_field="name", **kwargs):
+        self.name_field = name_field
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = " ".join(str(value).split())
+        if text.isdigit():
+            return super().to_python(text)
+        matches = list(self.queryset.filter(**{self.name_field: text})[:2])
+        if not matches:
+            # The choices of such a filter are hundreds, not millions: compared here, alike on both engines.
+            wanted = normalise_for_search(text)
+            matches = [row for row in self.queryset if normalise_for_search(getattr(row, self.name_field)) == wanted]
+        if len(matches) != 1:
+            message = "Plusieurs choix portent ce nom : choisissez dans la liste." if matches else None
+            raise forms.ValidationError(
+                message or f"« {text} » ne figure pas parmi les choix : choisissez dans la liste proposée.",
+                code="invalid_choice",
+            )
+        return matches[0]
+
+    def prepare_value(self, value):
+        # A text input shows the name as the row has it, also when the page was reached by a link that gives the
+        # id or the name was typed without its accents; what matches nothing stays as typed, next to its error.
+        if isinstance(self.widget, SuggestionsInput):
+            if isinstance(value, str | int) and not isinstance(value, bool):
+                with contextlib.suppress(forms.ValidationError):
+                    value = self.to_python(value) or value
+            return getattr(value, self.name_field, value)
+        return super().prepare_value(value)

@@ -334,6 +334,9 @@ ACV_IMPORT_MAX_RATIO = int(os.environ.get("ACV_IMPORT_MAX_RATIO", "200"))
 ACV_IMPORT_MAX_ROWS = int(os.environ.get("ACV_IMPORT_MAX_ROWS", "20000"))
 # Past this many rows an export is prepared in the background (a job) rather than in the request.
 ACV_EXPORT_MAX_SYNC_ROWS = int(os.environ.get("ACV_EXPORT_MAX_SYNC_ROWS", "2000"))
+# A list filter with more choices than this becomes a text input with suggestions (one agglomeration: a list;
+# the national set's 250 communes: suggestions).
+ACV_FILTER_MAX_OPTIONS = int(os.environ.get("ACV_FILTER_MAX_OPTIONS", "60"))
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
