@@ -45,6 +45,7 @@ from evaluation.periods import Period, PeriodError
 from evaluation.reports import action_pdf, end_of_action_pdf
 from evaluation.services import (
     LINK_RIGHTS,
+    NO_SEMESTER_REPORT,
     end_of_action_report_save,
     indicator_value_delete,
     indicator_value_save,
@@ -104,6 +105,9 @@ class SemesterReportStartView(ProgrammeReportsMixin, View):
     """« Produire le rapport semestriel »: the report is built in the background; the person follows its job."""
 
     def post(self, request):
+        if not roles.programme_reports_every_semester(request.user):
+            messages.error(request, NO_SEMESTER_REPORT)
+            return redirect("evaluation:report_index")
         form = SemesterReportForm(request.POST, user=request.user)
         if not form.is_valid():
             return ReportIndexView().get(request, form=form, status=400)
@@ -135,6 +139,9 @@ class ReportPresentView(ProgrammeMemberMixin, View):
             "Seuls l'administrateur et le coordinateur préparent les comités.",
             pk=meeting_pk,
         )
+        if meeting.convention.programme.is_annual:
+            messages.error(request, NO_SEMESTER_REPORT)
+            return redirect(meeting)
         form = SemesterForm(request.POST)
         if not form.is_valid():
             errors = " ".join(error for field_errors in form.errors.values() for error in field_errors)
