@@ -112,6 +112,23 @@ class Programme(models.Model):
             "fiche action). Vide : une seule catégorie, la fiche."
         ),
     )
+    has_evaluation_grid = models.BooleanField(
+        _("grille d'évaluation"),
+        default=False,
+        help_text=_(
+            "Le programme suit ses résultats dans une grille d'évaluation (critères, indicateurs, valeurs par "
+            "territoire) : ACV, Article 8 de l'avenant n°2."
+        ),
+    )
+    fiche_annex_label = models.CharField(
+        _("annexe des fiches"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "L'annexe de la convention qui porte la mise en page des fiches, lue en tête de leur PDF "
+            "(ACV : « Annexe 6 »). Vide : le PDF porte le titre de la convention et le nom d'une fiche."
+        ),
+    )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
     objects = ReferenceQuerySet.as_manager()
@@ -227,6 +244,20 @@ class Programme(models.Model):
         """« La fiche action n'a pas été enregistrée. », « Le projet n'a pas été enregistré. »"""
         ending = "e" if self.is_fiche_feminine else ""
         return f"{capfirst(self.the_fiche)} n'a pas été enregistré{ending}."
+
+    def fiche_agreed(self, participle):
+        """A past participle written for « fiche » (feminine: « introduite », « éditée ») agreed with the
+        programme's word: « fiche action introduite », « projet introduit »."""
+        participle = str(participle)
+        if self.is_fiche_feminine or not participle.endswith("e"):
+            return participle
+        return participle[:-1]
+
+    @property
+    def fiche_edited_by(self):
+        """The line under a fiche's PDF: « Fiche action éditée par ACV Suivi », « Projet édité par ACV Suivi »
+        (the product's name, whatever the programme)."""
+        return f"{self.fiche_title} {self.fiche_agreed(_('éditée'))} par ACV Suivi"
 
     @property
     def the_fiche(self):

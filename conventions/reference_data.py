@@ -163,6 +163,8 @@ PROGRAMME_SETTINGS = (
     "has_calls_for_projects",
     "has_national_table",
     "fiche_kinds",
+    "has_evaluation_grid",
+    "fiche_annex_label",
     "position",
 )
 

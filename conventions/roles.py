@@ -238,6 +238,25 @@ def programme_files_national_table(user):
     return programme is not None and programme.has_national_table
 
 
+def programme_reports_every_semester(user):
+    """Whether the programme the user works in reports every semester, and so has a semester report (programme
+    configuration: ACV does, by its avenant n°2; the Contrat de Ville reports every year)."""
+    programme = active_programme(user)
+    return programme is not None and not programme.is_annual
+
+
+def programme_has_evaluation_grid(user):
+    """Whether the programme the user works in follows its results in an evaluation grid (programme configuration:
+    ACV does, by Article 8 of its avenant n°2; the Contrat de Ville does not)."""
+    programme = active_programme(user)
+    return programme is not None and programme.has_evaluation_grid
+
+
+def reads_evaluation_grid(user):
+    """The evaluation grid: in a programme that has one, for every account with a role on it."""
+    return programme_has_evaluation_grid(user) and has_programme_role(user)
+
+
 def sees_national_table(user):
     """The national table: in a programme that files one, for the coordination and the comité."""
     return programme_files_national_table(user) and can_export_programme_reports(user)

@@ -39,13 +39,14 @@ def amendment_annex_pdf(amendment, viewer):
     paragraph as written only for the readers of the document's text (roles.reads_document_text)."""
     entries = annex_entries(amendment, viewer)
     sees_all = roles.sees_every_funding_line(viewer)
+    programme = amendment.convention.programme
     fiches = []
     for action, kind, since in entries:
         lines = list(action.funding_lines.all())
         fiches.append(
             {
                 "action": action,
-                "kind": DocumentChangeKind(kind).label,
+                "kind": programme.fiche_agreed(DocumentChangeKind(kind).label),
                 # An abandoned fiche is named in the list; only the fiches the avenant carries get their page.
                 "carried": kind in CARRIED_KINDS,
                 "since": since,
@@ -60,6 +61,8 @@ def amendment_annex_pdf(amendment, viewer):
         "evaluation/pdf/amendment_annex.html",
         {
             "amendment": amendment,
+            # Rendered outside a request: the convention's programme gives the words for its fiches.
+            "programme": programme,
             "fiches": fiches,
             "sees_all_funding": sees_all,
             "shows_funding_text": roles.reads_document_text(viewer, amendment.convention_id, amendment.pk),

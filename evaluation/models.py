@@ -101,7 +101,7 @@ class UnitKind(models.TextChoices):
 
 
 class IndicatorScope(models.TextChoices):
-    NATIONAL = "national", _("indicateur national ACV")
+    NATIONAL = "national", _("indicateur national du programme")
     LOCAL = "local", _("indicateur local")
 
 

@@ -469,7 +469,10 @@ def semester_report_context(fiches, *, year, semester, today=None, meeting=None,
         "without_update": [
             by_pk[pk] for pk in fiches.without_progress_update(year, semester).values_list("pk", flat=True)
         ],
-        "evaluation": evaluation_section(convention.programme if convention else None, start=start, last_day=last_day),
+        # Section 7 only for a programme that has an evaluation grid (programme configuration).
+        "evaluation": evaluation_section(programme, start=start, last_day=last_day)
+        if programme is None or programme.has_evaluation_grid
+        else None,
         "notes": list(
             QualityNote.objects.filter(is_open=True, action__in=fiches.values("pk"))
             .select_related("action")
@@ -534,6 +537,8 @@ def action_context(action, lines, viewer=None):
         "origins": origins,
         "continuations": continuations,
         "action": action,
+        # PDFs are rendered outside a request: the fiche's own programme gives its words.
+        "programme": action.convention.programme,
         "axes": list(action.axes.all()),
         "result_indicators": with_grid_indicators(action.result_indicators.all(), viewer),
         "lines": lines,

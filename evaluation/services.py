@@ -25,6 +25,7 @@ VALUE_FIELDS = (
 PERIOD_FIELDS = ("period_kind", "year", "number", "day")
 VALUE_RIGHTS = "Seule la coordination du programme saisit les valeurs de la grille d'évaluation."
 LINK_RIGHTS = "Seule la coordination du programme relie les indicateurs des fiches à la grille d'évaluation."
+NO_SEMESTER_REPORT = "Ce programme rend compte chaque année : il n'a pas de rapport semestriel."
 
 
 def _duplicate_message(value):
@@ -141,7 +142,11 @@ def period_of(text) -> Period:
 @transaction.atomic
 def semester_report_present(*, meeting, fiches, year: int, semester: int, user) -> SemesterReport:
     """Build the semester report for a meeting and keep its exact bytes: what the comité was shown stays
-    what it was shown, whatever the fiches become afterwards. The semester is then frozen."""
+    what it was shown, whatever the fiches become afterwards. The semester is then frozen.
+
+    Only for a programme that reports every semester: an annual programme has no semester report."""
+    if meeting.convention.programme.is_annual:
+        raise ValidationError(NO_SEMESTER_REPORT)
     pdf = semester_report_pdf(fiches, year=year, semester=semester, meeting=meeting)
     report = SemesterReport(
         convention=meeting.convention, meeting=meeting, year=year, semester=semester, generated_by=user

@@ -45,6 +45,7 @@ from evaluation.periods import Period, PeriodError
 from evaluation.reports import action_pdf, end_of_action_pdf
 from evaluation.services import (
     LINK_RIGHTS,
+    NO_SEMESTER_REPORT,
     end_of_action_report_save,
     indicator_value_delete,
     indicator_value_save,
@@ -104,6 +105,9 @@ class SemesterReportStartView(ProgrammeReportsMixin, View):
     """« Produire le rapport semestriel »: the report is built in the background; the person follows its job."""
 
     def post(self, request):
+        if not roles.programme_reports_every_semester(request.user):
+            messages.error(request, NO_SEMESTER_REPORT)
+            return redirect("evaluation:report_index")
         form = SemesterReportForm(request.POST, user=request.user)
         if not form.is_valid():
             return ReportIndexView().get(request, form=form, status=400)
@@ -135,6 +139,9 @@ class ReportPresentView(ProgrammeMemberMixin, View):
             "Seuls l'administrateur et le coordinateur préparent les comités.",
             pk=meeting_pk,
         )
+        if meeting.convention.programme.is_annual:
+            messages.error(request, NO_SEMESTER_REPORT)
+            return redirect(meeting)
         form = SemesterForm(request.POST)
         if not form.is_valid():
             errors = " ".join(error for field_errors in form.errors.values() for error in field_errors)
@@ -235,6 +242,16 @@ class EndOfActionPdfView(ProgrammeMemberMixin, View):
 GRID_RIGHTS = "Seule la coordination du programme saisit les valeurs de la grille d'évaluation."
 
 
+class EvaluationGridMixin(ProgrammeMemberMixin):
+    """The pages of the evaluation grid exist only in a programme that has one (programme configuration): elsewhere
+    they are a 404, as the national table's pages are."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not roles.programme_has_evaluation_grid(request.user):
+            raise Http404("Ce programme n'a pas de grille d'évaluation.")
+        return super().dispatch(request, *args, **kwargs)
+
+
 def _grid_of_request(request):
     programme = default_programme()
     form = GridFilterForm(request.GET or None, programme=programme)
@@ -243,7 +260,7 @@ def _grid_of_request(request):
     return form, grid
 
 
-class GridExportView(ProgrammeMemberMixin, View):
+class GridExportView(EvaluationGridMixin, View):
     """The grid as XLSX, with the filters of the page: what the reader sees, to take away."""
 
     def get(self, request):
@@ -257,7 +274,7 @@ class GridExportView(ProgrammeMemberMixin, View):
         return response
 
 
-class GridView(ProgrammeMemberMixin, View):
+class GridView(EvaluationGridMixin, View):
     """The Article 8 grid: every account with a role on the programme reads it; the coordination fills it in,
     cell by cell (GridCellView)."""
 
@@ -281,7 +298,7 @@ def _safe_next(request, fallback):
     return fallback
 
 
-class GridCellView(ProgrammeMemberMixin, View):
+class GridCellView(EvaluationGridMixin, View):
     """One cell of the grid, for the coordination: its form (in place with htmx, or as a page without
     JavaScript) and its saving. The cell is named in the query string: indicator, the place (territory and
     maybe sector, or a quartier prioritaire: neighbourhood), and the column — a period (series mesuré or
@@ -474,7 +491,7 @@ def _int(text):
         raise Http404("Introuvable.") from error
 
 
-class IndicatorDetailView(ProgrammeMemberMixin, View):
+class IndicatorDetailView(EvaluationGridMixin, View):
     """An indicator: its definition and sources, every value with its history, its chart (the same SVG as in
     the PDFs), and the fiches' result indicators that feed it."""
 
@@ -536,7 +553,7 @@ class IndicatorDetailView(ProgrammeMemberMixin, View):
         return render(request, self.template_name, context, status=status)
 
 
-class ResultIndicatorLinkCreateView(ProgrammeMemberMixin, View):
+class ResultIndicatorLinkCreateView(EvaluationGridMixin, View):
     """« This fiche indicator feeds the grid indicator »: the form of the indicator page, for the coordination."""
 
     def post(self, request, pk):
@@ -559,7 +576,7 @@ class ResultIndicatorLinkCreateView(ProgrammeMemberMixin, View):
         return page.render_page(request, indicator, link_form=form, status=400)
 
 
-class ResultIndicatorLinkDeleteView(ProgrammeMemberMixin, View):
+class ResultIndicatorLinkDeleteView(EvaluationGridMixin, View):
     """Removing a link drawn by mistake: a button of the indicator page (nothing of the fiche is removed)."""
 
     def post(self, request, pk, link_pk):
@@ -576,7 +593,7 @@ class ResultIndicatorLinkDeleteView(ProgrammeMemberMixin, View):
         return redirect(reverse("evaluation:indicator_detail", args=[pk]) + "#fiches")
 
 
-class IndicatorValueDeleteView(ProgrammeMemberMixin, View):
+class IndicatorValueDeleteView(EvaluationGridMixin, View):
     """Removing a value entered by mistake, for the coordination: a page that says what will go (the
     confirmation, without JavaScript), then its POST through indicator_value_delete. The indicator's history
     keeps the value, who removed it and when."""

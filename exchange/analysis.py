@@ -52,7 +52,7 @@ def may_import(kind, user):
     if kind == "financements":
         return roles.may_edit_some_fiches(user) or roles.is_partner(user)
     if kind == "grille":
-        return roles.can_edit_reference_data(user)
+        return roles.programme_has_evaluation_grid(user) and roles.can_edit_reference_data(user)
     return False
 
 

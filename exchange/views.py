@@ -64,7 +64,7 @@ class ExchangeView(ProgrammeMemberMixin, View):
             "exports": [
                 (kind, label)
                 for kind, label in ImportKind.choices
-                if kind != "grille" or roles.has_programme_role(request.user)
+                if kind != "grille" or roles.reads_evaluation_grid(request.user)
             ],
         }
         return render(request, self.template_name, context, status=status)
@@ -123,6 +123,9 @@ class KindExportView(ProgrammeMemberMixin, View):
                 raise PermissionDenied("L'export des lignes de financement est réservé aux membres du programme.")
             return _xlsx(exports.funding_workbook_xlsx(request.user), "financements")
         if kind == "grille":
+            # As the grid's pages: no such workbook in a programme without an evaluation grid.
+            if not roles.programme_has_evaluation_grid(request.user):
+                raise Http404("Ce programme n'a pas de grille d'évaluation.")
             return _xlsx(exports.grid_values_xlsx(request.user), "grille-valeurs")
         raise PermissionDenied("Nature de classeur inconnue.")
 

@@ -51,6 +51,8 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
     fiche_kinds = factory.LazyAttribute(
         lambda programme: ["mature", "diagnostic", "fiche"] if programme.code == "acv" else []
     )
+    has_evaluation_grid = factory.LazyAttribute(lambda programme: programme.code == "acv")
+    fiche_annex_label = factory.LazyAttribute(lambda programme: "Annexe 6" if programme.code == "acv" else "")
 
 
 class AxisFactory(factory.django.DjangoModelFactory):

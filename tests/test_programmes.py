@@ -76,9 +76,9 @@ def test_api_lists_of_the_contrat_de_ville_hold_no_acv_row(client, request, pers
     assert not _api_rows(client, "api:amendment-list")  # the Contrat de Ville has no avenant loaded
     axes = {row["number"] for row in _api_rows(client, "api:axis-list")}
     assert axes == {"1", "2", "3", "T", "P"}
-    assert not _api_rows(client, "api:criterion-list")  # the evaluation grid is ACV's
-    assert not _api_rows(client, "api:indicator-list")
-    assert not _api_rows(client, "api:indicator-value-list")
+    # The evaluation grid is ACV's: a programme without one has no such endpoints.
+    for name in ("api:criterion-list", "api:indicator-list", "api:indicator-value-list"):
+        assert client.get(reverse(name)).status_code == 404, name
     assert not _api_rows(client, "api:committee-meeting-list")
     # Shared by every programme: organisations and the quartiers prioritaires.
     assert len(_api_rows(client, "api:priority-neighbourhood-list")) == 16

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from acv.api import ErrorSerializer
 from conventions import roles
 from evaluation.forms import SemesterReportForm
+from evaluation.services import NO_SEMESTER_REPORT
 from evaluation.views import semester_report_job
 from jobs.api.serializers import JobSerializer
 
@@ -38,7 +39,8 @@ class SemesterReportAPIView(APIView):
         description="Demande le rapport semestriel, tel que la page Rapports le produit : la réponse 202 donne le "
         "traitement qui le prépare (son adresse est aussi dans l'en-tête Location). Suivre "
         "GET /api/v1/jobs/<id>/ jusqu'à `finished` vrai, puis télécharger `file_url`. Réservé à la "
-        "coordination et au comité de projet (403 pour un partenaire ou un référent).",
+        "coordination et au comité de projet (403 pour un partenaire ou un référent), dans un programme qui rend "
+        "compte chaque semestre (404 dans un programme annuel, comme le Contrat de Ville).",
         request=REQUEST,
         examples=[OpenApiExample("S2 2026", value={"year": 2026, "semester": 2}, request_only=True)],
         responses={
@@ -46,6 +48,7 @@ class SemesterReportAPIView(APIView):
             400: ErrorSerializer,
             401: ErrorSerializer,
             403: ErrorSerializer,
+            404: ErrorSerializer,
         },
     )
     def post(self, request):
@@ -53,6 +56,9 @@ class SemesterReportAPIView(APIView):
             raise exceptions.PermissionDenied(
                 "Le rapport semestriel est réservé à la coordination et au comité de projet."
             )
+        # The endpoint exists only for a programme that reports every semester, as the page's form.
+        if not roles.programme_reports_every_semester(request.user):
+            raise exceptions.NotFound(NO_SEMESTER_REPORT)
         data = request.data if isinstance(request.data, dict) else {}
         form = SemesterReportForm(
             {key: data.get(key) for key in ("year", "semester", "convention") if data.get(key) is not None},

@@ -32,14 +32,24 @@ from evaluation.services import (
 )
 
 
-class CriterionViewSet(ReferenceViewSet):
+class EvaluationGridAPIMixin:
+    """The grid's endpoints exist only in a programme that has an evaluation grid (programme configuration), as its
+    pages: elsewhere a 404, once the caller is authenticated (an anonymous call still gets its 401)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not roles.programme_has_evaluation_grid(request.user):
+            raise exceptions.NotFound("Ce programme n'a pas de grille d'évaluation.")
+
+
+class CriterionViewSet(EvaluationGridAPIMixin, ReferenceViewSet):
     queryset = Criterion.objects.all()
     serializer_class = serializers.CriterionSerializer
     filterset_fields = ["programme", "axis", "code"]
     ordering_fields = ["position", "code"]
 
 
-class IndicatorViewSet(ReferenceViewSet):
+class IndicatorViewSet(EvaluationGridAPIMixin, ReferenceViewSet):
     queryset = Indicator.objects.all()
     serializer_class = serializers.IndicatorSerializer
     prefetch = ("sources",)
@@ -47,7 +57,7 @@ class IndicatorViewSet(ReferenceViewSet):
     ordering_fields = ["position", "name"]
 
 
-class IndicatorValueViewSet(mixins.DestroyModelMixin, ReferenceViewSet):
+class IndicatorValueViewSet(EvaluationGridAPIMixin, mixins.DestroyModelMixin, ReferenceViewSet):
     """Values of the grid. Creating or changing one runs indicator_value_save, removing one
     indicator_value_delete: the same rules and messages as the grid page, the author and the history
     recorded (a removed value stays in the indicator's history)."""
@@ -89,6 +99,7 @@ class ResultIndicatorLinkFilterSet(django_filters.FilterSet):
 
 
 class ResultIndicatorLinkViewSet(
+    EvaluationGridAPIMixin,
     RestrictedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -129,7 +140,7 @@ class ResultIndicatorLinkViewSet(
         return Response(status=204)
 
 
-class GridAPIView(APIView):
+class GridAPIView(EvaluationGridAPIMixin, APIView):
     """GET /api/v1/evaluation/grid/: the whole matrix in one answer."""
 
     @extend_schema(

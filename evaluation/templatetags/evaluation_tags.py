@@ -29,10 +29,10 @@ def grid_cell_id(indicator, place, column):
 
 @register.filter
 def reads_grid(user):
-    """The evaluation grid is read by every account with a role on the programme."""
+    """The evaluation grid is read by every account with a role on a programme that has one."""
     from conventions import roles
 
-    return roles.has_programme_role(user)
+    return roles.reads_evaluation_grid(user)
 
 
 @register.filter

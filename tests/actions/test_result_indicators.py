@@ -358,7 +358,7 @@ class TestShown:
         )
         client.force_login(coordinator)
         text = pdf_text(client.get(f"/fiches/{filled.pk}/bilan/pdf/").content)
-        table = text[text.index("Indicateurs de résultat de la fiche") : text.index("3. Pérennité")]
+        table = text[text.index("Indicateurs de résultat") : text.index("3. Pérennité")]
         for cell in ("40 logements", "T4 2026", "12 logements", "le 31 décembre 2025", "Nombre de logements vacants"):
             assert cell in table, cell
 

@@ -55,10 +55,10 @@ def test_fiche_pdf_is_tagged_with_title_language_and_structure(db):
     assert catalog["/MarkInfo"]["/Marked"].value is True
     assert catalog["/Lang"] == "fr"
     assert catalog["/ViewerPreferences"]["/DisplayDocTitle"].value is True
-    assert reader.metadata.title == "Fiche AM.17"
+    assert reader.metadata.title == "Fiche action AM.17"
     xmp = catalog["/Metadata"].get_object().get_data()
     assert b'pdfuaid:part="1"' in xmp
-    assert b"Fiche AM.17" in xmp
+    assert b"Fiche action AM.17" in xmp
     # Reading order: the document, then its title heading before any table; tables keep their header cells.
     assert tags[0] == "/Document"
     assert tags.index("/H1") < tags.index("/Table")
