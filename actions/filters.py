@@ -233,6 +233,11 @@ class ActionFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A filter builds its form field once and keeps it; the copies this instance holds would keep a field built
+        # before (the API schema builds every field of the class's filters), and the programme's words and choices
+        # set below would then be ignored. Each instance builds its fields from its own settings.
+        for filter_ in self.filters.values():
+            vars(filter_).pop("_field", None)
         user = getattr(self.request, "user", None)
         # The choices of the programme the user works in (another programme's axes are not its to pick), named
         # with its words: « Pilier », « Orientation » in the Contrat de Ville.

@@ -255,3 +255,14 @@ def test_a_programme_names_only_categories_the_engine_knows(reference_data):
     with pytest.raises(ValidationError) as error:
         programme.full_clean()
     assert error.value.message_dict["fiche_kinds"] == ["Catégories inconnues : chantier."]
+
+
+def test_the_contrat_de_ville_list_keeps_its_words_after_the_api_schema_was_built(client, cdv_coordinator):
+    """The schema builds the filters' fields once for the class: the list must not then show ACV's choices."""
+    client.force_login(cdv_coordinator)
+    assert client.get("/api/v1/schema/").status_code == 200
+
+    response = client.get("/cdv/fiches/")
+
+    assert _options(response, "kind") == ["Toutes", "projet"]
+    assert _options(response, "axis")[0] == "Tous les piliers"
