@@ -201,7 +201,10 @@ class ActionPdfView(ProgrammeMemberMixin, View):
 def _editable_delivered_action(request, pk):
     action = editable_object(Action, request.user, "Vous ne pouvez pas modifier cette fiche.", pk=pk)
     if action.status != ActionStatus.DELIVERED:
-        raise PermissionDenied("Le bilan de fin d'action se rédige quand la fiche est réalisée.")
+        words = action.convention.programme
+        raise PermissionDenied(
+            f"Le bilan de fin d'action se rédige quand {words.the_fiche} est {words.fiche_agreed('réalisée')}."
+        )
     return action
 
 
@@ -220,7 +223,8 @@ class EndOfActionReportView(ProgrammeMemberMixin, View):
         if not form.is_valid():
             return self.render_form(request, action, form, report, status=400)
         end_of_action_report_save(action=action, data=form.cleaned_data, user=request.user)
-        messages.success(request, f"Bilan de fin d'action de la fiche {action.code} enregistré.")
+        words = action.convention.programme
+        messages.success(request, f"Bilan de fin d'action {words.of_the_fiche} {action.code} enregistré.")
         return redirect("evaluation:end_of_action_report", pk=action.pk)
 
     def render_form(self, request, action, form, report, status=200):

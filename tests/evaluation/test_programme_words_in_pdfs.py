@@ -76,6 +76,9 @@ def test_the_end_of_action_report_of_a_project_speaks_of_a_project(client, cdv_c
     assert "Annexe : le projet" in text
     assert "Article 8" not in text and "Grille d'évaluation" not in text
     assert not ACV_WORDS.search(text.replace("ACV Suivi", "")), ACV_WORDS.search(text)
+    form = _page_text(client.get(f"/cdv/fiches/{project.pk}/bilan/"))
+    assert "Le bilan dit comment le projet a été mené, les résultats obtenus" in form
+    assert "Article 8" not in form
 
 
 def test_the_amendment_annex_names_the_programme_s_fiches(client, coordinator, reference_data):
