@@ -162,9 +162,18 @@ class ProgressUpdateForm(FieldLayoutMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The period follows the programme's rhythm: an annual programme records the year, with no semester.
-        if self.instance.action_id and self.instance.action.convention.programme.is_annual:
+        # The period follows the programme's rhythm: an annual programme records the year, with no semester —
+        # nor a correction reason, which only a semester frozen by its presented report asks for.
+        words = self.instance.action.convention.programme if self.instance.action_id else None
+        if words is not None:
+            it = "la" if words.is_fiche_feminine else "le"
+            self.fields["status_reason"].help_text = (
+                f"Requis pour abandonner {words.the_fiche}, {it} rouvrir une fois "
+                f"{words.fiche_agreed('réalisée')} ou {it} relancer."
+            )
+        if words is not None and words.is_annual:
             del self.fields["semester"]
+            del self.fields["correction_reason"]
             self.fields["achievements"].label = "Réalisé cette année"
         else:
             self.fields["semester"].required = True

@@ -92,6 +92,9 @@ def test_the_projects_page_asks_for_the_year_only(client, projet, cdv_coordinato
     assert "État d'avancement par année" in page
     assert "Saisir l'état d'avancement de l'année" in page
     assert "Réalisé cette année" in page
+    assert "Requis pour abandonner le projet, le rouvrir une fois réalisé ou le relancer." in page
+    # No report freezes a year: there is nothing to correct with a reason.
+    assert 'name="correction_reason"' not in page
     assert "seul l'état de l'année en cours change celui du projet" in page
 
     response = client.post(_cdv("actions:progress_create", projet.pk), _data(), follow=True)
