@@ -73,6 +73,8 @@ MATRIX = {
     "programme_switch": (None, {"POST": "302 403 403 403 403 403 403 403"}),
     "actions:dashboard": (None, {"GET": "302 200 200 200 200 200 200 403"}),
     "actions:action_list": (None, {"GET": "302 200 200 200 200 200 200 403"}),
+    # The suggestions of a long filter: whoever reads the list, among the choices its filter offers them.
+    "actions:filter_choices": ("filter_name", {"GET": "302 200 200 200 200 200 200 403"}),
     "actions:action_create": (
         None,
         {"GET": "302 200 200 403 403 403 403 403", "POST": "302 400 400 403 403 403 403 403"},
@@ -433,6 +435,7 @@ def objects(reference_data, coordinator):
         "result_indicator_link": {"pk": link.pk},
         "milestone": {"pk": fiche.pk, "milestone_pk": fiche.milestones.first().pk},
         "row": {"kind": "funding"},
+        "filter_name": {"name": "territory"},
         "meeting": {"pk": meeting.pk},
         "meeting_report": {"meeting_pk": meeting.pk},
         "report": {"pk": report.pk},
@@ -538,7 +541,7 @@ def test_every_method_of_every_url_for_every_persona(client, request, objects, n
 # even tell it exists), whatever their role in their own programme. Shared rows (organisations, quartiers
 # prioritaires), rows of no programme (a formset row, the persona's own jobs) and what names no row (a kind of
 # workbook, a file format: each programme's own) are left to the matrix above.
-SHARED = {"organisation", "neighbourhood", "row", "job", "kind", "csv"}
+SHARED = {"organisation", "neighbourhood", "row", "job", "kind", "csv", "filter_name"}
 
 
 @pytest.fixture

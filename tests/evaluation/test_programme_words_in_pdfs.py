@@ -52,6 +52,8 @@ def test_a_contrat_de_ville_project_pdf_speaks_of_a_project(client, cdv_coordina
     assert f"{project.convention.title} — projet".upper() in text
     assert "Pilier de rattachement" in text
     assert "Projet édité par ACV Suivi le" in text
+    assert "Nom du projet" in text and "CONTENU DU PROJET" in text
+    assert "le porteur du projet et ses cofinanceurs" in text and "de l'action" not in text
     assert not ACV_WORDS.search(text.replace("ACV Suivi", "")), ACV_WORDS.search(text)
 
 

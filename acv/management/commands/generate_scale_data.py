@@ -332,7 +332,10 @@ class Builder:
         self.now = timezone.now()
 
     def build(self):
-        self.programme, _ = Programme.objects.get_or_create(code="acv", defaults={"name": "Action Cœur de Ville"})
+        # As the reference data configures ACV when it is not loaded: its fiches have the three categories.
+        self.programme, _ = Programme.objects.get_or_create(
+            code="acv", defaults={"name": "Action Cœur de Ville", "fiche_kinds": [value for value, _ in KINDS]}
+        )
         self.axes = self._axes()
         self.funders, self.schemes = self._funders()
         communes, conventions = self._territories()
