@@ -120,6 +120,12 @@ class Programme(models.Model):
             "territoire) : ACV, Article 8 de l'avenant n°2."
         ),
     )
+    evaluation_grid_source = models.CharField(
+        _("texte qui fixe la grille d'évaluation"),
+        max_length=120,
+        blank=True,
+        help_text=_("Cité à côté de la grille, dans les rapports et les bilans (ACV : « Article 8 »)."),
+    )
     fiche_annex_label = models.CharField(
         _("annexe des fiches"),
         max_length=60,

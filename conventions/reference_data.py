@@ -164,6 +164,7 @@ PROGRAMME_SETTINGS = (
     "has_national_table",
     "fiche_kinds",
     "has_evaluation_grid",
+    "evaluation_grid_source",
     "fiche_annex_label",
     "position",
 )

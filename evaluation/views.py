@@ -29,7 +29,7 @@ from evaluation.forms import (
     ResultIndicatorLinkForm,
     SemesterReportForm,
 )
-from evaluation.grid import Place, build_grid, default_programme
+from evaluation.grid import Place, build_grid
 from evaluation.models import (
     EndOfActionReport,
     Indicator,
@@ -257,7 +257,8 @@ class EvaluationGridMixin(ProgrammeMemberMixin):
 
 
 def _grid_of_request(request):
-    programme = default_programme()
+    # The grid of the programme the user works in (these pages exist only where it has one).
+    programme = roles.active_programme(request.user)
     form = GridFilterForm(request.GET or None, programme=programme)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     grid = build_grid(user=request.user, programme=programme, **{k: v for k, v in filters.items() if v})

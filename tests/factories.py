@@ -52,6 +52,7 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
         lambda programme: ["mature", "diagnostic", "fiche"] if programme.code == "acv" else []
     )
     has_evaluation_grid = factory.LazyAttribute(lambda programme: programme.code == "acv")
+    evaluation_grid_source = factory.LazyAttribute(lambda programme: "Article 8" if programme.code == "acv" else "")
     fiche_annex_label = factory.LazyAttribute(lambda programme: "Annexe 6" if programme.code == "acv" else "")
 
 

@@ -21,7 +21,7 @@ from conventions.api.views import ReferenceViewSet
 from evaluation.api import serializers
 from evaluation.api.grid import GRID_EXAMPLE, GridSerializer, grid_data
 from evaluation.forms import GridFilterForm
-from evaluation.grid import build_grid, default_programme
+from evaluation.grid import build_grid
 from evaluation.models import Criterion, Indicator, IndicatorValue, ResultIndicatorLink
 from evaluation.services import (
     LINK_RIGHTS,
@@ -147,7 +147,7 @@ class GridAPIView(EvaluationGridAPIMixin, APIView):
         operation_id="evaluation_grid_retrieve",
         summary="Grille d'évaluation (matrice complète)",
         description=(
-            "Toute la grille de l'Article 8 en une réponse : axes → critères → indicateurs, et pour chaque "
+            "Toute la grille d'évaluation du programme en une réponse : axes → critères → indicateurs, et pour chaque "
             "indicateur et chaque territoire (commune, EPCI, secteur ORT, quartier prioritaire) l'état initial, "
             "la cible, la dernière "
             "valeur mesurée, l'évolution en mots, et la valeur de chaque période demandée (`null` quand elle "
@@ -175,7 +175,8 @@ class GridAPIView(EvaluationGridAPIMixin, APIView):
         examples=[OpenApiExample("Un indicateur, une commune, 2025", value=GRID_EXAMPLE, response_only=True)],
     )
     def get(self, request):
-        programme = default_programme()
+        # The grid of the programme of the request (the endpoint exists only where it has one).
+        programme = roles.active_programme(request.user)
         form = GridFilterForm(request.query_params, programme=programme)
         if not form.is_valid():
             raise exceptions.ValidationError({name: list(errors) for name, errors in form.errors.items()})

@@ -3,6 +3,7 @@ Article 8 grid of its avenant n°2, the Contrat de Ville has none. A Contrat de 
 a 404 at every grid address (pages, exports and API), and a semester report of its fiches has no section 7."""
 
 import datetime
+import html
 from decimal import Decimal
 
 import pytest
@@ -130,3 +131,24 @@ def test_a_semester_report_of_acv_keeps_its_section_7(reference_data):
     fiches = Action.objects.filter(pk__in=Action.objects.filter(convention__programme__code="acv").values("pk")[:3])
     text = pdf_text(semester_report_pdf(fiches, year=year, semester=2))
     assert text.count("7. Grille d'évaluation (Article 8)") == 2  # the contents and the chapter
+
+
+def test_a_third_programme_with_its_own_grid_shows_its_own(client, reference_data):
+    """Not the first programme that has a grid (ACV): the grid of the programme of the request."""
+    from tests.factories import CriterionFactory, IndicatorFactory, ProgrammeFactory, UserFactory, UserProfileFactory
+
+    pvd = ProgrammeFactory(code="pvd", name="Petites Villes de Demain", has_evaluation_grid=True)
+    IndicatorFactory(criterion=CriterionFactory(programme=pvd), name="Commerces rouverts en centre-bourg")
+    user = UserFactory(username="coordinateur.pvd")
+    UserProfileFactory(user=user, programme=pvd, role="coordinator")
+    client.force_login(user)
+
+    page = html.unescape(client.get("/pvd/evaluation/grille/").content.decode())
+    api = client.get("/pvd/api/v1/evaluation/grid/").json()
+
+    acv_indicator = Indicator.objects.filter(criterion__programme__code="acv").order_by("pk").first()
+    assert "(Petites Villes de Demain)" in page and acv_indicator.name not in page
+    # ACV's text is not cited for another programme's grid.
+    assert "Article 8" not in page
+    names = [row["name"] for axis in api["axes"] for criterion in axis["criteria"] for row in criterion["indicators"]]
+    assert names == ["Commerces rouverts en centre-bourg"]
