@@ -21,7 +21,7 @@ from django.utils.formats import number_format
 
 from acv.access import require_restricted
 from acv.values import MONEY, CostKind, format_euros
-from conventions.models import OrganisationKind
+from conventions.models import Convention, OrganisationKind
 from financing.managers import COUNTED, SETTLED, ZERO
 from financing.models import Envelope, FundingLine, FundingLineYear, FundingStatus
 
@@ -100,6 +100,11 @@ def _counting_lines(envelope, *, territorial=None):
     fiche_in_period = (Q(action__start_on__isnull=True) | Q(action__start_on__year__lte=column("period_end"))) & (
         Q(action__end_until__isnull=True) | Q(action__end_until__year__gte=column("period_start"))
     )
+    # The programme through an EXISTS on the fiche's convention rather than a join: joined, PostgreSQL loops over
+    # every convention for each line of a funder-wide envelope (a million rows for 250 conventions).
+    of_programme = Convention.objects.filter(
+        pk=OuterRef("action__convention_id"), programme_id=column("programme_id", 1)
+    )
     if territorial is None:
         territory = Q(IsNull(column("territory_id"), True)) | Q(action__territory_id=column("territory_id"))
     elif territorial:
@@ -110,7 +115,7 @@ def _counting_lines(envelope, *, territorial=None):
         Q(funder_id=column("funder_id")),
         Q(status__in=COUNTED),
         territory,
-        Q(IsNull(column("programme_id"), True)) | Q(action__convention__programme_id=column("programme_id")),
+        Q(IsNull(column("programme_id"), True)) | Q(Exists(of_programme)),
         Q(IsNull(column("scheme_id"), True)) | Q(scheme__isnull=True) | Q(scheme_id=column("scheme_id")),
         Q(Exists(split_in_period)) | (~Q(Exists(split)) & fiche_in_period),
     )
