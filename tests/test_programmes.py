@@ -6,7 +6,9 @@ Rows are checked, not only statuses: every list and export, every API list, read
 holds no row of the other (and does hold rows of its own, so that an empty page cannot pass for isolation).
 """
 
+import html
 import io
+import re
 
 import openpyxl
 import pytest
@@ -129,6 +131,23 @@ def test_pages_and_export_of_one_programme_show_nothing_of_the_other(client, cdv
             assert not cells & acv_codes
         else:
             assert "FA 42" in cells and not any(cell.startswith("CV19-") for cell in cells)
+
+
+def test_filter_suggestions_of_one_programme_name_nothing_of_the_other(client, cdv_coordinator, cdv_partner):
+    from conventions.models import Convention
+
+    for user in (cdv_coordinator, cdv_partner):
+        client.force_login(user)
+        response = client.get(reverse("actions:filter_choices", args=["convention"]), {"convention": ""})
+        titles = set(re.findall(r'<option value="([^"]*)">', html.unescape(response.content.decode())))
+        assert titles and titles <= set(
+            Convention.objects.filter(programme__code="cdv").values_list("title", flat=True)
+        )
+        assert not titles & set(Convention.objects.filter(programme__code="acv").values_list("title", flat=True))
+        response = client.get(reverse("actions:filter_choices", args=["funder"]), {"funder": ""})
+        funders = set(re.findall(r'<option value="([^"]*)">', html.unescape(response.content.decode())))
+        # The Banque des Territoires funds ACV fiches only: none of its lines is a Contrat de Ville line.
+        assert "Banque des Territoires" not in funders
 
 
 def test_details_of_the_other_programme_do_not_exist(client, cdv_coordinator, cdv_partner, acv_coordinator):
