@@ -293,7 +293,15 @@ class ActionDetailView(ProgrammeMemberMixin, RestrictedViewMixin, DetailView):
 
     @staticmethod
     def _progress_initial(action):
-        year, semester = current_reporting_period(action.convention.programme)
+        from financing.services import programme_years
+
+        programme = action.convention.programme
+        year, semester = current_reporting_period(programme)
+        last = programme_years(action)[1]
+        if last and year > last:
+            # The programme's period is over (the Contrat de Ville of 2015-2022): offer its last period, not one the
+            # form would refuse.
+            year, semester = last, None if programme.is_annual else 2
         return {"year": year, "semester": semester, "status": action.status}
 
 

@@ -249,8 +249,8 @@ CEILINGS = {
     # history and the grid indicators they feed; + the plan's life (5): the documents that acted on it, its links,
     # its snapshots, the partners' word, the comité decisions (for a partner, the documents it signed instead of the
     # decisions it may not read); + the semesters frozen by a presented report and the corrections of the états
-    # d'avancement (2).
-    ("coordinator", "fiche page"): 34,
+    # d'avancement (2); + for who may record an état d'avancement, the end of the programme's period (1).
+    ("coordinator", "fiche page"): 35,
     ("partner_bdt", "fiche page"): 31,
 }
 

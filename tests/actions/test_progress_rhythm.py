@@ -89,6 +89,8 @@ def test_the_projects_page_asks_for_the_year_only(client, projet, cdv_coordinato
     page = html.unescape(client.get(_cdv("actions:action_detail", projet.pk)).content.decode())
 
     assert 'name="semester"' not in page
+    # The contract ran until 2022: its last year is offered, not the current one, which the form would refuse.
+    assert re.search(r'<input type="number" name="year" value="2022"', page)
     assert "État d'avancement par année" in page
     assert "Saisir l'état d'avancement de l'année" in page
     assert "Réalisé cette année" in page
