@@ -197,6 +197,8 @@ class ActionListView(ProgrammeMemberMixin, TemplateView):
         selected = base.filter(pk__in=queryset.values("pk")) if filterset.narrows() else base
         lines = FundingSummary.objects.for_actions(selected)
         sees_all = roles.sees_every_funding_line(self.request.user)
+        # Who reads every line gets the part prévue and the part acquise from one pass over the summary rows.
+        planned, acquired = lines.by_basis_and_settled() if sees_all else (None, lines.settled().by_basis())
         columns = [("code", "Code"), ("title", "Intitulé"), ("commune", "Commune"), ("cost", "Coût")]
         columns.append(("acquired", "Acquis"))
         if sees_all:
@@ -212,8 +214,8 @@ class ActionListView(ProgrammeMemberMixin, TemplateView):
             count=page.paginator.count,
             cost=selected.cost_totals(),
             # Footer totals per HT / TTC basis: never one figure adding the two.
-            acquired=lines.settled().by_basis(),
-            planned=lines.by_basis() if sees_all else None,
+            acquired=acquired,
+            planned=planned,
             own=lines.filter(funder_id=roles.organisation_id_of(self.request.user)).by_basis()
             if roles.is_partner(self.request.user)
             else None,

@@ -93,6 +93,14 @@ class FundingRollupsMixin:
     def _sums(self):
         return _sum_by_status()
 
+    def _settled_sums(self):
+        """The accordé and versé lines of a group alone: their amount, lines of unknown amount, and lines."""
+        return {
+            "settled_total": Coalesce(Sum("amount", filter=Q(status__in=SETTLED)), ZERO),
+            "settled_unknown_lines": Count("pk", filter=Q(amount__isnull=True, status__in=SETTLED)),
+            "settled_lines": Count("pk", filter=Q(status__in=SETTLED)),
+        }
+
     def by_status(self):
         """Amount and number of lines per status, unknown amounts counted apart (they are not zero)."""
         return self.aggregate(**self._sums())
@@ -100,12 +108,39 @@ class FundingRollupsMixin:
     def by_basis(self):
         """by_status() per HT / TTC basis — the line's own, or its fiche's cost basis when the line gives none:
         HT and TTC are never added. Rows ordered TTC, HT, then « non précisée » ('')."""
+        return self._by_basis(self._sums())
+
+    def _by_basis(self, sums):
         basis = effective_basis()
-        rows = list(self.order_by().annotate(effective_basis=basis).values("effective_basis").annotate(**self._sums()))
+        rows = list(self.order_by().annotate(effective_basis=basis).values("effective_basis").annotate(**sums))
         order = ["TTC", "HT", ""]
         return sorted(
             ({"basis": row.pop("effective_basis"), **row} for row in rows), key=lambda row: order.index(row["basis"])
         )
+
+    def by_basis_and_settled(self):
+        """(by_basis(), settled().by_basis()) read in one pass over the rows: the part prévue and the part acquise
+        per HT / TTC basis, for a list's footer. The settled rows have the keys and figures settled().by_basis()
+        gives: its other statuses are zero, and a basis without settled line has no row."""
+        # The settled sums first: the summary's `unknown_lines` and `lines` are also the names of the sums of every
+        # status, which would shadow its columns.
+        rows = self._by_basis({**self._settled_sums(), **self._sums()})
+        settled = []
+        for row in rows:
+            total, unknown, lines = (row.pop(f"settled_{key}") for key in ("total", "unknown_lines", "lines"))
+            if lines:
+                zero = dict.fromkeys(set(STATUSES) - set(SETTLED), Decimal("0"))
+                settled.append(
+                    {
+                        "basis": row["basis"],
+                        **zero,
+                        **{status: row[status] for status in SETTLED},
+                        "total": total,
+                        "unknown_lines": unknown,
+                        "lines": lines,
+                    }
+                )
+        return rows, settled
 
     def by_funder(self):
         """Per funder and HT / TTC basis (`basis_of_line`: never added across bases): amount per status, counted
@@ -252,6 +287,13 @@ class FundingSummaryQuerySet(FundingRollupsMixin, RestrictedQuerySet):
 
     def _sums(self):
         return _summary_sum_by_status()
+
+    def _settled_sums(self):
+        return {
+            "settled_total": Coalesce(Sum("amount", filter=Q(status__in=SETTLED)), ZERO),
+            "settled_unknown_lines": Coalesce(Sum("unknown_lines", filter=Q(status__in=SETTLED)), Value(0)),
+            "settled_lines": Coalesce(Sum("lines", filter=Q(status__in=SETTLED)), Value(0)),
+        }
 
     def _visible(self, user):
         from actions.models import Action

@@ -318,3 +318,25 @@ def test_a_hidden_line_in_another_basis_says_nothing_to_a_partner(plan, bdt, coo
     assert for_coordinator.share_planned is None and for_coordinator.to_fund is None
     assert for_coordinator.remaining_for_owner is None and not for_coordinator.is_overfunded
     assert for_coordinator.share_unavailable_reason == "Part non calculable : des lignes sont en HT pour un coût TTC."
+
+
+def test_the_part_prevue_and_the_part_acquise_per_basis_come_from_one_pass(plan, django_assert_num_queries):
+    """The footer of the list reads both from one query: the same rows as by_basis() and settled().by_basis()."""
+    from financing.models import FundingSummary
+
+    acts, org = plan["actions"], plan["org"]
+    # A settled line of unknown amount, and a basis (none: A4 has no cost basis) with no settled line.
+    f.FundingLineFactory(action=acts["A3"], funder=org["region"], amount=None, status="granted")
+    f.FundingLineFactory(action=acts["A4"], funder=org["etat"], amount=D("3000"), status="planned")
+    for rows in (
+        FundingLine.objects.filter(action__convention=plan["convention"]),
+        FundingSummary.objects.for_actions(_actions(plan)),
+    ):
+        with django_assert_num_queries(1):
+            planned, settled = rows.by_basis_and_settled()
+        assert (planned, settled) == (rows.by_basis(), rows.settled().by_basis())
+        assert [(row["basis"], row["total"], row["unknown_lines"]) for row in settled] == [
+            ("TTC", D("50000"), 0),
+            ("HT", D("25000"), 1),
+        ]
+        assert [row["basis"] for row in planned] == ["TTC", "HT", ""]
