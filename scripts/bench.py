@@ -234,11 +234,12 @@ def raw_page_sql(partner_id=None):
     action, convention = Action._meta.db_table, Convention._meta.db_table
     organisation, line = Organisation._meta.db_table, FundingLine._meta.db_table
     partners = Action.partners.through._meta.db_table
-    where = ""
+    # The fiches of the programme the API serves (the default one): the instance also holds the Contrat de Ville.
+    where = "WHERE c.programme_id = %s"
     if partner_id is not None:
-        where = (
-            f"WHERE a.id IN (SELECT action_id FROM {line} WHERE funder_id = %s) "
-            f"OR a.id IN (SELECT action_id FROM {partners} WHERE organisation_id = %s)"
+        where += (
+            f" AND (a.id IN (SELECT action_id FROM {line} WHERE funder_id = %s) "
+            f"OR a.id IN (SELECT action_id FROM {partners} WHERE organisation_id = %s))"
         )
     order = "c.signed_on, c.title, a.amendment_id NULLS FIRST, a.kind, LENGTH(a.code), a.code"
     own = "SUM(CASE WHEN l.funder_id = %s AND l.status <> 'refused' THEN l.amount END)" if partner_id else "NULL"
@@ -276,12 +277,19 @@ def raw_page_sql(partner_id=None):
 
 
 def run_raw_page(page_number, partner_id=None):
+    from django.conf import settings
     from django.db import connection
+
+    from conventions.models import Programme
 
     page, lines, axes = raw_page_sql(partner_id)
     offset = (page_number - 1) * 50
-    # Parameters in textual order: the partner's filter, LIMIT and OFFSET, then the partner's own total.
-    params = [partner_id, partner_id, 50, offset, partner_id] if partner_id else [50, offset]
+    programme_id = Programme.objects.get(code=settings.ACV_DEFAULT_PROGRAMME).pk
+    # Parameters in textual order: the programme and the partner's filter, LIMIT and OFFSET, then the partner's
+    # own total.
+    params = (
+        [programme_id, partner_id, partner_id, 50, offset, partner_id] if partner_id else [programme_id, 50, offset]
+    )
     with connection.cursor() as cursor:
         cursor.execute(page, params)
         rows = cursor.fetchall()
