@@ -274,10 +274,9 @@ class ActionFilterSet(django_filters.FilterSet):
         restricted choices the filter accepts."""
         field = self.form.fields[name]
         wanted = normalise_for_search(typed)
-        names = field.queryset.order_by().values_list(field.name_field, flat=True).distinct()
-        return sorted((name for name in names if wanted in normalise_for_search(name)), key=normalise_for_search)[
-            :limit
-        ]
+        labels = field.queryset.order_by().values_list(field.name_field, flat=True).distinct()
+        matching = (label for label in labels if wanted in normalise_for_search(label))
+        return sorted(matching, key=normalise_for_search)[:limit]
 
     def narrows(self):
         """Whether the filters may select fewer fiches than the queryset they start from: the request gives a filter

@@ -270,8 +270,9 @@ class Action(PeriodModel, CostModel):
         self.clean_kind()
 
     def clean_kind(self):
-        """The category is one the fiche's programme has: no « action mature » in a Contrat de Ville."""
-        if not self.convention_id or not self.kind:
+        """The category is one the fiche's programme has: no « action mature » in a Contrat de Ville. The plain
+        fiche, every programme's, needs no look at the programme (an import checks thousands)."""
+        if not self.convention_id or not self.kind or self.kind == ActionKind.FICHE:
             return
         programme = self.convention.programme
         if self.kind not in programme.kinds:

@@ -162,8 +162,8 @@ class Programme(models.Model):
 
     @property
     def kinds(self):
-        """The categories its fiches may have: those configured, or the plain fiche alone."""
-        return self.fiche_kinds or [ActionKind.FICHE]
+        """The categories its fiches may have: the plain fiche, which every programme has, and those configured."""
+        return {ActionKind.FICHE, *(self.fiche_kinds or [])}
 
     @property
     def is_annual(self):

@@ -22,7 +22,7 @@ from weasyprint import CSS, HTML
 from actions.charts import horizontal_bars
 from actions.models import Action, ActionStatus, Milestone, ProgressUpdate, QualityNote
 from acv.values import format_cost, format_euros
-from conventions.models import Axis, Organisation, Programme, Signatory, axis_short_label
+from conventions.models import Axis, Organisation, Signatory, axis_short_label
 from evaluation.charts import indicator_chart
 from evaluation.grid import MISSING, Trend, build_grid, default_programme
 from evaluation.models import Series, format_number, with_grid_indicators
@@ -434,6 +434,8 @@ def semester_report_context(fiches, *, year, semester, today=None, meeting=None,
     territories = list(fiches.by_territory())
     convention = meeting.convention if meeting else (loaded[0].convention if loaded else None)
     programme = convention.programme if convention else None
+    # A report of no fiche shows the grid of the first programme that has one.
+    grid_programme = programme or default_programme()
     return {
         "year": year,
         "semester": semester,
@@ -470,11 +472,11 @@ def semester_report_context(fiches, *, year, semester, today=None, meeting=None,
             by_pk[pk] for pk in fiches.without_progress_update(year, semester).values_list("pk", flat=True)
         ],
         # Section 7 only for a programme that has an evaluation grid (programme configuration), citing the text
-        # the grid comes from (a report of no fiche shows the grid of the first programme that has one).
-        "evaluation": evaluation_section(programme, start=start, last_day=last_day)
-        if programme is None or programme.has_evaluation_grid
+        # the grid comes from.
+        "evaluation": evaluation_section(grid_programme, start=start, last_day=last_day)
+        if grid_programme is None or grid_programme.has_evaluation_grid
         else None,
-        "evaluation_source": (programme or default_programme() or Programme()).evaluation_grid_source,
+        "evaluation_source": grid_programme.evaluation_grid_source if grid_programme else "",
         "notes": list(
             QualityNote.objects.filter(is_open=True, action__in=fiches.values("pk"))
             .select_related("action")
