@@ -22,8 +22,15 @@ ZERO_DECIMAL = Decimal("0")
 # TTC first, as the documents mostly give it; a cost whose basis is not given last.
 BASIS_ORDER = ["TTC", "HT", ""]
 
+
 # A cost that is a number (exact or estimated) and not per year can be compared with funding.
-COMPARABLE_COST = Q(cost_kind__in=["exact", "estimated"], cost_per_year=False)
+def comparable_cost(prefix=""):
+    """The fiches whose cost funding can be compared with: a one-off amount, exact or estimated (`prefix` leads
+    from another model to the fiche)."""
+    return Q(**{f"{prefix}cost_kind__in": ["exact", "estimated"], f"{prefix}cost_per_year": False})
+
+
+COMPARABLE_COST = comparable_cost()
 
 
 def visible_funding_lines(viewer):
@@ -154,7 +161,7 @@ class ActionQuerySet(RestrictedQuerySet):
 
         return self.filter(pk__in=QualityNote.objects.filter(is_open=True).values("action_id"))
 
-    def comparable_funding(self, viewer=None):
+    def comparable_funding(self, viewer=None, summary=None):
         """The shares of the fiches whose cost is a one-off number, per HT / TTC basis of that cost.
 
         HT and TTC are never added: each basis of cost is compared with the lines of the same basis. A line
@@ -166,6 +173,9 @@ class ActionQuerySet(RestrictedQuerySet):
         Returns {"by_basis": [{basis, cost, acquired, acquired_share, planned, planned_share}], "other_basis":
         {"lines", "amount"}}. `acquired` (accordé + versé, every funder) for everyone; `planned` (every line but
         refused ones) only when the viewer sees every line — None for a partner, never a partial sum.
+
+        `summary`: summary rows of exactly these fiches' lines, when the caller has them (financing.managers.
+        funding_summary_for); else the summary per fiche.
         """
         from financing.models import FundingSummary
 
@@ -174,7 +184,10 @@ class ActionQuerySet(RestrictedQuerySet):
             row["cost_basis"]: row["cost"]
             for row in comparable.order_by().values("cost_basis").annotate(cost=Coalesce(Sum("cost_amount"), ZERO))
         }
-        same_basis = Q(basis="") | Q(action__cost_basis="") | Q(basis=F("action__cost_basis"))
+        if summary is None:
+            summary = FundingSummary.objects.for_actions(self)
+        cost_basis = summary.cost_basis_path
+        same_basis = Q(basis="") | Q(**{cost_basis: ""}) | Q(basis=F(cost_basis))
         sees_all = sees_every_line(viewer)
         sums = {
             "acquired": Coalesce(Sum("amount", filter=same_basis & Q(status__in=SETTLED)), ZERO),
@@ -187,12 +200,9 @@ class ActionQuerySet(RestrictedQuerySet):
             ),
         }
         lines = {
-            row["action__cost_basis"]: row
-            # From the funding summary: a few rows per fiche, with the lines' explicit bases.
-            for row in FundingSummary.objects.for_actions(comparable)
-            .order_by()
-            .values("action__cost_basis")
-            .annotate(**sums)
+            row[cost_basis]: row
+            # From the funding summary: a few rows per fiche (or per convention), with the lines' explicit bases.
+            for row in summary.of_comparable_costs().order_by().values(cost_basis).annotate(**sums)
         }
         by_basis, other_lines, other_amount = [], 0, ZERO_DECIMAL
         for basis in sorted(costs, key=BASIS_ORDER.index):

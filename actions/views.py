@@ -32,7 +32,8 @@ from conventions import roles
 from conventions.mixins import ProgrammeMemberMixin
 from conventions.models import axis_short_label
 from financing.caps import alerts_for
-from financing.models import COUNTED_STATUSES, FundingLine, FundingStatus, FundingSummary
+from financing.managers import funding_summary_for, own_funding_summary
+from financing.models import COUNTED_STATUSES, FundingLine, FundingStatus
 
 PAGE_SIZE = 25
 
@@ -73,8 +74,9 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
         # Every line of the fiches for those who read everything; for a partner, the settled lines of every
         # funder (the part acquise) and, apart, its own lines — never a sum of the two.
         lines = FundingLine.objects.for_actions(fiches)
-        # The roll-ups read the funding summary (a few rows per fiche), the yearly table the lines' years.
-        summary = FundingSummary.objects.for_actions(fiches)
+        # The roll-ups read the funding summary (per convention, or a few rows per fiche), the yearly table the
+        # lines' years.
+        summary = funding_summary_for(self.request.user, fiches, whole_programme=True)
         sees_all = roles.sees_every_funding_line(self.request.user)
         scoped = lines if sees_all else lines.settled()
         scoped_summary = summary if sees_all else summary.settled()
@@ -100,7 +102,7 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
         by_year = list(FundingLineYear.objects.for_lines(year_lines).by_year())
         own = None
         if roles.is_partner(self.request.user):
-            own_bases = summary.filter(funder_id=roles.organisation_id_of(self.request.user)).by_basis()
+            own_bases = own_funding_summary(self.request.user, fiches, whole_programme=True).by_basis()
             own = {
                 "bases": own_bases,
                 "rows": [
@@ -140,7 +142,7 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
             year_territory=year_territory,
             sees_all_funding=sees_all,
             own_funding=own,
-            comparable=fiches.comparable_funding(self.request.user),
+            comparable=fiches.comparable_funding(self.request.user, summary=summary if sees_all else None),
             bars=bars,
             chart_height=chart_height,
             late=list(late[:10]),
@@ -194,9 +196,11 @@ class ActionListView(ProgrammeMemberMixin, TemplateView):
         page = paginator.get_page(paginator.num_pages if number == "last" else number)
         # Totals over every fiche the filters select, not only this page; without a filter, every fiche the user
         # sees (selecting them again by id would cost a pass over the whole programme).
-        selected = base.filter(pk__in=queryset.values("pk")) if filterset.narrows() else base
-        lines = FundingSummary.objects.for_actions(selected)
-        sees_all = roles.sees_every_funding_line(self.request.user)
+        whole_programme = not filterset.narrows()
+        selected = base if whole_programme else base.filter(pk__in=queryset.values("pk"))
+        user = self.request.user
+        lines = funding_summary_for(user, selected, whole_programme=whole_programme)
+        sees_all = roles.sees_every_funding_line(user)
         # Who reads every line gets the part prévue and the part acquise from one pass over the summary rows.
         planned, acquired = lines.by_basis_and_settled() if sees_all else (None, lines.settled().by_basis())
         columns = [("code", "Code"), ("title", "Intitulé"), ("commune", "Commune"), ("cost", "Coût")]
@@ -216,11 +220,11 @@ class ActionListView(ProgrammeMemberMixin, TemplateView):
             # Footer totals per HT / TTC basis: never one figure adding the two.
             acquired=acquired,
             planned=planned,
-            own=lines.filter(funder_id=roles.organisation_id_of(self.request.user)).by_basis()
-            if roles.is_partner(self.request.user)
+            own=own_funding_summary(user, selected, whole_programme=whole_programme).by_basis()
+            if roles.is_partner(user)
             else None,
             sees_all_funding=sees_all,
-            comparable=selected.comparable_funding(self.request.user),
+            comparable=selected.comparable_funding(user, summary=lines if sees_all else None),
             sort=self.request.GET.get("ordering", ""),
             columns=columns,
             can_create=Action.objects.can_create(self.request.user),

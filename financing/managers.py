@@ -18,9 +18,10 @@ COUNTED = ("planned", "requested", "granted", "paid")
 SETTLED = roles.SETTLED_FUNDING_STATUSES
 
 
-def effective_basis(prefix=""):
-    """A line's HT / TTC basis: its own, else its fiche's cost basis ('' when neither says)."""
-    return Coalesce(NullIf(f"{prefix}basis", Value("")), NullIf(f"{prefix}action__cost_basis", Value("")), Value(""))
+def effective_basis(prefix="", cost_basis="action__cost_basis"):
+    """A line's HT / TTC basis: its own, else its fiche's cost basis ('' when neither says). `cost_basis`: where
+    the fiche's cost basis is read (the per-convention summary keeps it on its rows)."""
+    return Coalesce(NullIf(f"{prefix}basis", Value("")), NullIf(f"{prefix}{cost_basis}", Value("")), Value(""))
 
 
 def _sum_by_status():
@@ -86,9 +87,34 @@ def basis_conflicts_for_action(statuses=COUNTED):
     return Coalesce(Subquery(count, output_field=models.IntegerField()), Value(0))
 
 
+def funding_summary_for(user, fiches, *, whole_programme):
+    """The summary rows that add up the funding lines of `fiches` (fiches the user sees, every one of the programme
+    when `whole_programme`): per convention when they are the whole programme and the user reads every line — the
+    same figures from far fewer rows —, else per fiche, every row of those fiches (a partner's page then scopes
+    them with settled())."""
+    from financing.models import ConventionFundingSummary, FundingSummary
+
+    if whole_programme and roles.sees_every_funding_line(user):
+        return ConventionFundingSummary.objects.visible_to(user)
+    return FundingSummary.objects.for_actions(fiches)
+
+
+def own_funding_summary(user, fiches, *, whole_programme):
+    """A partner's own lines among those of `fiches`, as summary rows: over the whole programme, from the summary
+    per convention (every line it funds is on a fiche it sees)."""
+    from financing.models import ConventionFundingSummary, FundingSummary
+
+    if whole_programme:
+        return ConventionFundingSummary.objects.visible_to(user).filter(funder_id=roles.organisation_id_of(user))
+    return FundingSummary.objects.for_actions(fiches).filter(funder_id=roles.organisation_id_of(user))
+
+
 class FundingRollupsMixin:
-    """Roll-ups shared by the funding lines and their summary (FundingSummary): the same rows, the same keys;
-    `_sums()` says how a group adds up (lines counted one by one, or the stored sums and counts)."""
+    """Roll-ups shared by the funding lines and their summaries (FundingSummary, ConventionFundingSummary): the
+    same rows, the same keys; `_sums()` says how a group adds up (lines counted one by one, or the stored sums and
+    counts), `cost_basis_path` where the fiche's cost basis is read."""
+
+    cost_basis_path = "action__cost_basis"
 
     def _sums(self):
         return _sum_by_status()
@@ -111,7 +137,7 @@ class FundingRollupsMixin:
         return self._by_basis(self._sums())
 
     def _by_basis(self, sums):
-        basis = effective_basis()
+        basis = effective_basis(cost_basis=self.cost_basis_path)
         rows = list(self.order_by().annotate(effective_basis=basis).values("effective_basis").annotate(**sums))
         order = ["TTC", "HT", ""]
         return sorted(
@@ -147,7 +173,7 @@ class FundingRollupsMixin:
         total, lines with unknown amounts. The same holds for by_axis, by_sub_axis and by_territory."""
         return (
             self.order_by()
-            .annotate(basis_of_line=effective_basis())
+            .annotate(basis_of_line=effective_basis(cost_basis=self.cost_basis_path))
             .values("funder_id", "funder__name", "funder__short_name", "funder__key", "basis_of_line")
             .annotate(**self._sums())
             .order_by("-total", "funder__name", "basis_of_line")
@@ -317,6 +343,69 @@ class FundingSummaryQuerySet(FundingRollupsMixin, RestrictedQuerySet):
 
     def settled(self):
         return self.filter(status__in=SETTLED)
+
+    def of_comparable_costs(self):
+        """The rows of the fiches whose cost funding can be compared with (actions.managers.COMPARABLE_COST)."""
+        from actions.managers import comparable_cost
+
+        return self.filter(comparable_cost("action__"))
+
+
+class ConventionFundingSummaryQuerySet(FundingSummaryQuerySet):
+    """The funding summary per convention: the same roll-ups as FundingSummary for the whole programme, from far
+    fewer rows. It stands for every fiche of the programme at once, so it answers the roles that read every line
+    (all rows) and a partner for its own lines (every one is on a fiche it sees); the settled lines of other funders
+    on the fiches a partner sees are a choice of fiches, read from the summary per fiche. Grouping by axe is not
+    kept (a fiche may have two): by_axis() reads the summary per fiche."""
+
+    cost_basis_path = "cost_basis"
+
+    def _visible(self, user):
+        if roles.sees_every_funding_line(user):
+            return self.all()
+        if roles.is_partner(user):
+            return self.filter(funder_id=roles.organisation_id_of(user))
+        return self.none()
+
+    def for_actions(self, actions):
+        raise TypeError("Les totaux par convention valent pour tout le programme, pas pour un choix de fiches.")
+
+    def of_comparable_costs(self):
+        return self.filter(comparable=True)
+
+    def by_axis(self):
+        raise TypeError("Les totaux par convention ne sont pas tenus par axe : lire FundingSummary.")
+
+    def _renamed(self, groups, names):
+        """Rows grouped on this summary's own columns, under the keys the summary per fiche gives (`names`)."""
+        rows = (
+            self.order_by()
+            .annotate(basis_of_line=effective_basis(cost_basis=self.cost_basis_path))
+            .values(*groups, "basis_of_line")
+            .annotate(**self._sums())
+            .order_by(groups[1], "basis_of_line")
+        )
+        return [{names.get(key, key): value for key, value in row.items()} for row in rows]
+
+    def by_sub_axis(self):
+        return self._renamed(
+            ["sub_axis_id", "sub_axis__code", "sub_axis__title"],
+            {
+                "sub_axis_id": "action__sub_axis_id",
+                "sub_axis__code": "action__sub_axis__code",
+                "sub_axis__title": "action__sub_axis__title",
+            },
+        )
+
+    def by_territory(self):
+        return self._renamed(
+            ["territory_id", "territory__name", "territory__short_name"],
+            {
+                "territory_id": "action__territory_id",
+                "territory__name": "action__territory__name",
+                "territory__short_name": "action__territory__short_name",
+            },
+        )
 
 
 class FundingLineYearQuerySet(RestrictedQuerySet):

@@ -12,6 +12,7 @@ from acv.values import DATE_BOUNDS, MONEY, NON_NEGATIVE, YEAR_BOUNDS, Basis
 from conventions.managers import ReferenceQuerySet
 from conventions.models import OrganisationKind
 from financing.managers import (
+    ConventionFundingSummaryQuerySet,
     EnvelopeQuerySet,
     FundingEventQuerySet,
     FundingLineQuerySet,
@@ -473,3 +474,76 @@ class FundingSummary(models.Model):
 
     def __str__(self):
         return f"{self.action_id} · {self.funder_id} · {self.status} · {self.basis or '—'}"
+
+
+class ConventionFundingSummary(models.Model):
+    """The funding summary added up once more, per convention and per what the totals group by: territory and
+    sous-axe of the fiche, funder, state, HT / TTC basis of the line and of the fiche's cost, and whether that cost
+    is a one-off amount funding can be compared with (`comparable`, actions.managers.COMPARABLE_COST).
+
+    What the whole programme's totals read (list footer, dashboard, aggregates) for the roles that read every
+    line, and a partner's own figures: tens of thousands of rows at national scale, not the hundred thousand of
+    the summary per fiche. Kept by the same database triggers (migration 0011): a write of a line recomputes the
+    rows of its fiche's convention after those of the fiche; a change of a fiche's convention, territory,
+    sous-axe or cost recomputes the rows of its old and new convention. `funding_summary_refresh` does the same
+    from Python.
+    """
+
+    # No database constraints, as for FundingSummary: the triggers keep the rows; deleting a convention's fiches
+    # leaves none of its rows. The two indexes below serve the reads; no index per column to keep up.
+    convention = models.ForeignKey(
+        "conventions.Convention",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("convention"),
+    )
+    territory = models.ForeignKey(
+        "conventions.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("territoire"),
+    )
+    sub_axis = models.ForeignKey(
+        "conventions.SubAxis",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("sous-axe"),
+    )
+    funder = models.ForeignKey(
+        "conventions.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("financeur"),
+    )
+    status = models.CharField(_("état"), max_length=10, choices=FundingStatus.choices)
+    basis = models.CharField(_("HT / TTC de la ligne"), max_length=3, blank=True, default="")
+    cost_basis = models.CharField(_("HT / TTC du coût"), max_length=3, blank=True, default="")
+    comparable = models.BooleanField(_("coût comparable"), default=False)
+    amount = models.DecimalField(_("montant connu (€)"), default=Decimal("0"), **MONEY)
+    lines = models.PositiveIntegerField(_("lignes"), default=0)
+    unknown_lines = models.PositiveIntegerField(_("lignes de montant inconnu"), default=0)
+
+    programme_paths = ("convention__programme",)
+
+    objects = ConventionFundingSummaryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("total de financement par convention")
+        verbose_name_plural = _("totaux de financement par convention")
+        indexes = [
+            models.Index(fields=["convention", "funder"], name="funding_conv_summary_conv"),
+            # A partner's own figures over the programme.
+            models.Index(fields=["funder", "convention"], name="funding_conv_summary_funder"),
+        ]
+
+    def __str__(self):
+        return f"{self.convention_id} · {self.funder_id} · {self.status} · {self.basis or '—'}"

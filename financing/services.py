@@ -10,10 +10,11 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from actions.managers import comparable_cost
 from actions.models import Action
 from actions.services import ROW_KEYS, EditConflict, apply_changes, validations_mark_to_renew
 from acv.values import format_euros
@@ -22,6 +23,7 @@ from financing.caps import line_warnings
 from financing.managers import ZERO
 from financing.models import (
     TRANSITIONS,
+    ConventionFundingSummary,
     FundingEvent,
     FundingLine,
     FundingLineYear,
@@ -414,13 +416,53 @@ def funding_summary_rows(action_ids) -> list[FundingSummary]:
     ]
 
 
+def convention_funding_summary_rows(convention_ids) -> list[ConventionFundingSummary]:
+    """The ConventionFundingSummary rows of these conventions (unsaved), added up from the summary per fiche: the
+    definition of the summary per convention, in Python."""
+    rows = (
+        FundingSummary.objects.filter(action__convention_id__in=list(convention_ids))
+        .order_by()
+        .annotate(comparable=ExpressionWrapper(comparable_cost("action__"), output_field=BooleanField()))
+        .values(
+            "action__convention_id",
+            "action__territory_id",
+            "action__sub_axis_id",
+            "funder_id",
+            "status",
+            "basis",
+            "action__cost_basis",
+            "comparable",
+        )
+        .annotate(total=Sum("amount"), count=Sum("lines"), unknown=Sum("unknown_lines"))
+    )
+    return [
+        ConventionFundingSummary(
+            convention_id=row["action__convention_id"],
+            territory_id=row["action__territory_id"],
+            sub_axis_id=row["action__sub_axis_id"],
+            funder_id=row["funder_id"],
+            status=row["status"],
+            basis=row["basis"],
+            cost_basis=row["action__cost_basis"],
+            comparable=bool(row["comparable"]),
+            amount=row["total"],
+            lines=row["count"],
+            unknown_lines=row["unknown"],
+        )
+        for row in rows
+    ]
+
+
 @transaction.atomic
 def funding_summary_refresh(action_ids) -> None:
-    """Recompute the funding summary of these fiches from their lines.
+    """Recompute the funding summary of these fiches from their lines, then the summary of their conventions.
 
-    Every write of a line already does this in the database (the triggers of migration financing 0007, which
-    catch the services, the admin, imports, restored history and bulk loads alike); this is the same
+    Every write of a line already does this in the database (the triggers of migrations financing 0007 and
+    0012, which catch the services, the admin, imports, restored history and bulk loads alike); this is the same
     computation from Python, to repair a summary loaded around the triggers and to check them in tests."""
     action_ids = list(action_ids)
     FundingSummary.objects.filter(action_id__in=action_ids).delete()
     FundingSummary.objects.bulk_create(funding_summary_rows(action_ids), batch_size=2000)
+    conventions = set(Action.objects.filter(pk__in=action_ids).values_list("convention_id", flat=True))
+    ConventionFundingSummary.objects.filter(convention_id__in=conventions).delete()
+    ConventionFundingSummary.objects.bulk_create(convention_funding_summary_rows(conventions), batch_size=2000)

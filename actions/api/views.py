@@ -24,6 +24,7 @@ from acv.api import (
 )
 from conventions import roles
 from financing.api.views import IF_MATCH
+from financing.managers import funding_summary_for, own_funding_summary
 from financing.models import FundingEvent, FundingLine, FundingLineYear, FundingSummary
 
 
@@ -182,16 +183,20 @@ class AggregatesView(RestrictedViewSetMixin, generics.GenericAPIView):
 
     def get(self, request):
         user = request.user
-        actions = self.filter_queryset(self.get_queryset())
+        visible = self.get_queryset()
+        whole_programme = not DjangoFilterBackend().get_filterset(request, visible, self).narrows()
+        actions = self.filter_queryset(visible)
         lines = FundingLine.objects.for_actions(actions)
-        # Roll-ups from the funding summary (a few rows per fiche); the yearly split from the lines' years.
-        summary = FundingSummary.objects.for_actions(actions)
+        # Roll-ups from the funding summary (per convention, or a few rows per fiche); by axe from the summary per
+        # fiche (a fiche may have two axes); the yearly split from the lines' years.
+        summary = funding_summary_for(user, actions, whole_programme=whole_programme)
+        per_fiche = FundingSummary.objects.for_actions(actions)
         sees_all = roles.sees_every_funding_line(user)
         scoped = lines if sees_all else lines.settled()
         scoped_summary = summary if sees_all else summary.settled()
         partner = roles.is_partner(user)
         own = lines.filter(funder_id=roles.organisation_id_of(user)) if partner else None
-        own_summary = summary.filter(funder_id=roles.organisation_id_of(user)) if partner else None
+        own_summary = own_funding_summary(user, actions, whole_programme=whole_programme) if partner else None
         scoped_bases = scoped_summary.by_basis()
         data = {
             "actions": {
@@ -201,14 +206,14 @@ class AggregatesView(RestrictedViewSetMixin, generics.GenericAPIView):
                 "by_sub_axis": actions.by_sub_axis(),
                 "by_territory": actions.by_territory(),
                 "cost_totals": actions.cost_totals(),
-                "comparable": actions.comparable_funding(user),
+                "comparable": actions.comparable_funding(user, summary=summary if sees_all else None),
             },
             "funding": {
                 "scope": "all" if sees_all else "settled",
                 "by_status": single_basis(scoped_summary, scoped_bases),
                 "by_basis": scoped_bases,
                 "by_funder": scoped_summary.by_funder(),
-                "by_axis": scoped_summary.by_axis(),
+                "by_axis": (per_fiche if sees_all else per_fiche.settled()).by_axis(),
                 "by_sub_axis": scoped_summary.by_sub_axis(),
                 "by_territory": scoped_summary.by_territory(),
                 "by_year": FundingLineYear.objects.for_lines(scoped).by_year(),

@@ -10,8 +10,11 @@ import pytest
 
 from actions.models import Action
 from actions.services import action_save
-from financing.models import FundingLine, FundingSummary
+from conventions.models import Convention
+from financing.managers import funding_summary_for, own_funding_summary
+from financing.models import ConventionFundingSummary, FundingLine, FundingSummary
 from financing.services import (
+    convention_funding_summary_rows,
     funding_line_create,
     funding_line_delete,
     funding_line_update,
@@ -43,8 +46,32 @@ def recomputed():
     )
 
 
+def convention_rows(rows):
+    return sorted(
+        (
+            row.convention_id,
+            row.territory_id,
+            row.sub_axis_id,
+            row.funder_id,
+            row.status,
+            row.basis,
+            row.cost_basis,
+            bool(row.comparable),
+            D(row.amount),
+            row.lines,
+            row.unknown_lines,
+        )
+        for row in rows
+    )
+
+
 def assert_summary_exact():
     assert stored() == recomputed()
+    # The summary per convention: what the triggers keep, and its definition in Python over the summary per fiche.
+    conventions = Convention.objects.values_list("pk", flat=True)
+    assert convention_rows(ConventionFundingSummary.objects.all()) == convention_rows(
+        convention_funding_summary_rows(conventions)
+    )
 
 
 def totals_from_lines(action, partner_org=None):
@@ -141,6 +168,29 @@ def test_summary_equals_recomputation_after_every_write(fiche, coordinator, part
     assert fiche.funding_basis_conflicts == 1  # its line is HT, the cost TTC
     assert_summary_exact()
 
+    # The fiche's convention, territory, sous-axe and kind of cost group the summary per convention: a change of
+    # one moves its figures, on the form's path and around it.
+    action_save(
+        action=fiche,
+        data={"cost_kind": "range", "cost_min": D("1"), "cost_max": D("2")},
+        user=coordinator,
+        expected_version=2,
+    )
+    assert_summary_exact()
+    elsewhere = f.ConventionFactory()
+    Action.objects.filter(pk=fiche.pk).update(convention=elsewhere, territory=region, sub_axis=f.SubAxisFactory())
+    assert_summary_exact()
+    assert ConventionFundingSummary.objects.filter(convention=elsewhere, territory=region).exists()
+    Action.objects.filter(pk=fiche.pk).update(
+        cost_per_year=True,
+        cost_kind="exact",
+        cost_amount=D("5000"),
+        cost_min=None,
+        cost_max=None,
+        convention=fiche.convention,
+    )
+    assert_summary_exact()
+
     # Around the services: a bulk load, a raw update and a history restored (a plain save), as an import may do.
     FundingLine.objects.bulk_create(
         [FundingLine(action=other, funder=region, amount=D(n), status="granted", basis="TTC") for n in (10, 20)]
@@ -184,3 +234,47 @@ def test_totals_read_from_the_summary_are_those_of_the_lines(fiche, partner_bdt,
     for name, value in totals_from_lines(fiche, partner_org=bdt.pk).items():
         assert getattr(seen_by_partner, name) == value, name
     assert not hasattr(seen_by_partner, "funding_total")
+
+
+def test_the_summary_per_convention_gives_the_programme_figures_of_the_summary_per_fiche(
+    reference_data, coordinator, partner_bdt, cdv_coordinator, cdv_partner, outsider
+):
+    """What the list's footer, the dashboard and the aggregates read over the whole programme, per convention, is
+    what the summary per fiche gives, key for key: on both programmes of the reference data, and a partner's own."""
+    for user in (coordinator, cdv_coordinator):
+        fiches = Action.objects.visible_to(user)
+        per_fiche = FundingSummary.objects.for_actions(fiches)
+        per_convention = funding_summary_for(user, fiches, whole_programme=True)
+        assert per_convention.model is ConventionFundingSummary
+        assert per_fiche.by_status()["lines"] > 0
+        assert per_convention.by_status() == per_fiche.by_status()
+        assert per_convention.by_basis() == per_fiche.by_basis()
+        assert per_convention.settled().by_basis() == per_fiche.settled().by_basis()
+        assert per_convention.by_basis_and_settled() == per_fiche.by_basis_and_settled()
+        assert list(per_convention.by_funder()) == list(per_fiche.by_funder())
+        assert per_convention.by_territory() == list(per_fiche.by_territory())
+
+        def key(row):
+            return (row["action__sub_axis_id"] or 0, row["basis_of_line"])
+
+        assert sorted(per_convention.by_sub_axis(), key=key) == sorted(per_fiche.by_sub_axis(), key=key)
+        assert fiches.comparable_funding(user, summary=per_convention) == fiches.comparable_funding(user)
+
+    # In ACV, several bases and comparable costs: the comparison above compared something.
+    acv = funding_summary_for(coordinator, Action.objects.visible_to(coordinator), whole_programme=True)
+    assert {row["basis"] for row in acv.by_basis()} >= {"HT", "TTC"}
+    assert acv.of_comparable_costs().exists() and acv.exclude(comparable=True).exists()
+
+    # A partner: its own lines over the programme, the same from either summary; another funder's rows, never.
+    for partner in (partner_bdt, cdv_partner):
+        fiches = Action.objects.visible_to(partner)
+        own = own_funding_summary(partner, fiches, whole_programme=True)
+        assert own.by_status()["lines"] > 0
+        assert own.by_basis() == own_funding_summary(partner, fiches, whole_programme=False).by_basis()
+        assert set(ConventionFundingSummary.objects.visible_to(partner).values_list("funder_id", flat=True)) == {
+            partner.profiles.get().organisation_id
+        }
+    # A programme's rows are its own: none of ACV's conventions for the Contrat de Ville, none for an outsider.
+    cdv_rows = ConventionFundingSummary.objects.visible_to(cdv_coordinator)
+    assert set(cdv_rows.values_list("convention__programme__code", flat=True)) == {"cdv"}
+    assert not ConventionFundingSummary.objects.visible_to(outsider).exists()
