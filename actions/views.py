@@ -199,7 +199,10 @@ class ActionListView(ProgrammeMemberMixin, TemplateView):
         whole_programme = not filterset.narrows()
         selected = base if whole_programme else base.filter(pk__in=queryset.values("pk"))
         user = self.request.user
-        lines = funding_summary_for(user, selected, whole_programme=whole_programme)
+        # The summary rows of the filtered fiches are found from the filters' own query (an IN ignores the rows a
+        # filter on axes may repeat): one pass over the fiches fewer than through `selected`.
+        source = base if whole_programme else queryset
+        lines = funding_summary_for(user, source, whole_programme=whole_programme)
         sees_all = roles.sees_every_funding_line(user)
         # Who reads every line gets the part prévue and the part acquise from one pass over the summary rows.
         planned, acquired = lines.by_basis_and_settled() if sees_all else (None, lines.settled().by_basis())
@@ -220,11 +223,11 @@ class ActionListView(ProgrammeMemberMixin, TemplateView):
             # Footer totals per HT / TTC basis: never one figure adding the two.
             acquired=acquired,
             planned=planned,
-            own=own_funding_summary(user, selected, whole_programme=whole_programme).by_basis()
+            own=own_funding_summary(user, source, whole_programme=whole_programme).by_basis()
             if roles.is_partner(user)
             else None,
             sees_all_funding=sees_all,
-            comparable=selected.comparable_funding(user, summary=lines if sees_all else None),
+            comparable=selected.comparable_funding(user, summary=lines),
             sort=self.request.GET.get("ordering", ""),
             columns=columns,
             can_create=Action.objects.can_create(self.request.user),

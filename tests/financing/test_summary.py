@@ -4,9 +4,12 @@ the fiche's cost or maître d'ouvrage, bulk loads and raw updates (what an impor
 the deletion of a fiche. And the fiche totals read from it are those of the lines, for each role."""
 
 import datetime
+import threading
+import time
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 
 from actions.models import Action
 from actions.services import action_save
@@ -278,3 +281,43 @@ def test_the_summary_per_convention_gives_the_programme_figures_of_the_summary_p
     cdv_rows = ConventionFundingSummary.objects.visible_to(cdv_coordinator)
     assert set(cdv_rows.values_list("convention__programme__code", flat=True)) == {"cdv"}
     assert not ConventionFundingSummary.objects.visible_to(outsider).exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite lets one writer in at a time: two writes cannot interleave"
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_on_fiches_of_one_convention_leave_an_exact_summary(bethune, bdt):
+    """Two transactions write lines of two fiches of one convention at the same time: the second recomputes the
+    convention's rows once the first has committed (it waits for the convention), so neither's lines are lost
+    from the summary per convention and no row is doubled."""
+    convention = f.ConventionFactory()
+    first, second = (f.ActionFactory(convention=convention, territory=bethune) for _ in range(2))
+    written, errors = threading.Event(), []
+
+    def writer(fiche, funder, amount, wait_for=None, then=None):
+        try:
+            if wait_for is not None:
+                wait_for.wait(5)
+            with transaction.atomic():
+                FundingLine.objects.create(action=fiche, funder=funder, amount=D(amount), status="granted")
+                if then is not None:
+                    then.set()
+                    time.sleep(0.5)  # the other writer's line goes in while this one is not yet committed
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=writer, args=(first, bdt, "100", None, written)),
+        threading.Thread(target=writer, args=(second, bdt, "30", written)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert_summary_exact()
+    rows = ConventionFundingSummary.objects.filter(convention=convention)
+    assert sorted((row.funder_id, row.amount, row.lines) for row in rows) == [(bdt.pk, D("130"), 2)]
