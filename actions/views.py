@@ -32,7 +32,7 @@ from conventions import roles
 from conventions.mixins import ProgrammeMemberMixin
 from conventions.models import axis_short_label
 from financing.caps import alerts_for
-from financing.managers import funding_summary_for, own_funding_summary
+from financing.managers import funding_summary_for, funding_years_for, own_funding_summary
 from financing.models import COUNTED_STATUSES, FundingLine, FundingStatus
 
 PAGE_SIZE = 25
@@ -92,14 +92,15 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
             }
             for status in shown
         ]
-        from financing.models import FundingLineYear
 
         # The year × state table for the whole programme or, chosen in the page, one territory's fiches.
         year_territory = next(
             (row for row in territories if str(row["id"]) == self.request.GET.get("territoire")), None
         )
-        year_lines = scoped if year_territory is None else scoped.filter(action__territory_id=year_territory["id"])
-        by_year = list(FundingLineYear.objects.for_lines(year_lines).by_year())
+        years = funding_years_for(self.request.user, scoped, whole_programme=True)
+        if year_territory is not None:
+            years = years.of_territory(year_territory["id"])
+        by_year = list(years.by_year())
         own = None
         if roles.is_partner(self.request.user):
             own_bases = own_funding_summary(self.request.user, fiches, whole_programme=True).by_basis()

@@ -109,6 +109,17 @@ def own_funding_summary(user, fiches, *, whole_programme):
     return FundingSummary.objects.for_actions(fiches).filter(funder_id=roles.organisation_id_of(user))
 
 
+def funding_years_for(user, lines, *, whole_programme):
+    """The yearly rows behind by_year() for these lines (those of the fiches a page shows, scoped to what the user
+    reads): per convention when they are every line of the whole programme and the user reads them all, else the
+    lines' own years."""
+    from financing.models import ConventionFundingYear, FundingLineYear
+
+    if whole_programme and roles.sees_every_funding_line(user):
+        return ConventionFundingYear.objects.visible_to(user)
+    return FundingLineYear.objects.for_lines(lines)
+
+
 class FundingRollupsMixin:
     """Roll-ups shared by the funding lines and their summaries (FundingSummary, ConventionFundingSummary): the
     same rows, the same keys; `_sums()` says how a group adds up (lines counted one by one, or the stored sums and
@@ -424,20 +435,57 @@ class FundingLineYearQuerySet(RestrictedQuerySet):
     def for_lines(self, lines):
         return self.filter(funding_line__in=lines.values("pk"))
 
+    def of_territory(self, territory_id):
+        return self.filter(funding_line__action__territory_id=territory_id)
+
     def by_year(self, *, per_territory=False):
         """Amount per year, HT / TTC basis of the line and status, from the lines' yearly splits; with
         per_territory, per territory of the fiche first (`funding_line__action__territory__name`)."""
-        sums = {status: Coalesce(Sum("amount", filter=Q(funding_line__status=status)), ZERO) for status in STATUSES}
-        sums["total"] = Coalesce(Sum("amount", filter=Q(funding_line__status__in=COUNTED)), ZERO)
-        groups = ["year", "basis_of_line"]
-        if per_territory:
-            groups.insert(0, "funding_line__action__territory__name")
-        return (
-            self.order_by()
-            .annotate(basis_of_line=effective_basis("funding_line__"))
-            .values(*groups)
-            .annotate(**sums)
-            .order_by(*groups)
+        return _by_year(
+            self,
+            status="funding_line__status",
+            basis=effective_basis("funding_line__"),
+            territory=TERRITORY_NAME,
+            per_territory=per_territory,
+        )
+
+
+# The key by_year(per_territory=True) gives the territory under, whichever rows it reads.
+TERRITORY_NAME = "funding_line__action__territory__name"
+
+
+def _by_year(rows, *, status, basis, territory, per_territory):
+    """by_year() of yearly rows: `status` leads from a row to its line's state, `basis` is its line's effective
+    HT / TTC basis, `territory` leads to its fiche's territory name. The same keys whatever the rows."""
+    sums = {key: Coalesce(Sum("amount", filter=Q(**{status: key})), ZERO) for key in STATUSES}
+    sums["total"] = Coalesce(Sum("amount", filter=Q(**{f"{status}__in": COUNTED})), ZERO)
+    groups = [territory, "year", "basis_of_line"] if per_territory else ["year", "basis_of_line"]
+    result = rows.order_by().annotate(basis_of_line=basis).values(*groups).annotate(**sums).order_by(*groups)
+    if not per_territory or territory == TERRITORY_NAME:
+        return result
+    return [{(TERRITORY_NAME if key == territory else key): value for key, value in row.items()} for row in result]
+
+
+class ConventionFundingYearQuerySet(RestrictedQuerySet):
+    """The programme's yearly split per convention: for the roles that read every line, over the whole programme
+    (a partner's years are those of a choice of lines, read from the lines' years)."""
+
+    def _visible(self, user):
+        return self.all() if roles.sees_every_funding_line(user) else self.none()
+
+    def _editable(self, user):
+        return self.none()  # written by the database only
+
+    def of_territory(self, territory_id):
+        return self.filter(territory_id=territory_id)
+
+    def by_year(self, *, per_territory=False):
+        return _by_year(
+            self,
+            status="status",
+            basis=effective_basis(cost_basis="cost_basis"),
+            territory="territory__name",
+            per_territory=per_territory,
         )
 
 

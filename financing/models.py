@@ -13,6 +13,7 @@ from conventions.managers import ReferenceQuerySet
 from conventions.models import OrganisationKind
 from financing.managers import (
     ConventionFundingSummaryQuerySet,
+    ConventionFundingYearQuerySet,
     EnvelopeQuerySet,
     FundingEventQuerySet,
     FundingLineQuerySet,
@@ -547,3 +548,47 @@ class ConventionFundingSummary(models.Model):
 
     def __str__(self):
         return f"{self.convention_id} · {self.funder_id} · {self.status} · {self.basis or '—'}"
+
+
+class ConventionFundingYear(models.Model):
+    """The yearly split of the funding lines added up per convention, territory of the fiche, year, state of the
+    line and HT / TTC basis of the line and of the fiche's cost: the programme's year × state table (dashboard,
+    aggregates) for the roles that read every line, from tens of thousands of rows instead of every line's years.
+
+    Kept by the database like ConventionFundingSummary (migration 0014): a write of a line's years, of a line or a
+    change of a fiche's convention, territory or cost basis recomputes the rows of the conventions concerned.
+    """
+
+    convention = models.ForeignKey(
+        "conventions.Convention",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("convention"),
+    )
+    territory = models.ForeignKey(
+        "conventions.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("territoire"),
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    status = models.CharField(_("état"), max_length=10, choices=FundingStatus.choices)
+    basis = models.CharField(_("HT / TTC de la ligne"), max_length=3, blank=True, default="")
+    cost_basis = models.CharField(_("HT / TTC du coût"), max_length=3, blank=True, default="")
+    amount = models.DecimalField(_("montant (€)"), default=Decimal("0"), **MONEY)
+
+    programme_paths = ("convention__programme",)
+
+    objects = ConventionFundingYearQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("échéancier par convention")
+        verbose_name_plural = _("échéanciers par convention")
+        indexes = [models.Index(fields=["convention", "year"], name="funding_conv_year_conv")]
+
+    def __str__(self):
+        return f"{self.convention_id} · {self.year} · {self.status} · {self.basis or '—'}"

@@ -24,6 +24,7 @@ from financing.managers import ZERO
 from financing.models import (
     TRANSITIONS,
     ConventionFundingSummary,
+    ConventionFundingYear,
     FundingEvent,
     FundingLine,
     FundingLineYear,
@@ -453,16 +454,49 @@ def convention_funding_summary_rows(convention_ids) -> list[ConventionFundingSum
     ]
 
 
+def convention_funding_year_rows(convention_ids) -> list[ConventionFundingYear]:
+    """The ConventionFundingYear rows of these conventions (unsaved), added up from the lines' years: the definition
+    of the yearly split per convention, in Python."""
+    rows = (
+        FundingLineYear.objects.filter(funding_line__action__convention_id__in=list(convention_ids))
+        .order_by()
+        .values(
+            "funding_line__action__convention_id",
+            "funding_line__action__territory_id",
+            "year",
+            "funding_line__status",
+            "funding_line__basis",
+            "funding_line__action__cost_basis",
+        )
+        .annotate(total=Coalesce(Sum("amount"), ZERO))
+    )
+    return [
+        ConventionFundingYear(
+            convention_id=row["funding_line__action__convention_id"],
+            territory_id=row["funding_line__action__territory_id"],
+            year=row["year"],
+            status=row["funding_line__status"],
+            basis=row["funding_line__basis"],
+            cost_basis=row["funding_line__action__cost_basis"],
+            amount=row["total"],
+        )
+        for row in rows
+    ]
+
+
 @transaction.atomic
 def funding_summary_refresh(action_ids) -> None:
-    """Recompute the funding summary of these fiches from their lines, then the summary of their conventions.
+    """Recompute the funding summary of these fiches from their lines, then the summary and the yearly split of
+    their conventions.
 
-    Every write of a line already does this in the database (the triggers of migrations financing 0007 and
-    0012, which catch the services, the admin, imports, restored history and bulk loads alike); this is the same
-    computation from Python, to repair a summary loaded around the triggers and to check them in tests."""
+    Every write of a line already does this in the database (the triggers of migrations financing 0007, 0012
+    and 0014, which catch the services, the admin, imports, restored history and bulk loads alike); this is the
+    same computation from Python, to repair a summary loaded around the triggers and to check them in tests."""
     action_ids = list(action_ids)
     FundingSummary.objects.filter(action_id__in=action_ids).delete()
     FundingSummary.objects.bulk_create(funding_summary_rows(action_ids), batch_size=2000)
     conventions = set(Action.objects.filter(pk__in=action_ids).values_list("convention_id", flat=True))
     ConventionFundingSummary.objects.filter(convention_id__in=conventions).delete()
     ConventionFundingSummary.objects.bulk_create(convention_funding_summary_rows(conventions), batch_size=2000)
+    ConventionFundingYear.objects.filter(convention_id__in=conventions).delete()
+    ConventionFundingYear.objects.bulk_create(convention_funding_year_rows(conventions), batch_size=2000)

@@ -24,7 +24,7 @@ from acv.api import (
 )
 from conventions import roles
 from financing.api.views import IF_MATCH
-from financing.managers import funding_summary_for, own_funding_summary
+from financing.managers import funding_summary_for, funding_years_for, own_funding_summary
 from financing.models import FundingEvent, FundingLine, FundingLineYear, FundingSummary
 
 
@@ -216,7 +216,7 @@ class AggregatesView(RestrictedViewSetMixin, generics.GenericAPIView):
                 "by_axis": (per_fiche if sees_all else per_fiche.settled()).by_axis(),
                 "by_sub_axis": scoped_summary.by_sub_axis(),
                 "by_territory": scoped_summary.by_territory(),
-                "by_year": FundingLineYear.objects.for_lines(scoped).by_year(),
+                "by_year": funding_years_for(user, scoped, whole_programme=whole_programme).by_year(),
             },
             "own_funding": None
             if own is None

@@ -14,10 +14,17 @@ from django.db import connection, transaction
 from actions.models import Action
 from actions.services import action_save
 from conventions.models import Convention
-from financing.managers import funding_summary_for, own_funding_summary
-from financing.models import ConventionFundingSummary, FundingLine, FundingSummary
+from financing.managers import funding_summary_for, funding_years_for, own_funding_summary
+from financing.models import (
+    ConventionFundingSummary,
+    ConventionFundingYear,
+    FundingLine,
+    FundingLineYear,
+    FundingSummary,
+)
 from financing.services import (
     convention_funding_summary_rows,
+    convention_funding_year_rows,
     funding_line_create,
     funding_line_delete,
     funding_line_update,
@@ -68,6 +75,13 @@ def convention_rows(rows):
     )
 
 
+def year_rows(rows):
+    return sorted(
+        (row.convention_id, row.territory_id, row.year, row.status, row.basis, row.cost_basis, D(row.amount))
+        for row in rows
+    )
+
+
 def assert_summary_exact():
     assert stored() == recomputed()
     # The summary per convention: what the triggers keep, and its definition in Python over the summary per fiche.
@@ -75,6 +89,8 @@ def assert_summary_exact():
     assert convention_rows(ConventionFundingSummary.objects.all()) == convention_rows(
         convention_funding_summary_rows(conventions)
     )
+    # The yearly split per convention, likewise over the lines' years.
+    assert year_rows(ConventionFundingYear.objects.all()) == year_rows(convention_funding_year_rows(conventions))
 
 
 def totals_from_lines(action, partner_org=None):
@@ -123,7 +139,9 @@ def test_summary_equals_recomputation_after_every_write(fiche, coordinator, part
 
     # The form / API / portal path: create, then change status, amount, basis, funder.
     line = funding_line_create(
-        data={"action": fiche, "funder": bdt, "amount": D("300000"), "status": "planned"}, years=None, user=coordinator
+        data={"action": fiche, "funder": bdt, "amount": D("300000"), "status": "planned"},
+        years=[{"year": 2025, "amount": D("100000")}, {"year": 2026, "amount": D("150000")}],
+        user=coordinator,
     )
     assert_summary_exact()
     unknown = funding_line_create(
@@ -199,6 +217,15 @@ def test_summary_equals_recomputation_after_every_write(fiche, coordinator, part
         [FundingLine(action=other, funder=region, amount=D(n), status="granted", basis="TTC") for n in (10, 20)]
     )
     FundingLine.objects.filter(action=other, funder=region).update(amount=D("15.5"))
+    # The yearly split around the services too: added, changed, moved to another line, removed.
+    split = FundingLineYear.objects.create(funding_line=line, year=2024, amount=D("10.10"))
+    assert_summary_exact()
+    FundingLineYear.objects.filter(pk=split.pk).update(amount=D("20.20"), year=2023)
+    assert_summary_exact()
+    FundingLineYear.objects.filter(pk=split.pk).update(funding_line=unknown)
+    assert_summary_exact()
+    split.delete()
+    assert_summary_exact()
     restored = FundingLine.objects.filter(action=other, funder=region).first()
     restored.status = "refused"
     restored.save()
@@ -244,6 +271,13 @@ def test_the_summary_per_convention_gives_the_programme_figures_of_the_summary_p
 ):
     """What the list's footer, the dashboard and the aggregates read over the whole programme, per convention, is
     what the summary per fiche gives, key for key: on both programmes of the reference data, and a partner's own."""
+    # The reference documents give no yearly split: spread a few lines of different territories, states and bases
+    # (rolled back with the test).
+    known = FundingLine.objects.exclude(amount=None).order_by("action__territory", "pk")
+    spread = [*known.filter(action__cost_basis="HT")[:6], *known.filter(action__cost_basis="TTC")[::5]]
+    for index, line in enumerate(spread):
+        FundingLineYear.objects.create(funding_line=line, year=2024 + index % 3, amount=line.amount / 2)
+        FundingLineYear.objects.create(funding_line=line, year=2027, amount=line.amount / 4)
     for user in (coordinator, cdv_coordinator):
         fiches = Action.objects.visible_to(user)
         per_fiche = FundingSummary.objects.for_actions(fiches)
@@ -262,11 +296,22 @@ def test_the_summary_per_convention_gives_the_programme_figures_of_the_summary_p
 
         assert sorted(per_convention.by_sub_axis(), key=key) == sorted(per_fiche.by_sub_axis(), key=key)
         assert fiches.comparable_funding(user, summary=per_convention) == fiches.comparable_funding(user)
+        # The year × state table, for the programme and for one territory.
+        lines = FundingLine.objects.for_actions(fiches)
+        per_line = FundingLineYear.objects.for_lines(lines)
+        years = funding_years_for(user, lines, whole_programme=True)
+        assert years.model is ConventionFundingYear
+        assert list(years.by_year()) == list(per_line.by_year())
+        assert list(years.by_year(per_territory=True)) == list(per_line.by_year(per_territory=True))
+        territory = fiches.filter(funding_lines__years__isnull=False).values_list("territory_id", flat=True).first()
+        assert list(years.of_territory(territory).by_year()) == list(per_line.of_territory(territory).by_year())
 
     # In ACV, several bases and comparable costs: the comparison above compared something.
     acv = funding_summary_for(coordinator, Action.objects.visible_to(coordinator), whole_programme=True)
     assert {row["basis"] for row in acv.by_basis()} >= {"HT", "TTC"}
     assert acv.of_comparable_costs().exists() and acv.exclude(comparable=True).exists()
+    acv_lines = FundingLine.objects.for_actions(Action.objects.visible_to(coordinator))
+    assert len({row["basis_of_line"] for row in FundingLineYear.objects.for_lines(acv_lines).by_year()}) > 1
 
     # A partner: its own lines over the programme, the same from either summary; another funder's rows, never.
     for partner in (partner_bdt, cdv_partner):
