@@ -143,7 +143,7 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
             year_territory=year_territory,
             sees_all_funding=sees_all,
             own_funding=own,
-            comparable=fiches.comparable_funding(self.request.user, summary=summary if sees_all else None),
+            comparable=fiches.comparable_funding(self.request.user, summary=summary),
             bars=bars,
             chart_height=chart_height,
             late=list(late[:10]),

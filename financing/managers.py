@@ -89,13 +89,16 @@ def basis_conflicts_for_action(statuses=COUNTED):
 
 def funding_summary_for(user, fiches, *, whole_programme):
     """The summary rows that add up the funding lines of `fiches` (fiches the user sees, every one of the programme
-    when `whole_programme`): per convention when they are the whole programme and the user reads every line — the
-    same figures from far fewer rows —, else per fiche, every row of those fiches (a partner's page then scopes
-    them with settled())."""
-    from financing.models import ConventionFundingSummary, FundingSummary
+    when `whole_programme`), for the pages to scope with settled() when the user does not read every line. Over
+    the whole programme, per convention — every line for the roles that read them all, the settled lines of the
+    fiches a partner sees for a partner: the same figures from far fewer rows —; else per fiche, every row of
+    those fiches."""
+    from financing.models import ConventionFundingSummary, FundingSummary, PartnerFundingSummary
 
     if whole_programme and roles.sees_every_funding_line(user):
         return ConventionFundingSummary.objects.visible_to(user)
+    if whole_programme and roles.is_partner(user):
+        return PartnerFundingSummary.objects.visible_to(user)
     return FundingSummary.objects.for_actions(fiches)
 
 
@@ -417,6 +420,16 @@ class ConventionFundingSummaryQuerySet(FundingSummaryQuerySet):
                 "territory__short_name": "action__territory__short_name",
             },
         )
+
+
+class PartnerFundingSummaryQuerySet(ConventionFundingSummaryQuerySet):
+    """The settled funding each organisation sees as a partner, per convention: a partner reads its own rows — the
+    part acquise of the fiches it sees, every funder's, over the whole programme — and nobody else's."""
+
+    def _visible(self, user):
+        if roles.is_partner(user):
+            return self.filter(partner_id=roles.organisation_id_of(user))
+        return self.none()
 
 
 class FundingLineYearQuerySet(RestrictedQuerySet):

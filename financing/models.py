@@ -21,6 +21,7 @@ from financing.managers import (
     FundingSummaryQuerySet,
     HistoricalFundingLineQuerySet,
     HistoricalPaymentQuerySet,
+    PartnerFundingSummaryQuerySet,
     PaymentQuerySet,
 )
 
@@ -548,6 +549,81 @@ class ConventionFundingSummary(models.Model):
 
     def __str__(self):
         return f"{self.convention_id} · {self.funder_id} · {self.status} · {self.basis or '—'}"
+
+
+class PartnerFundingSummary(models.Model):
+    """What each organisation reads as a partner of the settled funding — the accordé and versé lines of every
+    funder on the fiches it funds or is named partner of (actions.managers.ActionQuerySet._visible) —, added up per
+    convention like ConventionFundingSummary: a partner's part acquise over the programme from some ten thousand
+    rows, instead of the summary rows of every fiche it sees.
+
+    Kept by the database with the summary per convention (migration 0016): the same recomputation of a convention's
+    rows after a write of a line or a change of a fiche, and after a partner is named on a fiche or removed.
+    """
+
+    partner = models.ForeignKey(
+        "conventions.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("partenaire"),
+    )
+    convention = models.ForeignKey(
+        "conventions.Convention",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("convention"),
+    )
+    territory = models.ForeignKey(
+        "conventions.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("territoire"),
+    )
+    sub_axis = models.ForeignKey(
+        "conventions.SubAxis",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("sous-axe"),
+    )
+    funder = models.ForeignKey(
+        "conventions.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("financeur"),
+    )
+    status = models.CharField(_("état"), max_length=10, choices=FundingStatus.choices)
+    basis = models.CharField(_("HT / TTC de la ligne"), max_length=3, blank=True, default="")
+    cost_basis = models.CharField(_("HT / TTC du coût"), max_length=3, blank=True, default="")
+    comparable = models.BooleanField(_("coût comparable"), default=False)
+    amount = models.DecimalField(_("montant connu (€)"), default=Decimal("0"), **MONEY)
+    lines = models.PositiveIntegerField(_("lignes"), default=0)
+    unknown_lines = models.PositiveIntegerField(_("lignes de montant inconnu"), default=0)
+
+    programme_paths = ("convention__programme",)
+
+    objects = PartnerFundingSummaryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("total de financement vu par un partenaire")
+        verbose_name_plural = _("totaux de financement vus par les partenaires")
+        indexes = [
+            models.Index(fields=["partner", "convention"], name="funding_partner_summary"),
+            models.Index(fields=["convention"], name="funding_partner_summary_conv"),
+        ]
+
+    def __str__(self):
+        return f"{self.partner_id} · {self.convention_id} · {self.funder_id} · {self.status}"
 
 
 class ConventionFundingYear(models.Model):

@@ -6,6 +6,7 @@ onto a fiche they may not change), the line's version, line endings, and nothing
 changed.
 """
 
+from collections import defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,6 +31,7 @@ from financing.models import (
     FundingLineYear,
     FundingStatus,
     FundingSummary,
+    PartnerFundingSummary,
     Payment,
 )
 
@@ -454,6 +456,59 @@ def convention_funding_summary_rows(convention_ids) -> list[ConventionFundingSum
     ]
 
 
+def partner_funding_summary_rows(convention_ids) -> list[PartnerFundingSummary]:
+    """The PartnerFundingSummary rows of these conventions (unsaved): each settled summary row of a fiche counted
+    for every organisation that sees the fiche as a partner — its funders and its named partners."""
+    convention_ids = list(convention_ids)
+    seers = defaultdict(set)
+    for action_id, organisation_id in [
+        *FundingLine.objects.filter(action__convention_id__in=convention_ids).values_list("action_id", "funder_id"),
+        *Action.partners.through.objects.filter(action__convention_id__in=convention_ids).values_list(
+            "action_id", "organisation_id"
+        ),
+    ]:
+        seers[action_id].add(organisation_id)
+    groups = defaultdict(lambda: [Decimal("0"), 0, 0])
+    rows = (
+        FundingSummary.objects.filter(
+            action__convention_id__in=convention_ids, status__in=roles.SETTLED_FUNDING_STATUSES
+        )
+        .annotate(comparable=ExpressionWrapper(comparable_cost("action__"), output_field=BooleanField()))
+        .values_list(
+            "action_id",
+            "action__convention_id",
+            "action__territory_id",
+            "action__sub_axis_id",
+            "funder_id",
+            "status",
+            "basis",
+            "action__cost_basis",
+            "comparable",
+            "amount",
+            "lines",
+            "unknown_lines",
+        )
+    )
+    for action_id, *key, amount, lines, unknown in rows:
+        for partner_id in seers[action_id]:
+            group = groups[(partner_id, *key[:-1], bool(key[-1]))]
+            group[0] += amount
+            group[1] += lines
+            group[2] += unknown
+    fields = ("partner_id", "convention_id", "territory_id", "sub_axis_id", "funder_id", "status", "basis")
+    return [
+        PartnerFundingSummary(
+            **dict(zip(fields, key[:7], strict=True)),
+            cost_basis=key[7],
+            comparable=key[8],
+            amount=amount,
+            lines=lines,
+            unknown_lines=unknown,
+        )
+        for key, (amount, lines, unknown) in groups.items()
+    ]
+
+
 def convention_funding_year_rows(convention_ids) -> list[ConventionFundingYear]:
     """The ConventionFundingYear rows of these conventions (unsaved), added up from the lines' years: the definition
     of the yearly split per convention, in Python."""
@@ -486,12 +541,12 @@ def convention_funding_year_rows(convention_ids) -> list[ConventionFundingYear]:
 
 @transaction.atomic
 def funding_summary_refresh(action_ids) -> None:
-    """Recompute the funding summary of these fiches from their lines, then the summary and the yearly split of
-    their conventions.
+    """Recompute the funding summary of these fiches from their lines, then the summary, the partners' summary and
+    the yearly split of their conventions.
 
-    Every write of a line already does this in the database (the triggers of migrations financing 0007, 0012
-    and 0014, which catch the services, the admin, imports, restored history and bulk loads alike); this is the
-    same computation from Python, to repair a summary loaded around the triggers and to check them in tests."""
+    Every write of a line already does this in the database (the triggers of migrations financing 0007, 0012,
+    0014 and 0016, which catch the services, the admin, imports, restored history and bulk loads alike); this is
+    the same computation from Python, to repair a summary loaded around the triggers and to check them in tests."""
     action_ids = list(action_ids)
     FundingSummary.objects.filter(action_id__in=action_ids).delete()
     FundingSummary.objects.bulk_create(funding_summary_rows(action_ids), batch_size=2000)
@@ -500,3 +555,5 @@ def funding_summary_refresh(action_ids) -> None:
     ConventionFundingSummary.objects.bulk_create(convention_funding_summary_rows(conventions), batch_size=2000)
     ConventionFundingYear.objects.filter(convention_id__in=conventions).delete()
     ConventionFundingYear.objects.bulk_create(convention_funding_year_rows(conventions), batch_size=2000)
+    PartnerFundingSummary.objects.filter(convention_id__in=conventions).delete()
+    PartnerFundingSummary.objects.bulk_create(partner_funding_summary_rows(conventions), batch_size=2000)

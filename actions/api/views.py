@@ -206,7 +206,7 @@ class AggregatesView(RestrictedViewSetMixin, generics.GenericAPIView):
                 "by_sub_axis": actions.by_sub_axis(),
                 "by_territory": actions.by_territory(),
                 "cost_totals": actions.cost_totals(),
-                "comparable": actions.comparable_funding(user, summary=summary if sees_all else None),
+                "comparable": actions.comparable_funding(user, summary=summary),
             },
             "funding": {
                 "scope": "all" if sees_all else "settled",

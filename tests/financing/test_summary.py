@@ -21,6 +21,7 @@ from financing.models import (
     FundingLine,
     FundingLineYear,
     FundingSummary,
+    PartnerFundingSummary,
 )
 from financing.services import (
     convention_funding_summary_rows,
@@ -31,6 +32,7 @@ from financing.services import (
     funding_lines_save,
     funding_summary_refresh,
     funding_summary_rows,
+    partner_funding_summary_rows,
     payment_cancel,
     payment_record,
 )
@@ -75,6 +77,26 @@ def convention_rows(rows):
     )
 
 
+def partner_rows(rows):
+    return sorted(
+        (
+            row.partner_id,
+            row.convention_id,
+            row.territory_id,
+            row.sub_axis_id,
+            row.funder_id,
+            row.status,
+            row.basis,
+            row.cost_basis,
+            bool(row.comparable),
+            D(row.amount),
+            row.lines,
+            row.unknown_lines,
+        )
+        for row in rows
+    )
+
+
 def year_rows(rows):
     return sorted(
         (row.convention_id, row.territory_id, row.year, row.status, row.basis, row.cost_basis, D(row.amount))
@@ -89,6 +111,8 @@ def assert_summary_exact():
     assert convention_rows(ConventionFundingSummary.objects.all()) == convention_rows(
         convention_funding_summary_rows(conventions)
     )
+    # What each organisation sees as a partner, likewise.
+    assert partner_rows(PartnerFundingSummary.objects.all()) == partner_rows(partner_funding_summary_rows(conventions))
     # The yearly split per convention, likewise over the lines' years.
     assert year_rows(ConventionFundingYear.objects.all()) == year_rows(convention_funding_year_rows(conventions))
 
@@ -189,6 +213,13 @@ def test_summary_equals_recomputation_after_every_write(fiche, coordinator, part
     assert fiche.funding_basis_conflicts == 1  # its line is HT, the cost TTC
     assert_summary_exact()
 
+    # Naming a partner on a fiche makes it see the fiche's settled lines; removing it, no longer.
+    fiche.partners.add(region)
+    assert_summary_exact()
+    assert PartnerFundingSummary.objects.filter(partner=region, convention=fiche.convention).exists()
+    fiche.partners.remove(region)
+    assert_summary_exact()
+
     # The fiche's convention, territory, sous-axe and kind of cost group the summary per convention: a change of
     # one moves its figures, on the form's path and around it.
     action_save(
@@ -272,7 +303,11 @@ def test_the_summary_per_convention_gives_the_programme_figures_of_the_summary_p
     """What the list's footer, the dashboard and the aggregates read over the whole programme, per convention, is
     what the summary per fiche gives, key for key: on both programmes of the reference data, and a partner's own."""
     # The reference documents give no yearly split: spread a few lines of different territories, states and bases
-    # (rolled back with the test).
+    # (changes rolled back with the test).
+    # Few of its lines are accordé or versé: settle a third of them, so that what partners see adds up something.
+    lines = list(FundingLine.objects.order_by("pk").values_list("pk", flat=True))
+    FundingLine.objects.filter(pk__in=lines[::3]).update(status="granted")
+    FundingLine.objects.filter(pk__in=lines[1::9]).update(status="paid")
     known = FundingLine.objects.exclude(amount=None).order_by("action__territory", "pk")
     spread = [*known.filter(action__cost_basis="HT")[:6], *known.filter(action__cost_basis="TTC")[::5]]
     for index, line in enumerate(spread):
@@ -316,6 +351,16 @@ def test_the_summary_per_convention_gives_the_programme_figures_of_the_summary_p
     # A partner: its own lines over the programme, the same from either summary; another funder's rows, never.
     for partner in (partner_bdt, cdv_partner):
         fiches = Action.objects.visible_to(partner)
+        # The part acquise of the fiches it sees, every funder's: per convention as per fiche.
+        seen = funding_summary_for(partner, fiches, whole_programme=True)
+        per_fiche = FundingSummary.objects.for_actions(fiches).settled()
+        assert seen.model is PartnerFundingSummary
+        assert seen.by_status()["lines"] > 0
+        assert seen.settled().by_status() == per_fiche.by_status()
+        assert seen.settled().by_basis() == per_fiche.by_basis()
+        assert list(seen.settled().by_funder()) == list(per_fiche.by_funder())
+        assert seen.settled().by_territory() == list(per_fiche.by_territory())
+        assert fiches.comparable_funding(partner, summary=seen) == fiches.comparable_funding(partner)
         own = own_funding_summary(partner, fiches, whole_programme=True)
         assert own.by_status()["lines"] > 0
         assert own.by_basis() == own_funding_summary(partner, fiches, whole_programme=False).by_basis()
