@@ -26,9 +26,14 @@ SELECT seer.organisation_id, fiche.convention_id, fiche.territory_id, fiche.sub_
 FROM financing_fundingsummary summary
 JOIN actions_action fiche ON fiche.id = summary.action_id
 JOIN (
-    SELECT action_id, funder_id AS organisation_id FROM financing_fundingline
+    -- Read from the convention's fiches on both sides: joined after the UNION, every line would be read.
+    SELECT line.action_id, line.funder_id AS organisation_id
+    FROM financing_fundingline line JOIN actions_action of_line ON of_line.id = line.action_id
+    WHERE of_line.convention_id IN ({conventions})
     UNION
-    SELECT action_id, organisation_id FROM actions_action_partners
+    SELECT named.action_id, named.organisation_id
+    FROM actions_action_partners named JOIN actions_action of_named ON of_named.id = named.action_id
+    WHERE of_named.convention_id IN ({conventions})
 ) seer ON seer.action_id = fiche.id
 WHERE fiche.convention_id IN ({conventions}) AND summary.status IN ('granted', 'paid')
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
