@@ -3,12 +3,15 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from actions.admin import ReadOnlyAdminMixin
 from financing.models import (
+    ConventionFundingSummary,
+    ConventionFundingYear,
     Envelope,
     FundingEvent,
     FundingLine,
     FundingLineYear,
     FundingScheme,
     FundingSummary,
+    PartnerFundingSummary,
     Payment,
 )
 
@@ -77,3 +80,33 @@ class FundingSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "basis"]
     list_select_related = ["action", "funder"]
     search_fields = ["action__code", "funder__name"]
+
+
+@admin.register(ConventionFundingSummary)
+class ConventionFundingSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Written by the database from the summary per fiche (see ConventionFundingSummary): shown, never edited."""
+
+    list_display = ["convention", "territory", "funder", "status", "basis", "cost_basis", "amount", "lines"]
+    list_filter = ["status", "basis", "cost_basis", "comparable"]
+    list_select_related = ["convention", "territory", "funder"]
+    search_fields = ["convention__title", "funder__name"]
+
+
+@admin.register(PartnerFundingSummary)
+class PartnerFundingSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Written by the database (see PartnerFundingSummary): shown, never edited."""
+
+    list_display = ["partner", "convention", "funder", "status", "basis", "cost_basis", "amount", "lines"]
+    list_filter = ["status", "basis", "cost_basis", "comparable"]
+    list_select_related = ["partner", "convention", "funder"]
+    search_fields = ["partner__name", "convention__title", "funder__name"]
+
+
+@admin.register(ConventionFundingYear)
+class ConventionFundingYearAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Written by the database from the lines' years (see ConventionFundingYear): shown, never edited."""
+
+    list_display = ["convention", "territory", "year", "status", "basis", "cost_basis", "amount"]
+    list_filter = ["year", "status", "basis", "cost_basis"]
+    list_select_related = ["convention", "territory"]
+    search_fields = ["convention__title"]
