@@ -35,3 +35,9 @@ def normalise_for_search(text):
     text = unicodedata.normalize("NFKD", str(text).casefold())
     text = "".join(char for char in text if not unicodedata.combining(char))
     return " ".join(text.translate(_FOLD).split())
+
+
+def sort_key(text):
+    """How a name sorts in French lists whatever the engine's collation: accents and case aside, a missing name
+    last."""
+    return (text is None, normalise_for_search(text))

@@ -8,8 +8,10 @@ from django.db.models.functions import Coalesce, NullIf
 from simple_history.manager import HistoricalQuerySet
 
 from acv.access import RestrictedQuerySet
+from acv.text import sort_key
 from acv.values import MONEY
 from conventions import roles
+from conventions.models import Organisation, SubAxis
 
 ZERO = Value(Decimal("0"), output_field=models.DecimalField(**MONEY))
 STATUSES = ("planned", "requested", "granted", "paid", "refused")
@@ -129,6 +131,10 @@ class FundingRollupsMixin:
     counts), `cost_basis_path` where the fiche's cost basis is read."""
 
     cost_basis_path = "action__cost_basis"
+    # Where the funder, and the fiche's territory and sous-axe, are read from a row.
+    funder_path = "funder"
+    territory_path = "action__territory"
+    sub_axis_path = "action__sub_axis"
 
     def _sums(self):
         return _sum_by_status()
@@ -184,14 +190,10 @@ class FundingRollupsMixin:
 
     def by_funder(self):
         """Per funder and HT / TTC basis (`basis_of_line`: never added across bases): amount per status, counted
-        total, lines with unknown amounts. The same holds for by_axis, by_sub_axis and by_territory."""
-        return (
-            self.order_by()
-            .annotate(basis_of_line=effective_basis(cost_basis=self.cost_basis_path))
-            .values("funder_id", "funder__name", "funder__short_name", "funder__key", "basis_of_line")
-            .annotate(**self._sums())
-            .order_by("-total", "funder__name", "basis_of_line")
-        )
+        total, lines with unknown amounts; the largest total first. The same holds for by_axis, by_sub_axis and
+        by_territory."""
+        rows = self._per(self.funder_path, Organisation, ("name", "short_name", "key"), "funder")
+        return sorted(rows, key=lambda row: (-row["total"], sort_key(row["funder__name"]), row["basis_of_line"]))
 
     def by_axis(self):
         """Per axe of the fiche (a fiche under two axes counts in both)."""
@@ -210,23 +212,35 @@ class FundingRollupsMixin:
         )
 
     def by_sub_axis(self):
-        """Per sous-axe of the fiche."""
-        return (
-            self.order_by()
-            .annotate(basis_of_line=effective_basis())
-            .values("action__sub_axis_id", "action__sub_axis__code", "action__sub_axis__title", "basis_of_line")
-            .annotate(**self._sums())
-            .order_by("action__sub_axis__code", "basis_of_line")
-        )
+        """Per sous-axe of the fiche (fiches without one under a null sous-axe)."""
+        rows = self._per(self.sub_axis_path, SubAxis, ("code", "title"), "action__sub_axis")
+        return sorted(rows, key=lambda row: (sort_key(row["action__sub_axis__code"]), row["basis_of_line"]))
 
     def by_territory(self):
-        return (
+        rows = self._per(self.territory_path, Organisation, ("name", "short_name"), "action__territory")
+        return sorted(rows, key=lambda row: (sort_key(row["action__territory__name"]), row["basis_of_line"]))
+
+    def _per(self, path, model, fields, key):
+        """Rows grouped on the id `path` leads to and the HT / TTC basis, under the keys `key`_id and `key`__field
+        for each of `fields`, read from `model` in one more query: grouped on the names themselves, PostgreSQL sorted
+        every row's texts (36 000 rows: 50 ms, against 20 ms on the id)."""
+        rows = list(
             self.order_by()
-            .annotate(basis_of_line=effective_basis())
-            .values("action__territory_id", "action__territory__name", "action__territory__short_name", "basis_of_line")
+            .annotate(basis_of_line=effective_basis(cost_basis=self.cost_basis_path))
+            .values(f"{path}_id", "basis_of_line")
             .annotate(**self._sums())
-            .order_by("action__territory__name", "basis_of_line")
         )
+        ids = {row[f"{path}_id"] for row in rows} - {None}
+        named = {pk: values for pk, *values in model.objects.filter(pk__in=ids).values_list("pk", *fields)}
+        blank = [None] * len(fields)
+        return [
+            {
+                f"{key}_id": row[f"{path}_id"],
+                **dict(zip((f"{key}__{field}" for field in fields), named.get(row[f"{path}_id"], blank), strict=True)),
+                **{name: value for name, value in row.items() if name != f"{path}_id"},
+            }
+            for row in rows
+        ]
 
 
 class FundingLineQuerySet(FundingRollupsMixin, RestrictedQuerySet):
@@ -373,6 +387,8 @@ class ConventionFundingSummaryQuerySet(FundingSummaryQuerySet):
     kept (a fiche may have two): by_axis() reads the summary per fiche."""
 
     cost_basis_path = "cost_basis"
+    territory_path = "territory"
+    sub_axis_path = "sub_axis"
 
     def _visible(self, user):
         if roles.sees_every_funding_line(user):
@@ -389,37 +405,6 @@ class ConventionFundingSummaryQuerySet(FundingSummaryQuerySet):
 
     def by_axis(self):
         raise TypeError("Les totaux par convention ne sont pas tenus par axe : lire FundingSummary.")
-
-    def _renamed(self, groups, names):
-        """Rows grouped on this summary's own columns, under the keys the summary per fiche gives (`names`)."""
-        rows = (
-            self.order_by()
-            .annotate(basis_of_line=effective_basis(cost_basis=self.cost_basis_path))
-            .values(*groups, "basis_of_line")
-            .annotate(**self._sums())
-            .order_by(groups[1], "basis_of_line")
-        )
-        return [{names.get(key, key): value for key, value in row.items()} for row in rows]
-
-    def by_sub_axis(self):
-        return self._renamed(
-            ["sub_axis_id", "sub_axis__code", "sub_axis__title"],
-            {
-                "sub_axis_id": "action__sub_axis_id",
-                "sub_axis__code": "action__sub_axis__code",
-                "sub_axis__title": "action__sub_axis__title",
-            },
-        )
-
-    def by_territory(self):
-        return self._renamed(
-            ["territory_id", "territory__name", "territory__short_name"],
-            {
-                "territory_id": "action__territory_id",
-                "territory__name": "action__territory__name",
-                "territory__short_name": "action__territory__short_name",
-            },
-        )
 
 
 class PartnerFundingSummaryQuerySet(ConventionFundingSummaryQuerySet):

@@ -238,9 +238,11 @@ CEILINGS = {
     ("partner_bdt", "api actions"): 17,
     ("coordinator", "api funding lines"): 13,
     ("partner_bdt", "api funding lines"): 13,
-    # + the funding per HT / TTC basis (and, for a partner, its own lines' bases).
-    ("coordinator", "api aggregates"): 25,
-    ("partner_bdt", "api aggregates"): 27,
+    # + the funding per HT / TTC basis (and, for a partner, its own lines' bases); + the names of the funders,
+    # territories and sous-axes the funding is grouped by, read apart (up to 3: grouped on the names, PostgreSQL
+    # sorted every summary row's texts).
+    ("coordinator", "api aggregates"): 27,
+    ("partner_bdt", "api aggregates"): 30,
     ("coordinator", "api committee meetings"): 12,
     ("partner_bdt", "api committee meetings"): 9,
     ("coordinator", "api organisations"): 11,
