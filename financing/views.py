@@ -25,7 +25,7 @@ from financing.caps import alerts_for, envelope_consumption
 from financing.exports import funding_lines_xlsx
 from financing.forms import FundingLineDecisionForm, FundingLineYearFormSet, PaymentForm
 from financing.history import funding_changes_since
-from financing.managers import STATUSES
+from financing.managers import STATUSES, own_funding_summary
 from financing.models import (
     Envelope,
     FundingEvent,
@@ -65,8 +65,10 @@ class PartnerPortalView(ProgrammeMemberMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         profile = roles.profile_of(self.request.user)
         own = FundingLine.objects.visible_to(self.request.user).filter(funder_id=profile.organisation_id)
-        # The roll-ups from the funding summary (its own rows: every state of its own lines).
-        own_summary = FundingSummary.objects.visible_to(self.request.user).filter(funder_id=profile.organisation_id)
+        # The roll-ups from the funding summary (its own rows: every state of its own lines), per convention over
+        # the programme; by axe per fiche (a fiche may have two axes).
+        own_summary = own_funding_summary(self.request.user, None, whole_programme=True)
+        own_per_fiche = FundingSummary.objects.visible_to(self.request.user).filter(funder_id=profile.organisation_id)
         labels = STATUS_LABELS
         bases = own_summary.by_basis()
         # Numbers of lines, not amounts: they add up across HT and TTC (the amounts stay per basis).
@@ -84,7 +86,7 @@ class PartnerPortalView(ProgrammeMemberMixin, TemplateView):
             states=[(labels[status], [row[status] for row in bases]) for status in STATUSES],
             by_year=FundingLineYear.objects.filter(funding_line__in=own.values("pk")).by_year(),
             by_territory=own_summary.by_territory(),
-            by_axis=_with_axis_labels(own_summary.by_axis(), profile.programme),
+            by_axis=_with_axis_labels(own_per_fiche.by_axis(), profile.programme),
             lines=lines,
             status_labels=STATUS_LABELS,
             lines_pages=lines.paginator.get_elided_page_range(lines.number, on_each_side=2, on_ends=1),
