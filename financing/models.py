@@ -668,3 +668,8 @@ class ConventionFundingYear(models.Model):
 
     def __str__(self):
         return f"{self.convention_id} · {self.year} · {self.status} · {self.basis or '—'}"
+
+
+# The tables the database writes itself, from the funding lines, their years, the fiches and their partners (the
+# triggers of migrations 0007, 0012, 0014 and 0016): not data to save or restore, they follow what is restored.
+KEPT_BY_THE_DATABASE = (FundingSummary, ConventionFundingSummary, PartnerFundingSummary, ConventionFundingYear)

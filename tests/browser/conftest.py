@@ -41,12 +41,13 @@ def _reference_models():
     from django.apps import apps
     from django.core import serializers
 
-    from financing.models import FundingSummary
+    from financing.models import KEPT_BY_THE_DATABASE
 
     app_configs = [apps.get_app_config(label) for label in PROJECT_APPS]
     ordered = serializers.sort_dependencies([(config, None) for config in app_configs])
-    # The summary table is not data: its triggers rebuild it as the funding lines and payments come back.
-    return [model for model in ordered if model is not FundingSummary]
+    # The summary tables are not data: their triggers rebuild them as the funding lines, years and partners come
+    # back.
+    return [model for model in ordered if model not in KEPT_BY_THE_DATABASE]
 
 
 @pytest.fixture
