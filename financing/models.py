@@ -478,21 +478,14 @@ class FundingSummary(models.Model):
         return f"{self.action_id} · {self.funder_id} · {self.status} · {self.basis or '—'}"
 
 
-class ConventionFundingSummary(models.Model):
-    """The funding summary added up once more, per convention and per what the totals group by: territory and
-    sous-axe of the fiche, funder, state, HT / TTC basis of the line and of the fiche's cost, and whether that cost
-    is a one-off amount funding can be compared with (`comparable`, actions.managers.COMPARABLE_COST).
-
-    What the whole programme's totals read (list footer, dashboard, aggregates) for the roles that read every
-    line, and a partner's own figures: tens of thousands of rows at national scale, not the hundred thousand of
-    the summary per fiche. Kept by the same database triggers (migration 0011): a write of a line recomputes the
-    rows of its fiche's convention after those of the fiche; a change of a fiche's convention, territory,
-    sous-axe or cost recomputes the rows of its old and new convention. `funding_summary_refresh` does the same
-    from Python.
-    """
+class ConventionTotals(models.Model):
+    """What the summaries per convention have in common: the summary per fiche added up per convention and per what
+    the totals group by — territory and sous-axe of the fiche, funder, state, HT / TTC basis of the line and of the
+    fiche's cost, and whether that cost is a one-off amount funding can be compared with (`comparable`,
+    actions.managers.COMPARABLE_COST)."""
 
     # No database constraints, as for FundingSummary: the triggers keep the rows; deleting a convention's fiches
-    # leaves none of its rows. The two indexes below serve the reads; no index per column to keep up.
+    # leaves none of its rows. Each table's indexes serve its reads; no index per column to keep up.
     convention = models.ForeignKey(
         "conventions.Convention",
         on_delete=models.DO_NOTHING,
@@ -535,6 +528,20 @@ class ConventionFundingSummary(models.Model):
     unknown_lines = models.PositiveIntegerField(_("lignes de montant inconnu"), default=0)
 
     programme_paths = ("convention__programme",)
+
+    class Meta:
+        abstract = True
+
+
+class ConventionFundingSummary(ConventionTotals):
+    """Every funding line of a convention, added up (ConventionTotals): what the whole programme's totals read
+    (list footer, dashboard, aggregates) for the roles that read every line, and a partner's own figures — tens of
+    thousands of rows at national scale, not the hundred thousand of the summary per fiche.
+
+    Kept by the same database triggers (migration 0012): a write of a line recomputes the rows of its fiche's
+    convention after those of the fiche; a change of a fiche's convention, territory, sous-axe or cost recomputes
+    the rows of its old and new convention. `funding_summary_refresh` does the same from Python.
+    """
 
     objects = ConventionFundingSummaryQuerySet.as_manager()
 
@@ -551,11 +558,11 @@ class ConventionFundingSummary(models.Model):
         return f"{self.convention_id} · {self.funder_id} · {self.status} · {self.basis or '—'}"
 
 
-class PartnerFundingSummary(models.Model):
+class PartnerFundingSummary(ConventionTotals):
     """What each organisation reads as a partner of the settled funding — the accordé and versé lines of every
     funder on the fiches it funds or is named partner of (actions.managers.ActionQuerySet._visible) —, added up per
-    convention like ConventionFundingSummary: a partner's part acquise over the programme from some ten thousand
-    rows, instead of the summary rows of every fiche it sees.
+    convention (ConventionTotals) for each `partner`: a partner's part acquise over the programme from some ten
+    thousand rows, instead of the summary rows of every fiche it sees.
 
     Kept by the database with the summary per convention (migration 0016): the same recomputation of a convention's
     rows after a write of a line or a change of a fiche, and after a partner is named on a fiche or removed.
@@ -569,48 +576,6 @@ class PartnerFundingSummary(models.Model):
         related_name="+",
         verbose_name=_("partenaire"),
     )
-    convention = models.ForeignKey(
-        "conventions.Convention",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-        verbose_name=_("convention"),
-    )
-    territory = models.ForeignKey(
-        "conventions.Organisation",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-        verbose_name=_("territoire"),
-    )
-    sub_axis = models.ForeignKey(
-        "conventions.SubAxis",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        related_name="+",
-        verbose_name=_("sous-axe"),
-    )
-    funder = models.ForeignKey(
-        "conventions.Organisation",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-        verbose_name=_("financeur"),
-    )
-    status = models.CharField(_("état"), max_length=10, choices=FundingStatus.choices)
-    basis = models.CharField(_("HT / TTC de la ligne"), max_length=3, blank=True, default="")
-    cost_basis = models.CharField(_("HT / TTC du coût"), max_length=3, blank=True, default="")
-    comparable = models.BooleanField(_("coût comparable"), default=False)
-    amount = models.DecimalField(_("montant connu (€)"), default=Decimal("0"), **MONEY)
-    lines = models.PositiveIntegerField(_("lignes"), default=0)
-    unknown_lines = models.PositiveIntegerField(_("lignes de montant inconnu"), default=0)
-
-    programme_paths = ("convention__programme",)
 
     objects = PartnerFundingSummaryQuerySet.as_manager()
 

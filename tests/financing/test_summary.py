@@ -58,63 +58,45 @@ def recomputed():
     )
 
 
-def convention_rows(rows):
-    return sorted(
-        (
-            row.convention_id,
-            row.territory_id,
-            row.sub_axis_id,
-            row.funder_id,
-            row.status,
-            row.basis,
-            row.cost_basis,
-            bool(row.comparable),
-            D(row.amount),
-            row.lines,
-            row.unknown_lines,
-        )
-        for row in rows
-    )
+# The columns of the summaries per convention, and of the yearly split per convention.
+CONVENTION_FIELDS = (
+    "convention_id",
+    "territory_id",
+    "sub_axis_id",
+    "funder_id",
+    "status",
+    "basis",
+    "cost_basis",
+    "comparable",
+    "amount",
+    "lines",
+    "unknown_lines",
+)
+YEAR_FIELDS = ("convention_id", "territory_id", "year", "status", "basis", "cost_basis", "amount")
 
 
-def partner_rows(rows):
-    return sorted(
-        (
-            row.partner_id,
-            row.convention_id,
-            row.territory_id,
-            row.sub_axis_id,
-            row.funder_id,
-            row.status,
-            row.basis,
-            row.cost_basis,
-            bool(row.comparable),
-            D(row.amount),
-            row.lines,
-            row.unknown_lines,
-        )
-        for row in rows
-    )
+def as_tuples(rows, fields):
+    """Rows of a summary as sorted tuples of `fields`, amounts as Decimals and flags as booleans: what the database
+    stored and what the Python definition gives compare alike on both engines."""
 
+    def value(row, field):
+        value = getattr(row, field)
+        return D(value) if field == "amount" else bool(value) if field == "comparable" else value
 
-def year_rows(rows):
-    return sorted(
-        (row.convention_id, row.territory_id, row.year, row.status, row.basis, row.cost_basis, D(row.amount))
-        for row in rows
-    )
+    return sorted(tuple(value(row, field) for field in fields) for row in rows)
 
 
 def assert_summary_exact():
     assert stored() == recomputed()
-    # The summary per convention: what the triggers keep, and its definition in Python over the summary per fiche.
+    # The summaries per convention: what the triggers keep, and their definition in Python over the summary per
+    # fiche (the partners': over the fiches each organisation sees); the yearly split over the lines' years.
     conventions = Convention.objects.values_list("pk", flat=True)
-    assert convention_rows(ConventionFundingSummary.objects.all()) == convention_rows(
-        convention_funding_summary_rows(conventions)
-    )
-    # What each organisation sees as a partner, likewise.
-    assert partner_rows(PartnerFundingSummary.objects.all()) == partner_rows(partner_funding_summary_rows(conventions))
-    # The yearly split per convention, likewise over the lines' years.
-    assert year_rows(ConventionFundingYear.objects.all()) == year_rows(convention_funding_year_rows(conventions))
+    for model, definition, fields in (
+        (ConventionFundingSummary, convention_funding_summary_rows, CONVENTION_FIELDS),
+        (PartnerFundingSummary, partner_funding_summary_rows, ("partner_id", *CONVENTION_FIELDS)),
+        (ConventionFundingYear, convention_funding_year_rows, YEAR_FIELDS),
+    ):
+        assert as_tuples(model.objects.all(), fields) == as_tuples(definition(conventions), fields), model.__name__
 
 
 def totals_from_lines(action, partner_org=None):
