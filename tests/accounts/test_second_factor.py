@@ -127,14 +127,16 @@ def test_a_wrong_code_is_refused_then_the_device_waits(client, coordinator, conf
 
 def test_the_right_code_opens_the_site_for_the_session(client, coordinator, confirmed_device):
     _signed_in(client, coordinator)
-    response = client.post(VERIFY + "?next=/fiches/", {"code": _code(confirmed_device), "next": "/fiches/"})
+    code = _code(confirmed_device)
+    response = client.post(VERIFY + "?next=/fiches/", {"code": code, "next": "/fiches/"})
     assert response.status_code == 302
     assert response["Location"] == "/fiches/"
     assert client.get(DASHBOARD).status_code == 200
     assert client.get(reverse("admin:index")).status_code == 200
-    # The same code cannot be used twice.
+    # The same code cannot be used twice. The very code used above: computed again, it would be a new valid code
+    # whenever the 30-second step turned in between.
     other = _signed_in(type(client)(), coordinator)
-    assert other.post(VERIFY, {"code": _code(confirmed_device)}).status_code == 400
+    assert other.post(VERIFY, {"code": code}).status_code == 400
 
 
 def test_next_cannot_lead_off_the_site(client, coordinator, confirmed_device):
