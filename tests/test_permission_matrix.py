@@ -10,6 +10,7 @@ Territoires (not by the Région); AM.7 is a Béthune fiche already delivered.
 """
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -485,6 +486,22 @@ def _expected(name, method):
     return [int(status) for status in statuses.split()] if statuses else None
 
 
+def _signed_in_as(client, user, signed):
+    """The client signed in as `user` (None: anonymous) for the next call. Each call is rolled back, the session's
+    row with it, so the session of the previous call is as the sign-in left it — unless the answer gave the client
+    another cookie (a sign-out, a new session): only then sign in again. `signed` is what _signed_in_as returned
+    for the previous call (None at first); signing in for every call made a fifth of the matrix's time."""
+    cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    current = (user, cookie.value if cookie else None)
+    if signed == current:
+        return signed
+    client.logout()
+    if user is not None:
+        client.force_login(user)
+    cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    return (user, cookie.value if cookie else None)
+
+
 def _call(client, method, url):
     # Each call meets the objects as the fixture made them: what one persona removes or changes is rolled back
     # before the next one tries (a DELETE that succeeded would otherwise leave the others a 404).
@@ -508,13 +525,11 @@ def test_every_method_of_every_url_for_every_persona(client, request, objects, n
     users = {persona: request.getfixturevalue(persona) for persona in PERSONAE[1:]}
     key = MATRIX[name][0]
     url = reverse(name, kwargs=objects[key] if key else None) + QUERY.get(name, "")
-    failures = []
+    failures, signed = [], None
     for index, persona in enumerate(PERSONAE):
         caches["default"].clear()  # the token endpoint's throttle counts per address: each persona starts afresh
         for method in METHODS:
-            client.logout()
-            if persona != "anonymous":
-                client.force_login(users[persona])
+            signed = _signed_in_as(client, users.get(persona), signed)
             status = _call(client, method, url).status_code
             expected = _expected(name, method)
             if expected is not None:
@@ -562,10 +577,10 @@ def other_programme_personae(reference_data):
 def test_acv_rows_are_refused_to_the_other_programme(client, objects, other_programme_personae, name):
     key = MATRIX[name][0]
     url = reverse(name, kwargs=objects[key]) + QUERY.get(name, "")
-    failures = []
+    failures, signed = [], None
     for username, user in other_programme_personae.items():
         for method in METHODS:
-            client.force_login(user)
+            signed = _signed_in_as(client, user, signed)
             status = _call(client, method, url).status_code
             if status not in REFUSED:
                 failures.append(f"{method} {url} as {username}: {status}")
