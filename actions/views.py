@@ -74,8 +74,8 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
         # Every line of the fiches for those who read everything; for a partner, the settled lines of every
         # funder (the part acquise) and, apart, its own lines — never a sum of the two.
         lines = FundingLine.objects.for_actions(fiches)
-        # The roll-ups read the funding summary (per convention, or a few rows per fiche), the yearly table the
-        # lines' years.
+        # The roll-ups read the funding summary, the yearly table the yearly split: per convention for the roles
+        # that read every line (and a partner's own lines), else a few rows per fiche and the lines' years.
         summary = funding_summary_for(self.request.user, fiches, whole_programme=True)
         sees_all = roles.sees_every_funding_line(self.request.user)
         scoped = lines if sees_all else lines.settled()
