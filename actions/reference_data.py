@@ -90,17 +90,13 @@ def load_actions(ctx, rows):
 
 
 def _objective(ctx, programme, code):
-    found = Objective.objects.filter(sub_axis__axis__programme=programme, code=str(code)).first()
-    if found is None:
-        ctx.fail(f"objectif opérationnel inconnu « {code} »")
-    return found
+    return ctx.find(
+        Objective, f"objectif opérationnel inconnu « {code} »", sub_axis__axis__programme=programme, code=str(code)
+    )
 
 
 def _neighbourhood(ctx, key):
-    found = PriorityNeighbourhood.objects.filter(key=key).first()
-    if found is None:
-        ctx.fail(f"quartier prioritaire inconnu « {key} »")
-    return found
+    return ctx.find(PriorityNeighbourhood, f"quartier prioritaire inconnu « {key} »", key=key)
 
 
 def load_call_notes(ctx, rows):

@@ -45,6 +45,9 @@ class LoadContext:
     created: dict = field(default_factory=dict)
     updated: dict = field(default_factory=dict)
     where: str = ""
+    # Rows the fixtures name, read once per load: the same organisation, axe or convention is named by hundreds
+    # of rows, and a query each made most of the load's time.
+    named: dict = field(default_factory=dict)
 
     def count(self, bucket, model):
         name = model._meta.verbose_name_plural
@@ -52,6 +55,17 @@ class LoadContext:
 
     def fail(self, message):
         raise ReferenceDataError(f"{self.where} : {message}")
+
+    def find(self, model, unknown, **lookup):
+        """The row of `model` matched by `lookup`; fails with the message `unknown` when there is none."""
+        key = (model, tuple(sorted(lookup.items())))
+        found = self.named.get(key)
+        if found is None:
+            found = model._default_manager.filter(**lookup).first()
+            if found is None:
+                self.fail(unknown)
+            self.named[key] = found
+        return found
 
 
 def upsert(ctx, model, lookup, values, m2m=None):
@@ -94,49 +108,31 @@ def _m2m_differs(instance, m2m):
 def organisation(ctx, key):
     if key is None:
         return None
-    found = Organisation.objects.filter(key=key).first()
-    if found is None:
-        ctx.fail(f"organisation inconnue « {key} »")
-    return found
+    return ctx.find(Organisation, f"organisation inconnue « {key} »", key=key)
 
 
 def programme(ctx, code):
-    found = Programme.objects.filter(code=code).first()
-    if found is None:
-        ctx.fail(f"programme inconnu « {code} »")
-    return found
+    return ctx.find(Programme, f"programme inconnu « {code} »", code=code)
 
 
 def axis(ctx, programme_obj, number):
-    found = Axis.objects.filter(programme=programme_obj, number=str(number)).first()
-    if found is None:
-        ctx.fail(f"axe inconnu « {number} »")
-    return found
+    return ctx.find(Axis, f"axe inconnu « {number} »", programme=programme_obj, number=str(number))
 
 
 def sub_axis(ctx, programme_obj, code):
     if not code:
         return None
-    found = SubAxis.objects.filter(axis__programme=programme_obj, code=str(code)).first()
-    if found is None:
-        ctx.fail(f"sous-axe inconnu « {code} »")
-    return found
+    return ctx.find(SubAxis, f"sous-axe inconnu « {code} »", axis__programme=programme_obj, code=str(code))
 
 
 def convention(ctx, key):
-    found = Convention.objects.filter(key=key).first()
-    if found is None:
-        ctx.fail(f"convention inconnue « {key} »")
-    return found
+    return ctx.find(Convention, f"convention inconnue « {key} »", key=key)
 
 
 def amendment(ctx, key):
     if not key:
         return None
-    found = Amendment.objects.filter(key=key).first()
-    if found is None:
-        ctx.fail(f"avenant inconnu « {key} »")
-    return found
+    return ctx.find(Amendment, f"avenant inconnu « {key} »", key=key)
 
 
 def text(value):
@@ -198,10 +194,8 @@ def load_objectives(ctx, rows):
 def call_for_projects(ctx, programme_code, year):
     if not year:
         return None
-    found = CallForProjects.objects.filter(programme__code=programme_code, year=year).first()
-    if found is None:
-        ctx.fail(f"appel à projets inconnu « {programme_code} {year} »")
-    return found
+    unknown = f"appel à projets inconnu « {programme_code} {year} »"
+    return ctx.find(CallForProjects, unknown, programme__code=programme_code, year=year)
 
 
 def load_calls(ctx, rows):

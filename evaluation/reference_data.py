@@ -43,10 +43,7 @@ def load_criteria(ctx, rows):
         for index, item in enumerate(row.get("indicators") or []):
             sources = []
             for key in item.get("sources") or []:
-                source = DataSource.objects.filter(key=key).first()
-                if source is None:
-                    ctx.fail(f"source de données inconnue « {key} »")
-                sources.append(source)
+                sources.append(ctx.find(DataSource, f"source de données inconnue « {key} »", key=key))
             unit = ref.text(item.get("unit"))
             kind, places = unit_kind_of(unit)
             ref.upsert(

@@ -7,10 +7,7 @@ from financing.models import Envelope, FundingLine, FundingScheme
 def scheme(ctx, code):
     if not code:
         return None
-    found = FundingScheme.objects.filter(code=code).first()
-    if found is None:
-        ctx.fail(f"dispositif inconnu « {code} »")
-    return found
+    return ctx.find(FundingScheme, f"dispositif inconnu « {code} »", code=code)
 
 
 def load_schemes(ctx, rows, money):

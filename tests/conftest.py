@@ -94,9 +94,14 @@ def outsider(db):
 
 @pytest.fixture(scope="session")
 def reference_db(django_db_setup, django_db_blocker):
-    """The whole reference programme, loaded once per test session (tests must not change it)."""
+    """The whole reference programme, loaded once per test session (tests must not change it). Its rows, kept in
+    memory, are the fixture's value: browser tests put them back after their database was emptied
+    (tests/browser/conftest.py)."""
+    from tests.reference_rows import snapshot
+
     with django_db_blocker.unblock():
         call_command("load_reference_data", verbosity=0)
+        return snapshot()
 
 
 @pytest.fixture
