@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action as route
@@ -184,8 +185,13 @@ class AggregatesView(RestrictedViewSetMixin, generics.GenericAPIView):
     def get(self, request):
         user = request.user
         visible = self.get_queryset()
-        whole_programme = not DjangoFilterBackend().get_filterset(request, visible, self).narrows()
-        actions = self.filter_queryset(visible)
+        # The filters built once, to read both what they select and whether they narrow it (as filter_queryset
+        # does: invalid filters are a 400 with their errors).
+        filterset = DjangoFilterBackend().get_filterset(request, visible, self)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        whole_programme = not filterset.narrows()
+        actions = filterset.qs
         lines = FundingLine.objects.for_actions(actions)
         # Roll-ups from the funding summary (per convention, or a few rows per fiche); by axe from the summary per
         # fiche (a fiche may have two axes); the yearly split from the lines' years.
