@@ -10,6 +10,19 @@ export CONN_MAX_AGE=0
 mkdir -p var
 PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/acv}
 
+# Each engine's test database is migrated, and the reference programme loaded, once for the whole run
+# (tests/template_db.py): in the background, while the static checks run.
+if ! $BIN/python -c "import psycopg2,sys; psycopg2.connect(sys.argv[1].rsplit('/', 1)[0] + '/postgres').close()" "$PG_URL"; then
+  echo "PostgreSQL ne répond pas sur $PG_URL : la suite doit tourner sur les deux moteurs." >&2
+  exit 1
+fi
+echo "== test databases (SQLite, PostgreSQL), built in the background"
+DATABASE_URL= $BIN/python -m tests.template_db &
+sqlite_template=$!
+DATABASE_URL=$PG_URL $BIN/python -m tests.template_db &
+postgres_template=$!
+trap 'kill "$sqlite_template" "$postgres_template" 2>/dev/null || true' EXIT
+
 echo "== ruff"
 $BIN/ruff check .
 $BIN/ruff format --check .
@@ -44,12 +57,11 @@ suite() {
   fi
 }
 
+wait "$sqlite_template"
+wait "$postgres_template"
+
 echo "== tests on SQLite"
 DATABASE_URL= suite "$@"
 
 echo "== tests on PostgreSQL ($PG_URL)"
-if ! $BIN/python -c "import psycopg2,sys; psycopg2.connect(sys.argv[1].rsplit('/', 1)[0] + '/postgres').close()" "$PG_URL"; then
-  echo "PostgreSQL ne répond pas sur $PG_URL : la suite doit tourner sur les deux moteurs." >&2
-  exit 1
-fi
 DATABASE_URL=$PG_URL suite "$@"

@@ -1,7 +1,6 @@
 """Shared fixtures: the named personae the tests speak about, and the reference programme."""
 
 import pytest
-from django.core.management import call_command
 
 from tests.factories import OrganisationFactory, UserFactory, UserProfileFactory
 
@@ -93,15 +92,37 @@ def outsider(db):
 
 
 @pytest.fixture(scope="session")
-def reference_db(django_db_setup, django_db_blocker):
-    """The whole reference programme, loaded once per test session (tests must not change it). Its rows, kept in
-    memory, are the fixture's value: browser tests put them back after their database was emptied
-    (tests/browser/conftest.py)."""
-    from tests.reference_rows import snapshot
+def django_db_setup(django_test_environment, django_db_blocker, django_db_modify_db_settings):
+    """This process's test database: a copy of the engine's template, migrated once for the whole run
+    (tests/template_db.py), instead of a new database migrated for each process. Its value is the template."""
+    from django.db import connections
+
+    from tests.template_db import Template
 
     with django_db_blocker.unblock():
-        call_command("load_reference_data", verbosity=0)
-        return snapshot()
+        template = Template(connections["default"])
+        template.ensure()
+        old_name = template.copy_to_test_database()
+        for alias in connections:
+            mirror = connections[alias].settings_dict["TEST"].get("MIRROR")
+            if mirror:
+                connections[alias].creation.set_as_test_mirror(connections[mirror].settings_dict)
+    yield template
+    with django_db_blocker.unblock():
+        template.drop_test_database(old_name)
+
+
+@pytest.fixture(scope="session")
+def reference_db(django_db_setup, django_db_blocker):
+    """The whole reference programme, put in the database once per test session (tests must not change it): the
+    rows loaded once with the template, inserted in bulk. They are also the fixture's value: browser tests put
+    them back after their database was emptied (tests/browser/conftest.py)."""
+    from tests.reference_rows import restore
+
+    rows = django_db_setup.reference_rows()
+    with django_db_blocker.unblock():
+        restore(rows)
+    return rows
 
 
 @pytest.fixture
