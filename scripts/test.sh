@@ -8,6 +8,9 @@ export DEBUG=1
 # Live-server threads must not keep connections open past a test (PostgreSQL would refuse to drop the test DB).
 export CONN_MAX_AGE=0
 mkdir -p var
+# Compiled modules are kept (__pycache__, ignored by git): the run starts some twenty Python processes, and each
+# would otherwise compile the project again and rewrite pytest's assertions again (5 s per test process).
+unset PYTHONDONTWRITEBYTECODE
 PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/acv}
 
 # Each engine's test database is migrated, and the reference programme loaded, once for the whole run
