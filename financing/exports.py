@@ -1,13 +1,25 @@
 """Funding lines as XLSX: pure functions, queryset in, bytes out; views only wrap them."""
 
 import datetime
+from itertools import groupby
+from operator import itemgetter
 
 from django.utils.text import capfirst
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from acv.workbooks import DATE_FORMAT, EURO_FORMAT, PERCENT_FORMAT, keep_as_text, new_workbook, workbook_bytes
+from actions.models import Action
+from acv.workbooks import (
+    DATE_FORMAT,
+    EURO_FORMAT,
+    PERCENT_FORMAT,
+    keep_as_text,
+    new_workbook,
+    workbook_bytes,
+    write_only_value,
+)
+from conventions.models import Axis
 from financing.models import FundingLine, FundingLineYear, FundingStatus
 
 # Rows read per query when streaming lines: memory stays flat whatever the number of lines.
@@ -24,11 +36,10 @@ def write_cell(sheet, row, column, value, number_format=None):
 
 
 def _cell(sheet, value, number_format=None, font=None):
+    if font is None:
+        return write_only_value(sheet, value, number_format)
     cell = keep_as_text(WriteOnlyCell(sheet), value)
-    if number_format and value is not None:
-        cell.number_format = number_format
-    if font is not None:
-        cell.font = font
+    cell.font = font
     return cell
 
 
@@ -85,6 +96,53 @@ def export_totals(lines, viewer):
 
 STATUS_ORDER = ("planned", "requested", "granted", "paid", "refused")
 
+# The export reads plain rows, not model instances: building a line, its fiche (every text of it), territory,
+# funder and scheme, then prefetching axes and years for each chunk, took 30 s of the national export's 47.
+# Each fiche's lines together, in the order of their fiche codes; the id settles ties (a code is unique only
+# within its convention) and orders the yearly amounts' query the same way.
+EXPORT_ORDER = ("action__code", "action_id", "position", "pk")
+LINE_COLUMNS = (
+    "pk",
+    "action_id",
+    "action__code",
+    "action__title",
+    "action__territory__name",
+    "funder_id",
+    "funder__name",
+    "scheme__name",
+    "nature",
+    "amount",
+    "share",
+    "basis",
+    "status",
+    "decision_reference",
+    "decision_date",
+    "note",
+)
+
+
+def _axes_of_fiches(lines):
+    """{fiche id: "1, 3"}: the axes' numbers of the fiches of `lines`, in one query (a few bytes per fiche)."""
+    rows = (
+        Action.axes.through.objects.filter(action_id__in=lines.values("action_id"))
+        .order_by("action_id", *(f"axis__{field}" for field in Axis._meta.ordering))
+        .values_list("action_id", "axis__number")
+    )
+    return {action_id: ", ".join(number for _, number in group) for action_id, group in groupby(rows, itemgetter(0))}
+
+
+def _years_by_line(lines):
+    """(line id, {year: amount}) for each line of `lines` with a yearly split, streamed in EXPORT_ORDER: the export
+    takes them in step with its lines, so memory does not grow with the number of lines."""
+    rows = (
+        FundingLineYear.objects.filter(funding_line__in=lines.values("pk"))
+        .order_by(*(f"funding_line__{field}" for field in EXPORT_ORDER), "year")
+        .values_list("funding_line_id", "year", "amount")
+        .iterator(chunk_size=CHUNK)
+    )
+    for line_id, group in groupby(rows, itemgetter(0)):
+        yield line_id, {year: amount for _, year, amount in group}
+
 
 def funding_lines_xlsx(lines, *, viewer, title="Engagements"):
     """An XLSX of these funding lines (one row each, the yearly split in one column per year) and a
@@ -121,15 +179,20 @@ def funding_lines_xlsx(lines, *, viewer, title="Engagements"):
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         header_cells.append(cell)
     sheet.append(header_cells)
-    for line in lines.for_export().iterator(chunk_size=CHUNK):
-        action = line.action
+    axes = _axes_of_fiches(lines)
+    years_of_lines = _years_by_line(lines)
+    next_years = next(years_of_lines, None)
+    for line in lines.order_by(*EXPORT_ORDER).values_list(*LINE_COLUMNS, named=True).iterator(chunk_size=CHUNK):
+        by_year = {}
+        if next_years is not None and next_years[0] == line.pk:
+            by_year, next_years = next_years[1], next(years_of_lines, None)
         values = [
-            (action.code, None),
-            (action.title, None),
-            (action.territory.name, None),
-            (", ".join(axis.number for axis in action.axes.all()), None),
-            (line.funder.name, None),
-            (line.scheme.name if line.scheme else "", None),
+            (line.action__code, None),
+            (line.action__title, None),
+            (line.action__territory__name, None),
+            (axes.get(line.action_id, ""), None),
+            (line.funder__name, None),
+            (line.scheme__name or "", None),
             (nature_labels.get(line.nature, line.nature), None),
             (line.amount, EURO_FORMAT),  # None stays an empty cell: unknown is not zero
             (line.share, PERCENT_FORMAT),
@@ -139,7 +202,6 @@ def funding_lines_xlsx(lines, *, viewer, title="Engagements"):
             (line.decision_date, DATE_FORMAT),
             (line.note if roles.sees_funding_line_detail(viewer, line) else "", None),
         ]
-        by_year = {year.year: year.amount for year in line.years.all()}
         values += [(by_year.get(year), EURO_FORMAT) for year in years]
         sheet.append([_cell(sheet, value, number_format) for value, number_format in values])
 
