@@ -272,8 +272,9 @@ class FundingLineQuerySet(FundingRollupsMixin, RestrictedQuerySet):
             return self.filter(funder_id=roles.organisation_id_of(user))
         return self.none()
 
-    def for_export(self):
-        """What the XLSX export and the partners' portal read, in a fixed number of queries."""
+    def for_portal(self):
+        """What the partners' portal shows of each of its lines, in a fixed number of queries (the XLSX export
+        reads plain rows instead: financing.exports)."""
         return (
             self.select_related("action__territory", "funder", "scheme")
             .prefetch_related("action__axes", "years")

@@ -74,7 +74,7 @@ class PartnerPortalView(ProgrammeMemberMixin, TemplateView):
         # Numbers of lines, not amounts: they add up across HT and TTC (the amounts stay per basis).
         totals = {key: sum(row[key] for row in bases) for key in ("lines", "unknown_lines")}
         # Bounded pages: a national funder has thousands of lines and fiches; 50 of each a page.
-        paginator = IdFirstPaginator(own.for_export().with_paid(), PORTAL_PAGE_SIZE)
+        paginator = IdFirstPaginator(own.for_portal().with_paid(), PORTAL_PAGE_SIZE)
         paginator.count = totals["lines"]  # its own lines, every state: already counted by the summary
         lines = paginator.get_page(self.request.GET.get("page"))
         validations = _validation_rows(self.request.user, profile.organisation_id, self.request.GET.get("avis"))

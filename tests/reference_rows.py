@@ -1,4 +1,5 @@
-"""The reference programme's rows kept in memory, to put it back in a database a live-server test emptied."""
+"""The reference programme's rows as Python data: taken once from a loaded database (tests/template_db.py), put
+back in bulk in each test process's database and in one a live-server test emptied."""
 
 from collections import defaultdict
 

@@ -129,6 +129,51 @@ def test_coordinator_export_has_every_line(client, coordinator, lines):
     assert len(rows) == 5
 
 
+def test_each_export_row_has_its_own_fiche_s_axes_and_its_own_line_s_years(client, coordinator, bdt, region):
+    """Two fiches « FA 902 » of two conventions (a code is unique only within its convention), their lines
+    created in turn: each row carries the axes of its fiche and the yearly amounts of its line, and each fiche's
+    lines come together."""
+    first = f.ActionFactory(code="FA 902", title="Halles de la première convention", axes=[f.AxisFactory(number="1")])
+    second = f.ActionFactory(
+        code="FA 902",
+        title="Gare de la seconde convention",
+        convention=f.ConventionFactory(key="acv-test-2"),
+        axes=[f.AxisFactory(number="2"), f.AxisFactory(number="4")],
+    )
+    splits = {
+        (first, bdt, "10000.00"): {2025: "4000.00", 2026: "6000.00"},
+        (second, bdt, "7000.00"): {2027: "7000.00"},
+        (first, region, "5000.00"): {},
+        (second, region, "3000.00"): {2025: "1000.00", 2026: "2000.00"},
+    }
+    for (fiche, funder, amount), years in splits.items():
+        line = f.FundingLineFactory(action=fiche, funder=funder, amount=Decimal(amount))
+        for year, part in years.items():
+            f.FundingLineYearFactory(funding_line=line, year=year, amount=Decimal(part))
+    client.force_login(coordinator)
+    response = client.get(EXPORT)
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    rows = [dict(zip(header, (cell.value for cell in row), strict=False)) for row in sheet.iter_rows(min_row=2)]
+    rows = [row for row in rows if row["Fiche action"] == "FA 902"]
+
+    def years_of(row):
+        return {int(label): Decimal(str(row[label])) for label in header if label.isdigit() and row[label] is not None}
+
+    axes = {first.title: "1", second.title: "2, 4"}
+    expected = sorted(
+        (fiche.title, axes[fiche.title], funder.name, Decimal(amount), {year: Decimal(v) for year, v in years.items()})
+        for (fiche, funder, amount), years in splits.items()
+    )
+    got = [
+        (row["Intitulé"], row["Axe(s)"], row["Financeur"], Decimal(str(row["Montant (€)"])), years_of(row))
+        for row in rows
+    ]
+    assert sorted(got, key=lambda row: row[:4]) == sorted(expected, key=lambda row: row[:4])
+    titles = [row["Intitulé"] for row in rows]
+    assert titles in ([first.title] * 2 + [second.title] * 2, [second.title] * 2 + [first.title] * 2)
+
+
 def test_export_query_count_does_not_grow_with_lines(client, coordinator, lines, django_assert_max_num_queries, bdt):
     client.force_login(coordinator)
     with django_assert_max_num_queries(12) as small:
