@@ -298,6 +298,8 @@ def build_grid(
         periods = sorted(seen, key=Period.sort_key)[-DEFAULT_PERIOD_COLUMNS:]
 
     axes_rows, criteria_rows = {}, {}
+    # Read once: Series.values rebuilds its list from the lazy labels on every call (thousands of cells).
+    series_names = Series.values
     for indicator in indicator_list:
         by_place = {}
         for value in indicator.grid_values:
@@ -305,7 +307,7 @@ def build_grid(
         rows = []
         for place in places:
             values = by_place.get(place.ids, [])
-            series = {name: [value for value in values if value.series == name] for name in Series.values}
+            series = {name: [value for value in values if value.series == name] for name in series_names}
             row = PlaceRow(
                 indicator,
                 place,
