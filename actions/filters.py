@@ -17,8 +17,9 @@ from acv.text import normalise_for_search
 from acv.values import CostKind
 from conventions import roles
 from conventions.models import Amendment, Axis, Convention, Organisation, SubAxis
+from financing.caps import fiches_behind
 from financing.managers import SETTLED, funding_sum_for_action
-from financing.models import FundingLine, FundingStatus
+from financing.models import Envelope, FundingLine, FundingStatus
 
 
 def current_semester(today=None):
@@ -195,6 +196,17 @@ class ActionFilterSet(django_filters.FilterSet):
         empty_label="Toutes",
         help_text="Fiches qui poursuivent, remplacent ou reprennent une fiche d'une période précédente.",
     )
+    envelope = django_filters.ModelChoiceFilter(
+        # Reached from the Enveloppes page (« 68 fiches »), not picked in the form: a hidden field keeps it while
+        # the other filters change, and the list says which envelope it is (action_list.html). field_name only tells
+        # the API schema the value is an envelope id; filter_envelope does the filtering.
+        queryset=Envelope.objects.select_related("funder", "territory", "scheme"),
+        field_name="funding_lines__funder__envelopes",
+        label="Enveloppe",
+        method="filter_envelope",
+        widget=forms.HiddenInput,
+        help_text="Fiches dont une ligne de financement compte dans cette enveloppe.",
+    )
     open_notes = django_filters.BooleanFilter(
         label="Notes de qualité à traiter",
         method="filter_open_notes",
@@ -241,7 +253,7 @@ class ActionFilterSet(django_filters.FilterSet):
         user = getattr(self.request, "user", None)
         # The choices of the programme the user works in (another programme's axes are not its to pick), named
         # with its words: « Pilier », « Orientation » in the Contrat de Ville.
-        for name in ("convention", "amendment", "axis", "sub_axis"):
+        for name in ("convention", "amendment", "axis", "sub_axis", "envelope"):
             self.filters[name].queryset = self.filters[name].queryset.visible_to(user)
         programme = roles.active_programme(user) if user is not None else None
         if programme is not None:
@@ -304,6 +316,10 @@ class ActionFilterSet(django_filters.FilterSet):
     # finds the fiches where what it may read matches, never those where a negotiation it may not read does.
     def filter_funder(self, queryset, name, value):
         return queryset.filter(pk__in=_visible_lines(self.request).filter(funder=value).values("action_id"))
+
+    def filter_envelope(self, queryset, name, value):
+        # The envelope's own rule (financing.caps): the fiches whose lines count against it, among those shown.
+        return fiches_behind(value, queryset)
 
     def filter_funding_status(self, queryset, name, value):
         return queryset.filter(pk__in=_visible_lines(self.request).filter(status=value).values("action_id"))

@@ -31,7 +31,7 @@ from acv.pagination import IdFirstPaginator
 from conventions import roles
 from conventions.mixins import ProgrammeMemberMixin
 from conventions.models import axis_short_label
-from financing.caps import alerts_for
+from financing.caps import alerts_for, envelope_label
 from financing.managers import funding_summary_for, funding_years_for, own_funding_summary
 from financing.models import COUNTED_STATUSES, FundingLine, FundingStatus
 
@@ -233,6 +233,10 @@ class ActionListView(ProgrammeMemberMixin, TemplateView):
             columns=columns,
             can_create=Action.objects.can_create(self.request.user),
         )
+        # Reached from the Enveloppes page: the list names the envelope it is filtered on.
+        envelope = filterset.form.cleaned_data.get("envelope") if filterset.is_bound and filterset.is_valid() else None
+        if envelope is not None:
+            context.update(envelope=envelope, envelope_label=envelope_label(envelope))
         return context
 
 

@@ -9,12 +9,11 @@ Which lines count against an envelope is written once, in `_counting_lines`: `en
 that rule for one envelope, and the roll-ups annotate a queryset of envelopes with the same rule.
 """
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import IsNull
 from django.utils.formats import number_format
@@ -146,9 +145,22 @@ def _unknown_count(lines):
     return Coalesce(Subquery(count, output_field=models.IntegerField()), Value(0))
 
 
-def with_consumption(envelopes):
+def _fiche_count(lines, fiches):
+    # Distinct fiches: a fiche with two lines counting against the envelope is one fiche.
+    count = (
+        lines.filter(action_id__in=fiches.values("pk"))
+        .order_by()
+        .values("funder")
+        .annotate(n=Count("action_id", distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(count, output_field=models.IntegerField()), Value(0))
+
+
+def with_consumption(envelopes, *, fiches=None):
     """The envelopes annotated with `consumed` (accordé + versé), `pending` (prévu + sollicité) and
-    `unknown_lines` (lines of unknown amount, in neither sum: unknown is not zero). Correlated subqueries:
+    `unknown_lines` (lines of unknown amount, in neither sum: unknown is not zero), and, with `fiches`, with
+    `fiche_count`, the number of those fiches with a line counting against the envelope. Correlated subqueries:
     one query for all the envelopes, however many."""
     with_territory = _counting_lines(_OuterEnvelope(), territorial=True)
     everywhere = _counting_lines(_OuterEnvelope(), territorial=False)
@@ -160,11 +172,14 @@ def with_consumption(envelopes):
         )
 
     money = models.DecimalField(**MONEY)
-    return envelopes.annotate(
-        consumed=either(lambda lines: _sum_of(lines, SETTLED), money),
-        pending=either(lambda lines: _sum_of(lines, PENDING), money),
-        unknown_lines=either(_unknown_count, models.IntegerField()),
-    )
+    measures = {
+        "consumed": either(lambda lines: _sum_of(lines, SETTLED), money),
+        "pending": either(lambda lines: _sum_of(lines, PENDING), money),
+        "unknown_lines": either(_unknown_count, models.IntegerField()),
+    }
+    if fiches is not None:
+        measures["fiche_count"] = either(lambda lines: _fiche_count(lines, fiches), models.IntegerField())
+    return envelopes.annotate(**measures)
 
 
 @dataclass
@@ -176,7 +191,8 @@ class EnvelopeConsumption:
     consumed: Decimal
     pending: Decimal
     unknown_lines: int
-    fiches: list = field(default_factory=list)
+    # With envelope_consumption(…, fiches=…): how many of those fiches have a line counting against it.
+    fiche_count: int | None = None
 
     @property
     def ceiling(self):
@@ -251,78 +267,40 @@ def envelope_label(envelope):
     )
 
 
-def _consumption(envelopes):
+def _consumption(envelopes, fiches=None):
     return [
         EnvelopeConsumption(
             envelope=envelope,
             consumed=envelope.consumed,
             pending=envelope.pending,
             unknown_lines=envelope.unknown_lines,
+            fiche_count=envelope.fiche_count if fiches is not None else None,
         )
-        for envelope in with_consumption(envelopes.select_related("funder", "territory", "scheme"))
+        for envelope in with_consumption(envelopes.select_related("funder", "territory", "scheme"), fiches=fiches)
     ]
 
 
 def envelope_consumption(envelopes, *, fiches=None):
     """Per envelope of `envelopes`, an EnvelopeConsumption: ceiling, consumed (accordé + versé), pending (prévu
     + sollicité), left (ceiling − consumed), over (consumed > ceiling), at_risk (consumed + pending > ceiling,
-    or less than 10 % of the ceiling left), unknown_lines, and the fiches behind it.
+    or less than 10 % of the ceiling left), unknown_lines, and, with `fiches`, how many of them are behind it
+    (`fiches_behind` lists them).
 
     `envelopes` must come from Envelope.objects.visible_to(user), and `fiches`, when given, from
-    Action.objects.visible_to(user): the fiches behind each envelope are listed among those only.
+    Action.objects.visible_to(user): only the fiches the user may see are counted.
 
-    Queries: one for the envelopes and their sums (SQL aggregates in correlated subqueries), plus three with
-    `fiches` (the envelope–fiche pairs of a territory's envelopes, those of the others, then the fiches): the same
-    number for one envelope or a hundred.
+    One query (SQL aggregates in correlated subqueries): the same for one envelope or a hundred.
     """
-    rows = _consumption(require_restricted(envelopes))
-    if fiches is not None and rows:
-        by_envelope = _fiches_behind([row.envelope.pk for row in rows], require_restricted(fiches))
-        for row in rows:
-            row.fiches = by_envelope.get(row.envelope.pk, [])
-    return rows
+    if fiches is not None:
+        fiches = require_restricted(fiches)
+    return _consumption(require_restricted(envelopes), fiches)
 
 
-def _fiches_behind(envelope_ids, fiches):
-    """{envelope id: [fiche, …]}: the fiches among `fiches` with a line counting against the envelope, in the
-    plan's order."""
-    visible = fiches.values("pk")
-
-    def pairs(territorial, candidates):
-        # Each envelope joined with the fiches that could have a line counting against it, of which the rule
-        # keeps those that do. A territory's envelope is joined with that territory's fiches only (about a
-        # hundred), not with every line of its funder: joining the 250 regional envelopes of the national set
-        # with the Région's 12 000 lines and testing each pair took seconds.
-        return (
-            Envelope.objects.filter(pk__in=envelope_ids, territory__isnull=not territorial)
-            .annotate(fiche_id=candidates)
-            .filter(
-                Exists(
-                    _counting_lines(_OuterEnvelope(), territorial=territorial).filter(action_id=OuterRef("fiche_id"))
-                ),
-                fiche_id__in=visible,
-            )
-            .order_by()
-            .values_list("pk", "fiche_id")
-            .distinct()
-        )
-
-    in_territory = pairs(True, F("territory__actions_located"))
-    everywhere = pairs(False, F("funder__funding_lines__action_id"))
-    fiches_of = defaultdict(set)
-    for envelope_id, action_id in [*in_territory, *everywhere]:
-        fiches_of[envelope_id].add(action_id)
-    shown = list(
-        fiches.filter(Q(pk__in=in_territory.values("fiche_id")) | Q(pk__in=everywhere.values("fiche_id"))).only(
-            "pk", "code", "title"
-        )
-    )
-    # In the plan's order (the order of `shown`), without scanning every fiche for each envelope.
-    position = {fiche.pk: index for index, fiche in enumerate(shown)}
-    return {
-        envelope_id: [shown[index] for index in sorted(position[pk] for pk in action_ids if pk in position)]
-        for envelope_id, action_ids in fiches_of.items()
-    }
+def fiches_behind(envelope, fiches):
+    """Those of `fiches` with a line counting against `envelope`, by the rule of `_counting_lines`: the fiche
+    list's « enveloppe » filter, to which the Enveloppes page links rather than listing them (an envelope of a
+    national funder has thousands)."""
+    return fiches.filter(pk__in=envelope_lines(envelope).values("action_id"))
 
 
 def alerts_for(user, *, action=None):
