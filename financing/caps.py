@@ -9,19 +9,20 @@ Which lines count against an envelope is written once, in `_counting_lines`: `en
 that rule for one envelope, and the roll-ups annotate a queryset of envelopes with the same rule.
 """
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models
 from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import JSONObject
 from django.db.models.lookups import IsNull
 from django.utils.formats import number_format
 
 from acv.access import require_restricted
 from acv.values import MONEY, CostKind, format_euros
 from conventions.models import Convention, OrganisationKind
-from financing.managers import COUNTED, SETTLED, ZERO
+from financing.managers import COUNTED, SETTLED
 from financing.models import Envelope, FundingLine, FundingLineYear, FundingStatus
 
 # Prévu and sollicité: foreseen or asked for, not decided yet. Accordé and versé (SETTLED) consume the envelope.
@@ -29,6 +30,7 @@ PENDING = (FundingStatus.PLANNED, FundingStatus.REQUESTED)
 # An envelope with less than this share of its ceiling left is shown as close to it.
 AT_RISK_SHARE = Decimal("0.10")
 ZERO_EUROS = Decimal("0")
+CENT = Decimal(10) ** -MONEY["decimal_places"]
 
 STATE_OVER = "dépassée"
 STATE_NEAR = "à moins de 10 % du plafond"
@@ -134,52 +136,44 @@ def envelopes_of_line(line):
 # -- What counts against an envelope ---------------------------------------------------------------------------
 
 
-def _sum_of(lines, statuses):
-    # Grouped by funder, which every line of the subquery shares: one row, the envelope's sum.
-    total = lines.filter(status__in=statuses).order_by().values("funder").annotate(total=Sum("amount")).values("total")
-    return Coalesce(Subquery(total, output_field=models.DecimalField(**MONEY)), ZERO)
+class _ExactDecoder(json.JSONDecoder):
+    """Numbers with a fraction read as Decimals, not floats: the sums stay exact (PostgreSQL writes its numerics
+    into JSON as they are; SQLite, which adds decimals as floats, writes 15 significant digits, as it hands them
+    to a DecimalField)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(parse_float=Decimal, **kwargs)
 
 
-def _unknown_count(lines):
-    count = lines.filter(amount__isnull=True).order_by().values("funder").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(count, output_field=models.IntegerField()), Value(0))
-
-
-def _fiche_count(lines, fiches):
-    # Distinct fiches: a fiche with two lines counting against the envelope is one fiche.
-    count = (
-        lines.filter(action_id__in=fiches.values("pk"))
-        .order_by()
-        .values("funder")
-        .annotate(n=Count("action_id", distinct=True))
-        .values("n")
-    )
-    return Coalesce(Subquery(count, output_field=models.IntegerField()), Value(0))
+def _figures(lines, fiches):
+    """One row per envelope (its lines share one funder): every measure of it from one pass over its lines, as one
+    JSON object — a subquery returns one column, and three subqueries read the same lines three times."""
+    figures = {
+        "consumed": Sum("amount", filter=Q(status__in=SETTLED)),
+        "pending": Sum("amount", filter=Q(status__in=PENDING)),
+        "unknown_lines": Count("pk", filter=Q(amount__isnull=True)),
+    }
+    if fiches is not None:
+        # Distinct fiches: a fiche with two lines counting against the envelope is one fiche.
+        figures["fiche_count"] = Count("action_id", distinct=True, filter=Q(action_id__in=fiches.values("pk")))
+    row = lines.order_by().values("funder").annotate(figures=JSONObject(**figures)).values("figures")
+    return Subquery(row)
 
 
 def with_consumption(envelopes, *, fiches=None):
-    """The envelopes annotated with `consumed` (accordé + versé), `pending` (prévu + sollicité) and
-    `unknown_lines` (lines of unknown amount, in neither sum: unknown is not zero), and, with `fiches`, with
-    `fiche_count`, the number of those fiches with a line counting against the envelope. Correlated subqueries:
-    one query for all the envelopes, however many."""
+    """The envelopes annotated with `figures`, {consumed (accordé + versé), pending (prévu + sollicité),
+    unknown_lines (lines of unknown amount, in neither sum: unknown is not zero)} and, with `fiches`, fiche_count
+    (how many of those fiches have a line counting against the envelope); None when no line counts against it.
+    A correlated subquery: one query for all the envelopes, however many."""
     with_territory = _counting_lines(_OuterEnvelope(), territorial=True)
     everywhere = _counting_lines(_OuterEnvelope(), territorial=False)
-
-    def either(make, output_field):
-        # CASE runs only the branch of each envelope: a territory's envelope reads that territory's lines only.
-        return Case(
-            When(territory__isnull=True, then=make(everywhere)), default=make(with_territory), output_field=output_field
-        )
-
-    money = models.DecimalField(**MONEY)
-    measures = {
-        "consumed": either(lambda lines: _sum_of(lines, SETTLED), money),
-        "pending": either(lambda lines: _sum_of(lines, PENDING), money),
-        "unknown_lines": either(_unknown_count, models.IntegerField()),
-    }
-    if fiches is not None:
-        measures["fiche_count"] = either(lambda lines: _fiche_count(lines, fiches), models.IntegerField())
-    return envelopes.annotate(**measures)
+    # CASE runs only the branch of each envelope: a territory's envelope reads that territory's lines only.
+    figures = Case(
+        When(territory__isnull=True, then=_figures(everywhere, fiches)),
+        default=_figures(with_territory, fiches),
+        output_field=models.JSONField(decoder=_ExactDecoder),
+    )
+    return envelopes.annotate(figures=figures)
 
 
 @dataclass
@@ -267,17 +261,26 @@ def envelope_label(envelope):
     )
 
 
+def _euros(amount):
+    # To the cent, as a DecimalField reads it on either engine (SQLite's JSON writes 450000.0).
+    return Decimal(amount or 0).quantize(CENT)
+
+
 def _consumption(envelopes, fiches=None):
-    return [
-        EnvelopeConsumption(
-            envelope=envelope,
-            consumed=envelope.consumed,
-            pending=envelope.pending,
-            unknown_lines=envelope.unknown_lines,
-            fiche_count=envelope.fiche_count if fiches is not None else None,
+    rows = []
+    for envelope in with_consumption(envelopes.select_related("funder", "territory", "scheme"), fiches=fiches):
+        figures = envelope.figures or {}
+        rows.append(
+            EnvelopeConsumption(
+                envelope=envelope,
+                # Sums of no line are NULL: nothing counts, zero euros.
+                consumed=_euros(figures.get("consumed")),
+                pending=_euros(figures.get("pending")),
+                unknown_lines=figures.get("unknown_lines") or 0,
+                fiche_count=(figures.get("fiche_count") or 0) if fiches is not None else None,
+            )
         )
-        for envelope in with_consumption(envelopes.select_related("funder", "territory", "scheme"), fiches=fiches)
-    ]
+    return rows
 
 
 def envelope_consumption(envelopes, *, fiches=None):
