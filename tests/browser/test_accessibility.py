@@ -10,6 +10,7 @@ and loading the programme again for each role would cost more than all the check
 """
 
 import os
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -250,6 +251,13 @@ def failed_login(page, site):
     expect(page.get_by_role("alert")).to_be_visible()
 
 
+def envelope_fiches(page, site):
+    # From the Enveloppes page, the count of an envelope's fiches opens the list filtered on it, which names it.
+    page.goto(f"{site.url}/enveloppes/")
+    page.get_by_role("link", name=re.compile(r"^\d+ fiches? action$")).first.click()
+    expect(page.get_by_text("compte dans l'enveloppe")).to_be_visible()
+
+
 def report_asked(page, site):
     page.goto(f"{site.url}/rapports/")
     page.get_by_role("button", name="Produire le rapport semestriel (PDF)").click()
@@ -262,6 +270,7 @@ def states_of(role, site):
         "anonyme": [("connexion refusée", failed_login)],
         "coordinateur": [
             ("liste sans résultat", lambda page, site: page.goto(f"{site.url}/fiches/?q=aucune-fiche-ainsi")),
+            ("liste des fiches d'une enveloppe", envelope_fiches),
             ("fiche refusée avec ses erreurs", lambda page, site: failed_fiche_save(page, site, site.fa54)),
             ("état d'avancement ouvert", lambda page, site: open_progress_form(page, site, site.fa54)),
             ("état d'avancement refusé", lambda page, site: failed_progress_save(page, site, site.fa54)),
