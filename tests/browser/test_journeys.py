@@ -140,4 +140,10 @@ def test_a_region_line_over_the_bethune_envelope_is_stored_and_flagged_everywher
     row = page.get_by_role("row").filter(has_text=re.compile(r"\bBéthune\b")).filter(has_text="2023-2026")
     expect(row).to_contain_text(re.compile("dépassée", re.IGNORECASE))
     expect(row).to_contain_text("600\u202f000")
-    expect(row.get_by_role("link", name="FA 42")).to_be_visible()
+    # The row counts the fiches behind the envelope; its link lists them, and the list says which envelope.
+    row.get_by_role("link", name="1 fiche action").click()
+    expect(page.locator("p.note")).to_contain_text(
+        re.compile(r"compte dans l'enveloppe\s+Région Hauts-de-France, Ville de Béthune")
+    )
+    expect(page.get_by_role("link", name="FA 42", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="1 fiche action")).to_be_visible()

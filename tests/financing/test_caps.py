@@ -654,6 +654,8 @@ def test_the_envelope_filter_keeps_to_the_fiches_the_viewer_may_see(client, prog
     region_envelope = programme["envelopes"][0]
     codes, named = _listed(client, f"{LIST}?envelope={region_envelope.pk}")
     assert (codes, named) == ([], None)
+    page = client.get(f"{LIST}?envelope={region_envelope.pk}").content.decode()
+    assert "Enveloppe : Sélectionnez un choix valide" in page
 
 
 def test_a_partner_sees_its_own_envelopes_only(client, programme, partner_region, partner_bdt):
