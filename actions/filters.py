@@ -7,6 +7,7 @@ from django import forms
 from django.core.validators import EMPTY_VALUES
 from django.db.models import Case, F, FloatField, Q, When
 from django.db.models.functions import Cast, Coalesce
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +21,15 @@ from conventions.models import Amendment, Axis, Convention, Organisation, SubAxi
 from financing.caps import fiches_behind
 from financing.managers import SETTLED, funding_sum_for_action
 from financing.models import Envelope, FundingLine, FundingStatus
+
+
+class FilterRequest:
+    """What ActionFilterSet reads of a request (its user, its query string), for work that runs later or
+    elsewhere: a background export, the funding lines of the fiches a list selects."""
+
+    def __init__(self, user, query):
+        self.user = user
+        self.GET = QueryDict(query or "")
 
 
 def current_semester(today=None):

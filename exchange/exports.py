@@ -4,7 +4,6 @@ Each is written from the same sheet specs an import reads (actions/financing/eva
 out comes back unchanged. Rows are streamed (write-only workbook, querysets read in chunks): memory stays flat.
 """
 
-from django.http import QueryDict
 from django.utils import timezone
 
 from acv.workbooks import new_workbook, workbook_bytes, write_preface, write_sheet
@@ -14,21 +13,13 @@ from conventions.models import Programme
 CHUNK = 500
 
 
-class _FilterRequest:
-    """What ActionFilterSet reads of a request (its user, its query string), for a job that runs later."""
-
-    def __init__(self, user, query):
-        self.user = user
-        self.GET = QueryDict(query or "")
-
-
 def filtered_fiches(user, query):
     """The fiches of /fiches/ for this query string, in the list's order, through the list's FilterSet; invalid
     filters select nothing, as on the page."""
-    from actions.filters import ActionFilterSet
+    from actions.filters import ActionFilterSet, FilterRequest
     from actions.models import Action
 
-    request = _FilterRequest(user, query)
+    request = FilterRequest(user, query)
     base = Action.objects.visible_to(user)
     data = request.GET or None
     filterset = ActionFilterSet(data, queryset=with_list_measures(base, user), request=request)

@@ -4,11 +4,13 @@ import datetime
 from itertools import groupby
 from operator import itemgetter
 
+from django.utils import timezone
 from django.utils.text import capfirst
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from actions.filters import ActionFilterSet, FilterRequest
 from actions.models import Action
 from acv.workbooks import (
     DATE_FORMAT,
@@ -142,6 +144,21 @@ def _years_by_line(lines):
     )
     for line_id, group in groupby(rows, itemgetter(0)):
         yield line_id, {year: amount for _, year, amount in group}
+
+
+def selected_funding_lines(user, query):
+    """The lines of the funding export: those `user` may see, of the fiches /fiches/ selects with this query
+    string (every fiche without one). Filters the list would refuse select nothing, here as there."""
+    lines = FundingLine.objects.visible_to(user)
+    request = FilterRequest(user, query)
+    if not request.GET:
+        return lines
+    fiches = ActionFilterSet(request.GET, queryset=Action.objects.visible_to(user), request=request)
+    return lines.filter(action_id__in=fiches.qs.values("pk")) if fiches.is_valid() else lines.none()
+
+
+def export_filename():
+    return f"engagements-{timezone.localdate():%Y-%m-%d}.xlsx"
 
 
 def funding_lines_xlsx(lines, *, viewer, title="Engagements"):

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, F, OuterRef, Sum
@@ -12,16 +13,16 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
-from actions.filters import ActionFilterSet
 from actions.models import Action
 from actions.plan_forms import ValidationForm
 from acv.access import editable_object, visible_object_or_404
 from acv.pagination import IdFirstPaginator
+from acv.workbooks import XLSX_CONTENT_TYPE
 from conventions import roles
 from conventions.mixins import ProgrammeMemberMixin
 from conventions.models import axis_short_label
 from financing.caps import alerts_for, envelope_consumption
-from financing.exports import funding_lines_xlsx
+from financing.exports import export_filename, funding_lines_xlsx, selected_funding_lines
 from financing.forms import FundingLineDecisionForm, FundingLineYearFormSet, PaymentForm
 from financing.history import funding_changes_since
 from financing.managers import STATUSES, own_funding_summary
@@ -35,6 +36,8 @@ from financing.models import (
     Payment,
 )
 from financing.services import FundingLineConflict, funding_line_update, payment_cancel, payment_record
+from financing.tasks import build_funding_lines_export
+from jobs.services import job_start
 
 PORTAL_PAGE_SIZE = 50
 # Labels read from a dict built once, not looked up row by row.
@@ -161,17 +164,21 @@ class FundingLineExportView(ProgrammeMemberMixin, View):
     def get(self, request):
         if not roles.can_export_funding_lines(request.user):
             raise PermissionDenied("L'export des lignes de financement est réservé aux membres du programme.")
-        lines = FundingLine.objects.visible_to(request.user)
-        if request.GET:
-            fiches = ActionFilterSet(request.GET, queryset=Action.objects.visible_to(request.user), request=request)
-            # Filters the list would refuse select nothing there, and nothing here.
-            lines = lines.filter(action_id__in=fiches.qs.values("pk")) if fiches.is_valid() else lines.none()
-        content = funding_lines_xlsx(lines, viewer=request.user)
-        response = HttpResponse(
-            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        stamp = timezone.localdate().strftime("%Y-%m-%d")
-        response["Content-Disposition"] = f'attachment; filename="engagements-{stamp}.xlsx"'
+        query = request.GET.urlencode()
+        lines = selected_funding_lines(request.user, query)
+        # Past ACV_EXPORT_MAX_SYNC_ROWS lines (a national funder has 12 000, a national programme 100 000: 20 s),
+        # the workbook is written in the background and the person follows its job, as for the fiche list.
+        if lines.count() > settings.ACV_EXPORT_MAX_SYNC_ROWS:
+            job = job_start(
+                kind="export",
+                title="Export des lignes de financement",
+                user=request.user,
+                task=build_funding_lines_export,
+                parameters={"query": query},
+            )
+            return redirect(job)
+        response = HttpResponse(funding_lines_xlsx(lines, viewer=request.user), content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{export_filename()}"'
         return response
 
 

@@ -229,9 +229,10 @@ CEILINGS = {
     # + the partner's own envelopes near or over their ceiling, and its lines per HT / TTC basis; + the fiches
     # it pilots or funds and its word on each (2).
     ("partner_bdt", "partner portal"): 18,
-    # One more than a single pass: the years (one column each) are read first, so the rows stream in one go.
-    ("coordinator", "funding export"): 8,
-    ("partner_bdt", "funding export"): 9,
+    # One more than a single pass: the years (one column each) are read first, so the rows stream in one go;
+    # + the count of the lines, which decides between writing at once and a background job.
+    ("coordinator", "funding export"): 9,
+    ("partner_bdt", "funding export"): 10,
     # + each line's events (its life), one prefetch for the whole page; + the links between periods (origins,
     # continuations: 2).
     ("coordinator", "api actions"): 17,

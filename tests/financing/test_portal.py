@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from jobs.models import Job, JobStatus
 from tests import factories as f
 
 PORTAL = reverse("financing:partner_portal")
@@ -92,6 +93,33 @@ def test_partner_export_holds_exactly_what_it_may_see(client, partner_bdt, lines
     assert granted["Référence de la décision"].value.startswith("=HYPERLINK")
     unknown = next(row for row in rows if row["État"].value == "Prévu")
     assert unknown["Montant (€)"].value is None  # unknown is not zero
+
+
+def _cells(rows):
+    # Each row as the values of its cells, in the export's order.
+    return [tuple(cell.value for cell in row.values()) for row in rows]
+
+
+@pytest.mark.parametrize("persona", ["partner_bdt", "coordinator"])
+def test_a_big_export_is_written_in_the_background_with_the_same_rows(client, request, lines, settings, persona):
+    # Past ACV_EXPORT_MAX_SYNC_ROWS lines the page hands the workbook to a job: the person is sent to its page,
+    # and the file it keeps holds, cell for cell, what the export written at once holds; filters go along.
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+    for query in ("", "?q=fa 900"):
+        settings.ACV_EXPORT_MAX_SYNC_ROWS = 1000
+        at_once = client.get(EXPORT + query)
+        assert at_once.status_code == 200
+        settings.ACV_EXPORT_MAX_SYNC_ROWS = 1
+        response = client.get(EXPORT + query)
+        job = Job.objects.filter(requested_by=user).latest("requested_at")
+        assert (response.status_code, response["Location"]) == (302, job.get_absolute_url())
+        assert (job.kind, job.status) == ("export", JobStatus.DONE)
+        assert f'filename="{job.result_name}"' in at_once["Content-Disposition"]
+        kept = _rows(client.get(reverse("jobs:job_file", args=[job.pk])))
+        assert _cells(kept) == _cells(_rows(at_once))
+        seen = {"partner_bdt": {"FA 900"}, "coordinator": {"FA 900", "FA 901"}}[persona]
+        assert {row["Fiche action"].value for row in kept} == ({"FA 900"} if query else seen)
 
 
 def test_partner_b_never_sees_partner_a_negotiations(client, partner_bdt, partner_region, lines, region):
