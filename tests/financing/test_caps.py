@@ -645,6 +645,9 @@ def test_the_count_links_to_the_fiche_list_filtered_on_the_envelope(client, requ
         assert text == f"{len(expected)} fiches action"
         codes, named = _listed(client, url)
         assert (codes, named) == (sorted(expected), _plain(caps.envelope_label(envelope)))
+        # The same filter on the API: the same fiches.
+        api = client.get(reverse("api:action-list"), {"envelope": envelope.pk, "page_size": 100}).json()
+        assert sorted(row["code"] for row in api["results"]) == sorted(expected)
     assert len(rows) == {"coordinator": 3, "partner_region": 2, "partner_bdt": 1}[persona]
 
 
@@ -656,6 +659,7 @@ def test_the_envelope_filter_keeps_to_the_fiches_the_viewer_may_see(client, prog
     assert (codes, named) == ([], None)
     page = client.get(f"{LIST}?envelope={region_envelope.pk}").content.decode()
     assert "Enveloppe : Sélectionnez un choix valide" in page
+    assert client.get(reverse("api:action-list"), {"envelope": region_envelope.pk}).status_code == 400
 
 
 def test_a_partner_sees_its_own_envelopes_only(client, programme, partner_region, partner_bdt):
