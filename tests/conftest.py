@@ -162,6 +162,22 @@ def cdv_partner(reference_data):
     return user
 
 
+# The browser tests that take 5 to 20 s each, longest first (the accessibility sweeps run role by role, in the
+# order of their parameters).
+LONGEST_BROWSER_TESTS = (
+    "test_every_page_of_the_role_has_no_wcag_violation",
+    "test_no_page_breaks_the_content_security_policy",
+    "test_every_state_of_the_role_has_no_wcag_violation",
+    "test_coordinator_adds_removes_and_saves_a_funding_line_with_the_keyboard",
+    "test_two_people_edit_the_same_fiche_and_the_second_sees_the_conflict",
+)
+
+
+def _rank(item):
+    name = getattr(item, "originalname", item.name)
+    return LONGEST_BROWSER_TESTS.index(name) if name in LONGEST_BROWSER_TESTS else len(LONGEST_BROWSER_TESTS)
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests that build their own data first, on an empty database; then those that read the session-wide
     reference programme (loaded once, it stays for the rest of the session, so a test that counts rows must
@@ -170,6 +186,10 @@ def pytest_collection_modifyitems(config, items):
     browser = [item for item in items if "tests/browser/" in str(item.path).replace("\\", "/")]
     for item in browser:
         item.add_marker(pytest.mark.browser)
+    # Those that empty the database (live_server) after the others, which read the session's reference programme;
+    # in each group the longest first: the workers take the last tests one at a time, so the short ones then fill
+    # the end of the run instead of one long test keeping a worker busy alone while the other waits.
+    browser.sort(key=lambda item: ("live_server" in item.fixturenames, _rank(item)))
     others = [item for item in items if item not in browser]
     own_data = [item for item in others if "reference_db" not in getattr(item, "fixturenames", ())]
     reference = [item for item in others if "reference_db" in getattr(item, "fixturenames", ())]

@@ -42,7 +42,8 @@ THIRD_PARTY = {
     "/api/v1/docs/": "Swagger UI",
     "/admin/": "Django",
 }
-ROLES = ["anonyme", "coordinateur", "referent.bethune", "partenaire.bdt", "comite"]
+# The longest sweeps first (tests/conftest.py starts the browser tests with them), the shortest last.
+ROLES = ["coordinateur", "comite", "referent.bethune", "partenaire.bdt", "anonyme"]
 # The axe rules left out on a page, each with the reason. Empty when everything passes.
 KNOWN_EXCEPTIONS: dict[str, dict[str, str]] = {}
 
@@ -330,14 +331,24 @@ def test_every_page_of_the_role_has_no_wcag_violation(served, chromium, role):
         assert response.status == 200, url
         if items := violations(page):
             found[url] = items
+    page.context.close()
+    assert found == {}, report(found)
+    assert "/accessibilite/" in seen  # linked from every page's footer, signed in or not
+    assert role == "anonyme" or {"/", "/fiches/"} <= set(seen)  # the menu was read
+
+
+# Apart from the pages (one test each), so that the two halves of a role's sweep run on both workers.
+@pytest.mark.parametrize("role", ROLES)
+def test_every_state_of_the_role_has_no_wcag_violation(served, chromium, role):
+    site = served
+    page = open_as(chromium, site, role)
+    found = {}
     for name, reach in states_of(role, site):
         reach(page, site)
         if items := violations(page):
             found[name] = items
     page.context.close()
     assert found == {}, report(found)
-    assert "/accessibilite/" in seen  # linked from every page's footer, signed in or not
-    assert role == "anonyme" or {"/", "/fiches/"} <= set(seen)  # the menu was read
 
 
 # Main pages, 320 px wide: the page never scrolls sideways; a wide table scrolls in its own named box.
