@@ -3,7 +3,8 @@
 A new database costs 16–20 s of migrations (117 of them, most of the time spent by Django re-rendering its model
 state) and the reference programme 10–17 s more to load. `make test` runs three test processes per engine (two
 workers and the schemathesis module), and each paid both. Now each engine has a *template*: a database migrated
-once, and the reference programme's rows, loaded once into a scratch copy of it and kept in a file. A test process
+once; and the reference programme's rows, loaded once into a scratch copy of SQLite's template, are kept in a file
+that the test processes of both engines read (rows as Python data: the same whatever the engine). A test process
 copies the template (PostgreSQL: `CREATE DATABASE … TEMPLATE`; SQLite: the backup API into its in-memory database),
 and puts the rows back in bulk when a test first asks for them (`reference_rows.restore`, about a second).
 
@@ -59,7 +60,9 @@ class Template:
             self.path = FOLDER / f"sqlite-{self.fingerprint}.sqlite3"
         else:
             raise NotImplementedError(f"moteur non pris en charge par les tests : {self.vendor}")
-        self.rows_path = FOLDER / f"{self.key}-{self.fingerprint}.rows.pickle"
+        # The reference programme's rows are Python data, the same whatever the engine: loaded once, into a scratch
+        # copy of the SQLite template, and kept for both engines (PostgreSQL's template is only migrated).
+        self.rows_path = FOLDER / f"sqlite-{self.fingerprint}.rows.pickle"
 
     # -- Built once ------------------------------------------------------------------------------------------
 
@@ -78,12 +81,14 @@ class Template:
         with self._lock():
             if not self._is_current():
                 self._build()
+        if not self.rows_path.exists():
+            # PostgreSQL's template is there, but the rows are made with SQLite's: built by another process now
+            # (waited for, under its lock) or to be built.
+            _manage_module(["tests.template_db"], "")
 
     def _is_current(self):
-        if not self.rows_path.exists():
-            return False
         if self.vendor == "sqlite":
-            return self.path.exists()
+            return self.rows_path.exists() and self.path.exists()
         with self.connection._nodb_cursor() as cursor:
             cursor.execute(
                 "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [self.name]
@@ -106,16 +111,8 @@ class Template:
                 scratch.unlink(missing_ok=True)
             building.rename(self.path)  # last: the file's presence says the template is whole
             return
-        scratch = f"{self.name}_scratch"
         self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)', f'CREATE DATABASE "{self.name}"')
         _manage(["migrate", "--noinput"], self._url(self.name))
-        self._execute(
-            f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)', f'CREATE DATABASE "{scratch}" TEMPLATE "{self.name}"'
-        )
-        try:
-            _snapshot_rows(self._url(scratch), self.rows_path)
-        finally:
-            self._execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
         # Last: the comment says the template is whole and what it was built from.
         self._execute(f"COMMENT ON DATABASE \"{self.name}\" IS '{self.fingerprint}'")
 
@@ -176,6 +173,11 @@ class Template:
 def _manage(arguments, database_url):
     environment = {**os.environ, "DATABASE_URL": database_url}
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *arguments, "-v", "0"], env=environment, check=True)
+
+
+def _manage_module(arguments, database_url):
+    environment = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "acv.settings"}
+    subprocess.run([sys.executable, "-m", *arguments], env=environment, check=True, cwd=ROOT)
 
 
 def _snapshot_rows(database_url, path):
