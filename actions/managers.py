@@ -161,7 +161,7 @@ class ActionQuerySet(RestrictedQuerySet):
 
         return self.filter(pk__in=QualityNote.objects.filter(is_open=True).values("action_id"))
 
-    def comparable_funding(self, viewer=None, summary=None):
+    def comparable_funding(self, viewer=None, summary=None, costs=None):
         """The shares of the fiches whose cost is a one-off number, per HT / TTC basis of that cost.
 
         HT and TTC are never added: each basis of cost is compared with the lines of the same basis. A line
@@ -175,15 +175,19 @@ class ActionQuerySet(RestrictedQuerySet):
         refused ones) only when the viewer sees every line — None for a partner, never a partial sum.
 
         `summary`: summary rows of exactly these fiches' lines, when the caller has them (financing.managers.
-        funding_summary_for); else the summary per fiche.
+        funding_summary_for); else the summary per fiche. `costs`: these fiches' comparable cost per basis, when the
+        caller has their cost_totals() (its "comparable", read in the same pass); else read here.
         """
         from financing.models import FundingSummary
 
-        comparable = self.filter(COMPARABLE_COST)
-        costs = {
-            row["cost_basis"]: row["cost"]
-            for row in comparable.order_by().values("cost_basis").annotate(cost=Coalesce(Sum("cost_amount"), ZERO))
-        }
+        if costs is None:
+            costs = {
+                row["cost_basis"]: row["cost"]
+                for row in self.filter(COMPARABLE_COST)
+                .order_by()
+                .values("cost_basis")
+                .annotate(cost=Coalesce(Sum("cost_amount"), ZERO))
+            }
         if summary is None:
             summary = FundingSummary.objects.for_actions(self)
         cost_basis = summary.cost_basis_path
@@ -227,18 +231,25 @@ class ActionQuerySet(RestrictedQuerySet):
     def cost_totals(self):
         """Total cost by HT/TTC basis, one-off costs and yearly costs apart; unknown costs counted.
 
-        Returns {"by_basis": [{basis, low, high, count, unknown}], "per_year": [...same...]}: a total
-        over fiches only means something on one basis, and a yearly cost cannot be added to a one-off.
+        Returns {"by_basis": [{basis, low, high, count, unknown}], "per_year": [...same...], "comparable":
+        {basis: cost}}: a total over fiches only means something on one basis, and a yearly cost cannot be added
+        to a one-off. "comparable" is the cost comparable_funding() compares with funding (COMPARABLE_COST), per
+        basis that has such fiches: read in the same pass, for the callers that show both.
         """
         sums = {
             "low": Coalesce(Sum(Coalesce("cost_amount", "cost_min")), ZERO),
             "high": Coalesce(Sum(Coalesce("cost_amount", "cost_max")), ZERO),
             "count": Count("pk"),
             "unknown": Count("pk", filter=Q(cost_kind="unknown")),
+            "comparable_cost": Coalesce(Sum("cost_amount", filter=COMPARABLE_COST), ZERO),
+            "comparable_count": Count("pk", filter=COMPARABLE_COST),
         }
         rows = self.order_by().values("cost_per_year", "cost_basis").annotate(**sums).order_by("cost_basis")
-        result = {"by_basis": [], "per_year": []}
+        result = {"by_basis": [], "per_year": [], "comparable": {}}
         for row in rows:
+            comparable_cost, comparable_count = row.pop("comparable_cost"), row.pop("comparable_count")
+            if comparable_count:
+                result["comparable"][row["cost_basis"]] = comparable_cost
             result["per_year" if row.pop("cost_per_year") else "by_basis"].append(
                 {"basis": row.pop("cost_basis"), **row}
             )

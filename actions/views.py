@@ -127,13 +127,14 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
             url_for=lambda row: list_url(axis=row["axes__id"]),
         )
         late = fiches.late(today).select_related("territory").order_by("end_until", "code")
+        cost = fiches.cost_totals()
         no_update = fiches.without_progress_update(*current_reporting_period(programme, today))
         notes = QualityNote.objects.visible_to(self.request.user).filter(is_open=True, action__in=fiches.values("pk"))
         context.update(
             total=fiches.count(),
             statuses=statuses,
             territories=territories,
-            cost=fiches.cost_totals(),
+            cost=cost,
             unknown_cost_url=list_url(cost_kind="unknown"),
             funding=funding,
             funding_rows=funding_rows,
@@ -143,7 +144,7 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
             year_territory=year_territory,
             sees_all_funding=sees_all,
             own_funding=own,
-            comparable=fiches.comparable_funding(self.request.user, summary=summary),
+            comparable=fiches.comparable_funding(self.request.user, summary=summary, costs=cost["comparable"]),
             bars=bars,
             chart_height=chart_height,
             late=list(late[:10]),
@@ -207,6 +208,7 @@ class ActionListView(ProgrammeMemberMixin, TemplateView):
         sees_all = roles.sees_every_funding_line(user)
         # Who reads every line gets the part prévue and the part acquise from one pass over the summary rows.
         planned, acquired = lines.by_basis_and_settled() if sees_all else (None, lines.settled().by_basis())
+        cost = selected.cost_totals()
         columns = [("code", "Code"), ("title", "Intitulé"), ("commune", "Commune"), ("cost", "Coût")]
         columns.append(("acquired", "Acquis"))
         if sees_all:
@@ -220,7 +222,7 @@ class ActionListView(ProgrammeMemberMixin, TemplateView):
             page_range=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             actions=page.object_list,
             count=page.paginator.count,
-            cost=selected.cost_totals(),
+            cost=cost,
             # Footer totals per HT / TTC basis: never one figure adding the two.
             acquired=acquired,
             planned=planned,
@@ -228,7 +230,7 @@ class ActionListView(ProgrammeMemberMixin, TemplateView):
             if roles.is_partner(user)
             else None,
             sees_all_funding=sees_all,
-            comparable=selected.comparable_funding(user, summary=lines),
+            comparable=selected.comparable_funding(user, summary=lines, costs=cost["comparable"]),
             sort=self.request.GET.get("ordering", ""),
             columns=columns,
             can_create=Action.objects.can_create(self.request.user),

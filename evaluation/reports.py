@@ -426,7 +426,8 @@ def semester_report_context(fiches, *, year, semester, today=None, meeting=None,
     lines = FundingLine.objects.for_actions(fiches)
     funding = lines.by_status()
     funding_bases = lines.by_basis()
-    comparable = fiches.comparable_funding(None)
+    cost = fiches.cost_totals()
+    comparable = fiches.comparable_funding(None, costs=cost["comparable"])
     by_funder = list(lines.by_funder())
     statuses = [
         {"label": STATUS_LABELS.get(row["status"], row["status"]), "count": row["count"]} for row in fiches.by_status()
@@ -450,7 +451,7 @@ def semester_report_context(fiches, *, year, semester, today=None, meeting=None,
         "territories": [row["territory__name"] for row in territories],
         "total": len(loaded),
         "statuses": statuses,
-        "cost": fiches.cost_totals(),
+        "cost": cost,
         "funding": funding,
         # One column per HT / TTC basis: amounts of different bases are never added into one figure.
         "funding_bases": funding_bases,

@@ -204,6 +204,7 @@ class AggregatesView(RestrictedViewSetMixin, generics.GenericAPIView):
         own = lines.filter(funder_id=roles.organisation_id_of(user)) if partner else None
         own_summary = own_funding_summary(user, actions, whole_programme=whole_programme) if partner else None
         scoped_bases = scoped_summary.by_basis()
+        cost = actions.cost_totals()
         data = {
             "actions": {
                 "count": actions.count(),
@@ -211,8 +212,8 @@ class AggregatesView(RestrictedViewSetMixin, generics.GenericAPIView):
                 "by_axis": actions.by_axis(),
                 "by_sub_axis": actions.by_sub_axis(),
                 "by_territory": actions.by_territory(),
-                "cost_totals": actions.cost_totals(),
-                "comparable": actions.comparable_funding(user, summary=summary),
+                "cost_totals": cost,
+                "comparable": actions.comparable_funding(user, summary=summary, costs=cost["comparable"]),
             },
             "funding": {
                 "scope": "all" if sees_all else "settled",

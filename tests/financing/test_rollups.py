@@ -224,6 +224,17 @@ def test_shares_are_computed_per_basis_and_never_add_ht_to_ttc(plan, coordinator
     assert partner["TTC"]["acquired_share"] == D("40.0") and partner["TTC"]["planned"] is None
 
 
+def test_comparable_costs_read_with_the_cost_totals_give_the_same_shares(plan, coordinator, partner_bdt):
+    """The list, the dashboard, the API and the report take the comparable costs from cost_totals(), in its pass
+    over the fiches: the same shares as comparable_funding() reading them itself, for each viewer. A basis whose
+    fiches have no one-off number (A4, of unknown cost and basis) has no comparable cost; ranges (A2, A5) none."""
+    fiches = _actions(plan)
+    totals = fiches.cost_totals()
+    assert totals["comparable"] == {"TTC": D("100000"), "HT": D("20000")}
+    for viewer in (coordinator, partner_bdt):
+        assert fiches.comparable_funding(viewer, costs=totals["comparable"]) == fiches.comparable_funding(viewer)
+
+
 def test_a_line_in_another_basis_than_its_cost_is_in_no_share_and_flagged(plan, coordinator):
     """An ANRU line of 15 000 € HT on A1 (a TTC cost): A1 gets no share and says why; the programme's TTC share
     is unchanged (40 000 / 100 000) and the line is counted apart."""
