@@ -217,15 +217,15 @@ PAGES = {
 # API call also the per-user throttle in the database cache (6: read, count, savepoint, read, write, release).
 CEILINGS = {
     # + the funding per HT / TTC basis, the funding per year and the envelopes to watch (one query each).
-    ("coordinator", "dashboard"): 21,
-    ("partner_bdt", "dashboard"): 19,
+    ("coordinator", "dashboard"): 20,
+    ("partner_bdt", "dashboard"): 18,
     # + the choices of the « issue de… » filter (the earlier fiches the viewer sees that another follows).
-    ("coordinator", "fiche list"): 20,
-    ("partner_bdt", "fiche list"): 20,
-    ("coordinator", "fiche list by funding"): 20,
-    ("partner_bdt", "fiche list by funding"): 20,
-    ("coordinator", "fiche list of a funder"): 21,
-    ("partner_bdt", "fiche list of a funder"): 21,
+    ("coordinator", "fiche list"): 19,
+    ("partner_bdt", "fiche list"): 19,
+    ("coordinator", "fiche list by funding"): 19,
+    ("partner_bdt", "fiche list by funding"): 19,
+    ("coordinator", "fiche list of a funder"): 20,
+    ("partner_bdt", "fiche list of a funder"): 20,
     # + the partner's own envelopes near or over their ceiling, and its lines per HT / TTC basis; + the fiches
     # it pilots or funds and its word on each (2).
     ("partner_bdt", "partner portal"): 18,
@@ -242,8 +242,8 @@ CEILINGS = {
     # + the funding per HT / TTC basis (and, for a partner, its own lines' bases); + the names of the funders,
     # territories and sous-axes the funding is grouped by, read apart (up to 3: grouped on the names, PostgreSQL
     # sorted every summary row's texts).
-    ("coordinator", "api aggregates"): 27,
-    ("partner_bdt", "api aggregates"): 30,
+    ("coordinator", "api aggregates"): 26,
+    ("partner_bdt", "api aggregates"): 29,
     ("coordinator", "api committee meetings"): 12,
     ("partner_bdt", "api committee meetings"): 9,
     ("coordinator", "api organisations"): 11,
