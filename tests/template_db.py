@@ -84,7 +84,7 @@ class Template:
         if not self.rows_path.exists():
             # PostgreSQL's template is there, but the rows are made with SQLite's: built by another process now
             # (waited for, under its lock) or to be built.
-            _manage_module(["tests.template_db"], "")
+            _this_module([], "")
 
     def _is_current(self):
         if self.vendor == "sqlite":
@@ -175,22 +175,18 @@ def _manage(arguments, database_url):
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *arguments, "-v", "0"], env=environment, check=True)
 
 
-def _manage_module(arguments, database_url):
+def _this_module(arguments, database_url, **options):
+    """This module run on `database_url`, in a process of its own: with the settings a test process has."""
     environment = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "acv.settings"}
-    subprocess.run([sys.executable, "-m", *arguments], env=environment, check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-m", "tests.template_db", *arguments], env=environment, check=True, cwd=ROOT, **options
+    )
 
 
 def _snapshot_rows(database_url, path):
-    """Load the reference programme into the scratch database and keep its rows in `path` (a process of its own:
-    the loader runs with the settings a test process has)."""
-    environment = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "acv.settings"}
-    subprocess.run(
-        [sys.executable, "-m", "tests.template_db", "--rows", str(path)],
-        env=environment,
-        check=True,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,  # what the loader added: the tests of the loader look at that
-    )
+    """Load the reference programme into the scratch database and keep its rows in `path`."""
+    # What the loader added is not printed: the tests of the loader look at that.
+    _this_module(["--rows", str(path)], database_url, stdout=subprocess.DEVNULL)
 
 
 def _write_rows(path):
