@@ -5,8 +5,9 @@ anonymously: no server error, every status code and body as documented, and auth
 ignored. Path ids are not random (a random id only ever meets a 404): each is drawn from rows of the
 reference programme chosen so that every persona meets rows it may change, rows it may only read and
 rows it may not see, and each answer is held to that. Fixed seed and few examples so it runs in well
-under the suite's budget on SQLite and PostgreSQL; each request runs in a savepoint rolled back at
-once, so writes never outlive the call (nor the test's transaction).
+under the suite's budget on SQLite and PostgreSQL. The personae and those rows are made once, in a
+transaction of the module's own; each request runs in a savepoint rolled back at once, so writes never
+outlive the call (nor the test's savepoint, nor the module's transaction).
 """
 
 import datetime
@@ -21,7 +22,7 @@ from django.core import signals
 from django.core.files.base import ContentFile
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, settings
@@ -40,7 +41,16 @@ from conventions.models import Amendment, Axis, Convention, Organisation, Priori
 from evaluation.models import Criterion, Indicator, ResultIndicatorLink
 from financing.models import FundingLine
 from jobs.models import Job
-from tests.factories import CommitteeMeetingFactory, FundingLineFactory, IndicatorValueFactory
+from tests.factories import (
+    CommitteeMeetingFactory,
+    FundingLineFactory,
+    IndicatorValueFactory,
+    UserFactory,
+    UserProfileFactory,
+)
+
+# Each test in a savepoint of the module's transaction (module_rows), rolled back after it.
+pytestmark = pytest.mark.django_db
 
 CONFIG = SchemathesisConfig.from_dict(
     {
@@ -101,15 +111,62 @@ def _finished_job(user):
     return job
 
 
+@pytest.fixture(scope="module")
+def module_rows(reference_db, django_db_blocker, tmp_path_factory):
+    """A transaction of the module's own, rolled back after its last test: the personae and the rows every request
+    aims at are made once in it, not once per test (a test per operation and persona: they were a third of the
+    module's time). Each test runs in a savepoint of it, and each request in a savepoint of that, both rolled back."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            MEDIA_ROOT=tmp_path_factory.mktemp("media"),
+        ),
+        transaction.atomic(),
+    ):
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture(autouse=True)
-def targets(reference_data, bdt, region, coordinator, referent_bethune, partner_bdt):
+def media_in_a_temporary_folder():
+    """The module's files (its jobs' results) are made once, in module_rows' folder, not in one per test."""
+
+
+def _persona(username, role, organisation_key=None, **extra):
+    organisation = Organisation.objects.get(key=organisation_key) if organisation_key else None
+    user = UserFactory(username=username, **extra)
+    UserProfileFactory(user=user, role=role, organisation=organisation)
+    return user
+
+
+# The personae of tests/conftest.py, made once for the module (module_rows).
+@pytest.fixture(scope="module")
+def coordinator(module_rows):
+    return _persona("coordinateur", "coordinator", "cabbalr", is_staff=True)
+
+
+@pytest.fixture(scope="module")
+def referent_bethune(module_rows):
+    return _persona("referent.bethune", "referent", "bethune")
+
+
+@pytest.fixture(scope="module")
+def partner_bdt(module_rows):
+    return _persona("partenaire.bdt", "partner", "bdt")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def targets(module_rows, coordinator, referent_bethune, partner_bdt):
     """Fiches FA 42 (Béthune, funded by the BDT), AM.3 (Béthune, not), FA 51 (Bruay, funded by the BDT)
     and AM.17 (Bruay, not) and their lines, with two more funders' lines on FA 42: one settled (the BDT,
     a funder of the fiche, reads it) and one under negotiation (it must not); two rows of each reference
     list; an indicator value per commune; a link from a fiche indicator to the grid; a comité meeting; a finished
     job of each persona (its own only)."""
     fiches = {action.code: action for action in Action.objects.filter(code__in=["FA 42", "AM.3", "FA 51", "AM.17"])}
-    etat, bethune, bruay = (Organisation.objects.get(key=key) for key in ("etat", "bethune", "bruay"))
+    etat, bethune, bruay, bdt, region = (
+        Organisation.objects.get(key=key) for key in ("etat", "bethune", "bruay", "bdt", "region")
+    )
     settled = FundingLineFactory(action=fiches["FA 42"], funder=etat, amount=Decimal("40000.00"), status="granted")
     negotiated = FundingLineFactory(
         action=fiches["FA 42"], funder=region, amount=Decimal("25000.00"), status="requested"
@@ -180,7 +237,7 @@ def targets(reference_data, bdt, region, coordinator, referent_bethune, partner_
     TARGETS.clear()
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def keep_the_test_transaction(targets):
     """The WSGI handler closes "old" connections around each request; Django's test client disconnects
     that clean-up, and so must we: closing the connection would end the test's transaction."""
@@ -227,9 +284,11 @@ def _declares_session_auth():
     )
 
 
-@pytest.fixture
-def signed_in():
-    """`_auth_headers`, once per test: every example of an operation shares the persona's session."""
+@pytest.fixture(scope="module")
+def signed_in(module_rows, coordinator, referent_bethune, partner_bdt):
+    """`_auth_headers` of each persona, signed in once for the module, before its first test (a session opened in a
+    test would go with that test's savepoint): every example of every operation shares it, and each request is
+    rolled back, leaving the session's row as it was."""
     if not _declares_session_auth():
         # `ignored_auth` takes away only the credentials the schema declares: with the session cookie
         # left out, every answer would read as "accepts requests without authentication".
@@ -237,14 +296,8 @@ def signed_in():
             f"The API accepts the session cookie « {django_settings.SESSION_COOKIE_NAME} » but its schema does "
             "not declare it (securitySchemes): give the session authentication class its OpenAPI extension."
         )
-    sessions = {}
-
-    def headers(user):
-        if user.pk not in sessions:
-            sessions[user.pk] = _auth_headers(user)
-        return sessions[user.pk]
-
-    return headers
+    sessions = {user.pk: _auth_headers(user) for user in (coordinator, referent_bethune, partner_bdt)}
+    return lambda user: sessions[user.pk]
 
 
 def _cookies(headers):
