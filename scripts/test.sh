@@ -60,11 +60,12 @@ suite() {
   fi
 }
 
+# Each engine's tests wait only for their own template: PostgreSQL's finishes while SQLite's tests start.
 wait "$sqlite_template"
-wait "$postgres_template"
 
 echo "== tests on SQLite"
 DATABASE_URL= suite "$@"
 
+wait "$postgres_template"
 echo "== tests on PostgreSQL ($PG_URL)"
 DATABASE_URL=$PG_URL suite "$@"
