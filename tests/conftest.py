@@ -166,7 +166,6 @@ def cdv_partner(reference_data):
 # order of their parameters).
 LONGEST_BROWSER_TESTS = (
     "test_every_page_of_the_role_has_no_wcag_violation",
-    "test_no_page_breaks_the_content_security_policy",
     "test_every_state_of_the_role_has_no_wcag_violation",
     "test_coordinator_adds_removes_and_saves_a_funding_line_with_the_keyboard",
     "test_two_people_edit_the_same_fiche_and_the_second_sees_the_conflict",

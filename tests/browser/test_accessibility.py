@@ -4,6 +4,10 @@ Zero WCAG 2.1 A/AA violation is required (the criteria the RGAA is built on); th
 (/accessibilite/) says so and lists what is left out: third-party pages, below. The same pages are then shown
 320 px wide (what 400 % zoom gives on a laptop, RGAA 10.11): the page itself must never scroll sideways.
 
+Every page the sweep opens is also held to the Content-Security-Policy: nothing it loads or runs may be refused
+by the policy (the browser says so in its console); the pages the sweep leaves out, third-party ones included,
+are opened for that alone.
+
 The site is served once for the module, on the session's reference programme, by a server of our own rather
 than pytest-django's `live_server` (which flushes the database after each test): the pages are only read here,
 and loading the programme again for each role would cost more than all the checks.
@@ -57,12 +61,13 @@ def site(reference_db, django_db_blocker):
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=[MD5]):
         users = get_user_model()
         created = {}
+        staff = {"admin": {"is_staff": True, "is_superuser": True}}  # as create_demo_accounts: the admin's pages
         # The demo personae: one per role of ACV, the Contrat de Ville's coordinator and partner (the CAF), and the
         # direction, coordinator of both.
         for username, code, role, key, first_name, last_name in DEMO_ACCOUNTS:
             if username not in created:
                 created[username] = users.objects.create_user(
-                    username, password=PASSWORD, first_name=first_name, last_name=last_name
+                    username, password=PASSWORD, first_name=first_name, last_name=last_name, **staff.get(username, {})
                 )
             organisation = Organisation.objects.get(key=key) if key else None
             UserProfile.objects.create(
@@ -144,6 +149,9 @@ def open_as(chromium, site, role, **context):
     # axe-core in every page of the context, as the browser's own script (not subject to the page's CSP).
     browser_context.add_init_script(script=AXE_SCRIPT)
     page = browser_context.new_page()
+    # What the Content-Security-Policy refused, as the browser reports it in its console: read by csp_refusals.
+    page.csp_refusals = []
+    page.on("console", lambda message: _refused_by_csp(message.text) and page.csp_refusals.append(message.text))
     if role != "anonyme":
         page.goto(f"{site.url}/connexion/")
         page.get_by_label("Identifiant").fill(role)
@@ -151,6 +159,16 @@ def open_as(chromium, site, role, **context):
         page.get_by_role("button", name="Se connecter").click()
         expect(page.get_by_role("heading", level=1)).to_be_visible()
     return page
+
+
+def _refused_by_csp(text):
+    return "Content Security Policy" in text or "Refused to" in text
+
+
+def csp_refusals(page):
+    """What the policy refused since the last call (the page loaded, axe has run on it)."""
+    refused, page.csp_refusals[:] = list(page.csp_refusals), []
+    return refused
 
 
 def pages_of(role, site):
@@ -322,7 +340,7 @@ def test_every_page_of_the_role_has_no_wcag_violation(served, chromium, role):
     page = open_as(chromium, site, role)
     urls = navigation(page) if role != "anonyme" else []
     urls += [url for url in pages_of(role, site) if url not in urls]
-    found, seen = {}, []
+    found, seen, refused = {}, [], {}
     for url in urls:
         seen.append(url)
         if url in SAME_FOR_ALL and role not in {"anonyme", "coordinateur"}:
@@ -331,8 +349,11 @@ def test_every_page_of_the_role_has_no_wcag_violation(served, chromium, role):
         assert response.status == 200, url
         if items := violations(page):
             found[url] = items
+        if messages := csp_refusals(page):
+            refused[url] = messages
     page.context.close()
     assert found == {}, report(found)
+    assert refused == {}
     assert "/accessibilite/" in seen  # linked from every page's footer, signed in or not
     assert role == "anonyme" or {"/", "/fiches/"} <= set(seen)  # the menu was read
 
@@ -342,13 +363,16 @@ def test_every_page_of_the_role_has_no_wcag_violation(served, chromium, role):
 def test_every_state_of_the_role_has_no_wcag_violation(served, chromium, role):
     site = served
     page = open_as(chromium, site, role)
-    found = {}
+    found, refused = {}, {}
     for name, reach in states_of(role, site):
         reach(page, site)
         if items := violations(page):
             found[name] = items
+        if messages := csp_refusals(page):
+            refused[name] = messages
     page.context.close()
     assert found == {}, report(found)
+    assert refused == {}
 
 
 # Main pages, 320 px wide: the page never scrolls sideways; a wide table scrolls in its own named box.
@@ -403,7 +427,7 @@ CDV_PAGES = {
 def test_the_contrat_de_ville_pages_have_no_wcag_violation(served, chromium, role):
     site = served
     page = open_as(chromium, site, role)
-    found = {}
+    found, refused = {}, {}
     for url in CDV_PAGES[role]:
         url = url.format(cdv_project=site.cdv_project, caf_project=site.caf_project)
         response = page.goto(site.url + url)
@@ -414,8 +438,34 @@ def test_the_contrat_de_ville_pages_have_no_wcag_violation(served, chromium, rol
         expect(page.locator(".site-footer")).to_contain_text("pilotage du programme Contrat de Ville")
         if items := violations(page):
             found[url] = items
+        if messages := csp_refusals(page):
+            refused[url] = messages
     page.context.close()
     assert found == {}, report(found)
+    assert refused == {}
+
+
+def test_the_pages_the_sweep_leaves_out_keep_the_content_security_policy(served, chromium):
+    """The third-party pages (the API's docs, the admin), the API as a browser shows it and a list sorted by a
+    computed column."""
+    site = served
+    page = open_as(chromium, site, "admin")
+    refused = {}
+    for url in [
+        "/api/v1/docs/",
+        "/api/v1/actions/?code=FA+54",
+        "/admin/",
+        f"/admin/actions/action/{site.fa54}/change/",
+        "/fiches/?territory=&status=unknown&sort=-cost",
+    ]:
+        response = page.goto(site.url + url)
+        assert response.status == 200, url
+        if url == "/api/v1/docs/":
+            page.wait_for_load_state("networkidle")  # Swagger UI fetches the schema once loaded
+        if messages := csp_refusals(page):
+            refused[url] = messages
+    page.context.close()
+    assert refused == {}
 
 
 def test_the_direction_switches_to_the_contrat_de_ville_and_opens_a_project(served, chromium):

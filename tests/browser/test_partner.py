@@ -1,4 +1,6 @@
-"""A partner's round in the browser, and every page checked for Content-Security-Policy violations."""
+"""A partner's round in the browser: its commitments, a line it updates, their export, the fiches it may only read.
+
+The Content-Security-Policy is checked on every page of the accessibility sweep (test_accessibility.py)."""
 
 import os
 
@@ -19,24 +21,13 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 @pytest.fixture
 def people(reference_programme):
-    for username, role, key in (
-        ("coordinateur", Role.COORDINATOR, "cabbalr"),
-        ("partenaire.bdt", Role.PARTNER, "bdt"),
-        ("comite", Role.COMMITTEE, None),
-    ):
-        user = UserFactory(
-            username=username,
-            first_name=username.split(".")[0].capitalize(),
-            last_name="Test",
-            is_staff=role == Role.COORDINATOR,
-            is_superuser=role == Role.COORDINATOR,
-        )
-        UserProfile.objects.create(
-            programme=Programme.objects.get_or_create(code="acv", defaults={"name": "Action Cœur de Ville"})[0],
-            user=user,
-            role=role,
-            organisation=Organisation.objects.get(key=key) if key else None,
-        )
+    user = UserFactory(username="partenaire.bdt", first_name="Partenaire", last_name="Test")
+    UserProfile.objects.create(
+        programme=Programme.objects.get_or_create(code="acv", defaults={"name": "Action Cœur de Ville"})[0],
+        user=user,
+        role=Role.PARTNER,
+        organisation=Organisation.objects.get(key="bdt"),
+    )
 
 
 def log_in_anywhere(browser, live_server, username):
@@ -93,35 +84,3 @@ def test_partner_updates_its_line_downloads_its_commitments_and_cannot_edit_fich
     expect(page.get_by_role("heading", name="Accès refusé")).to_be_visible()
     page.goto(f"{live_server.url}/fiches/nouvelle/")
     expect(page.get_by_role("heading", name="Accès refusé")).to_be_visible()
-
-
-def _violations(page, url):
-    messages = []
-    page.on("console", lambda message: messages.append(message.text))
-    page.goto(url)
-    page.wait_for_load_state("networkidle")
-    return [text for text in messages if "Content Security Policy" in text or "Refused to" in text]
-
-
-def test_no_page_breaks_the_content_security_policy(people, browser, live_server):
-    fa54 = Action.objects.get(code="FA 54")
-    urls = [
-        "/",
-        "/fiches/",
-        "/fiches/?territory=&status=unknown&sort=-cost",
-        f"/fiches/{fa54.pk}/",
-        f"/fiches/{fa54.pk}/modifier/",
-        "/fiches/nouvelle/",
-        "/comites/",
-        "/rapports/",
-        "/api/v1/docs/",
-        "/api/v1/actions/?code=FA+54",
-        "/admin/",
-        f"/admin/actions/action/{fa54.pk}/change/",
-        "/mot-de-passe/",
-    ]
-    page = log_in_anywhere(browser, live_server, "coordinateur")
-    found = {url: _violations(page, live_server.url + url) for url in urls}
-    partner = log_in_anywhere(browser, live_server, "partenaire.bdt")
-    found["/engagements/ (partenaire)"] = _violations(partner, live_server.url + "/engagements/")
-    assert {url: v for url, v in found.items() if v} == {}
