@@ -1,14 +1,18 @@
 """Shared fixtures: the named personae the tests speak about, and the reference programme."""
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 
 from tests.factories import OrganisationFactory, UserFactory, UserProfileFactory
+
+MD5 = "django.contrib.auth.hashers.MD5PasswordHasher"
 
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Hashing with PBKDF2 dominates a suite that signs in seven personae per test; MD5 is fine here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [MD5]
 
 
 @pytest.fixture(autouse=True)
@@ -20,75 +24,141 @@ def tasks_run_at_once(settings):
 
 
 @pytest.fixture(autouse=True)
-def media_in_a_temporary_folder(settings, tmp_path):
-    """Files the tests write (reports kept, payment documents, jobs' results) go to a folder of their own."""
-    settings.MEDIA_ROOT = tmp_path / "media"
+def media_in_a_temporary_folder(request, settings, tmp_path):
+    """Files the tests write (reports kept, payment documents, jobs' results) go to a folder of their own: the
+    test's, or its module's when the module makes its rows once (module_transaction)."""
+    if "module_transaction" not in request.fixturenames:
+        settings.MEDIA_ROOT = tmp_path / "media"
+
+
+# The organisations the personae belong to (the reference programme's, when it is loaded: same keys).
+ORGANISATIONS = {
+    "agglomeration": ("cabbalr", "Communauté d'agglomération de Béthune-Bruay", "epci"),
+    "bethune": ("bethune", "Ville de Béthune", "commune"),
+    "bruay": ("bruay", "Ville de Bruay-La-Buissière", "commune"),
+    "bdt": ("bdt", "Banque des Territoires", "agence"),
+    "region": ("region", "Région Hauts-de-France", "region"),
+}
+
+
+def _organisation(name):
+    key, label, kind = ORGANISATIONS[name]
+    return OrganisationFactory(key=key, name=label, kind=kind)
 
 
 @pytest.fixture
 def agglomeration(db):
-    return OrganisationFactory(key="cabbalr", name="Communauté d'agglomération de Béthune-Bruay", kind="epci")
+    return _organisation("agglomeration")
 
 
 @pytest.fixture
 def bethune(db):
-    return OrganisationFactory(key="bethune", name="Ville de Béthune", kind="commune")
+    return _organisation("bethune")
 
 
 @pytest.fixture
 def bruay(db):
-    return OrganisationFactory(key="bruay", name="Ville de Bruay-La-Buissière", kind="commune")
+    return _organisation("bruay")
 
 
 @pytest.fixture
 def bdt(db):
-    return OrganisationFactory(key="bdt", name="Banque des Territoires", kind="agence")
+    return _organisation("bdt")
 
 
 @pytest.fixture
 def region(db):
-    return OrganisationFactory(key="region", name="Région Hauts-de-France", kind="region")
+    return _organisation("region")
 
 
 def _persona(username, role, organisation=None, **extra):
     user = UserFactory(username=username, **extra)
-    UserProfileFactory(user=user, role=role, organisation=organisation)
+    UserProfileFactory(user=user, role=role, organisation=organisation and _organisation(organisation))
     return user
+
+
+# The named personae: one per role (and one with none), each made by its fixture below.
+PERSONAE = {
+    "admin_user": lambda: _persona("admin", "admin", is_staff=True, is_superuser=True),
+    "coordinator": lambda: _persona("coordinateur", "coordinator", "agglomeration", is_staff=True),
+    "referent_bethune": lambda: _persona("referent.bethune", "referent", "bethune"),
+    "partner_bdt": lambda: _persona("partenaire.bdt", "partner", "bdt"),
+    "partner_region": lambda: _persona("partenaire.region", "partner", "region"),
+    "committee_member": lambda: _persona("comite", "committee"),
+    "outsider": lambda: UserFactory(username="inconnu"),
+}
 
 
 @pytest.fixture
 def admin_user(db):
-    return _persona("admin", "admin", is_staff=True, is_superuser=True)
+    return PERSONAE["admin_user"]()
 
 
 @pytest.fixture
-def coordinator(agglomeration):
-    return _persona("coordinateur", "coordinator", agglomeration, is_staff=True)
+def coordinator(db):
+    return PERSONAE["coordinator"]()
 
 
 @pytest.fixture
-def referent_bethune(bethune):
-    return _persona("referent.bethune", "referent", bethune)
+def referent_bethune(db):
+    return PERSONAE["referent_bethune"]()
 
 
 @pytest.fixture
-def partner_bdt(bdt):
-    return _persona("partenaire.bdt", "partner", bdt)
+def partner_bdt(db):
+    return PERSONAE["partner_bdt"]()
 
 
 @pytest.fixture
-def partner_region(region):
-    return _persona("partenaire.region", "partner", region)
+def partner_region(db):
+    return PERSONAE["partner_region"]()
 
 
 @pytest.fixture
 def committee_member(db):
-    return _persona("comite", "committee")
+    return PERSONAE["committee_member"]()
 
 
 @pytest.fixture
 def outsider(db):
-    return UserFactory(username="inconnu")
+    return PERSONAE["outsider"]()
+
+
+# -- Rows made once for a module ---------------------------------------------------------------------------------
+#
+# A module of many tests that all read the same rows (one test per URL, per API operation and persona…) makes them
+# once, in a transaction of its own on the reference programme, rolled back after its last test: each of its tests
+# runs in a savepoint of it (pytest-django), rolled back after the test, so none sees another's writes.
+
+
+@pytest.fixture(scope="module")
+def module_transaction(reference_db, django_db_blocker, tmp_path_factory):
+    """The module's transaction; its files go to a folder of its own (see media_in_a_temporary_folder)."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=[MD5], MEDIA_ROOT=tmp_path_factory.mktemp("media")),
+        transaction.atomic(),
+    ):
+        yield
+        transaction.set_rollback(True)
+
+
+def personae_made_once(*names):
+    """Module-scoped fixtures of these personae, made in the module's transaction, to assign in the module:
+    `coordinator, partner_bdt = personae_made_once("coordinator", "partner_bdt")`."""
+
+    def made_once(name):
+        @pytest.fixture(scope="module", name=name)
+        def persona(module_transaction):
+            # Made inside a test, the persona would go with that test's savepoint and be gone for the next.
+            assert not transaction.get_connection().savepoint_ids, (
+                f"« {name} » is first asked for inside a test: ask for it from a module-scoped fixture"
+            )
+            return PERSONAE[name]()
+
+        return persona
+
+    return [made_once(name) for name in names]
 
 
 @pytest.fixture(scope="session")

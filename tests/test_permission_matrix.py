@@ -39,6 +39,10 @@ from exchange.models import WorkbookImport
 from exchange.services import national_submission_create
 from financing.models import FundingLine
 from jobs.models import Job, JobStatus
+from tests.conftest import personae_made_once
+
+# Each test in a savepoint of the module's transaction, rolled back after it.
+pytestmark = pytest.mark.django_db
 
 PERSONAE = [
     "anonymous",
@@ -388,8 +392,27 @@ def _payment(line):
     return payment
 
 
-@pytest.fixture
-def objects(reference_data, coordinator):
+# The personae and the objects every URL is tried on, made once for the module in its transaction
+# (tests/conftest.py, module_transaction): each call is rolled back, and each test's savepoint after it.
+admin_user, coordinator, referent_bethune, partner_bdt, partner_region, committee_member, outsider = personae_made_once(
+    *PERSONAE[1:]
+)
+
+
+@pytest.fixture(scope="module")
+def personae(admin_user, coordinator, referent_bethune, partner_bdt, partner_region, committee_member, outsider):
+    """{persona: user}, every one made before the module's first test."""
+    return dict(
+        zip(
+            PERSONAE[1:],
+            (admin_user, coordinator, referent_bethune, partner_bdt, partner_region, committee_member, outsider),
+            strict=True,
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def objects(module_transaction, coordinator):
     fiche = Action.objects.get(code="FA 42")
     meeting = CommitteeMeeting.objects.create(convention=fiche.convention, held_on="2026-06-15")
     report = SemesterReport(convention=fiche.convention, meeting=meeting, year=2026, semester=1)
@@ -521,15 +544,14 @@ REFUSED = {302, 401, 403, 404, 405, 429}
 
 
 @pytest.mark.parametrize("name", list(MATRIX))
-def test_every_method_of_every_url_for_every_persona(client, request, objects, name):
-    users = {persona: request.getfixturevalue(persona) for persona in PERSONAE[1:]}
+def test_every_method_of_every_url_for_every_persona(client, personae, objects, name):
     key = MATRIX[name][0]
     url = reverse(name, kwargs=objects[key] if key else None) + QUERY.get(name, "")
     failures, signed = [], None
     for index, persona in enumerate(PERSONAE):
         caches["default"].clear()  # the token endpoint's throttle counts per address: each persona starts afresh
         for method in METHODS:
-            signed = _signed_in_as(client, users.get(persona), signed)
+            signed = _signed_in_as(client, personae.get(persona), signed)
             status = _call(client, method, url).status_code
             expected = _expected(name, method)
             if expected is not None:

@@ -22,7 +22,7 @@ from django.core import signals
 from django.core.files.base import ContentFile
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, settings
@@ -41,15 +41,10 @@ from conventions.models import Amendment, Axis, Convention, Organisation, Priori
 from evaluation.models import Criterion, Indicator, ResultIndicatorLink
 from financing.models import FundingLine
 from jobs.models import Job
-from tests.factories import (
-    CommitteeMeetingFactory,
-    FundingLineFactory,
-    IndicatorValueFactory,
-    UserFactory,
-    UserProfileFactory,
-)
+from tests.conftest import personae_made_once
+from tests.factories import CommitteeMeetingFactory, FundingLineFactory, IndicatorValueFactory
 
-# Each test in a savepoint of the module's transaction (module_rows), rolled back after it.
+# Each test in a savepoint of the module's transaction (tests/conftest.py, module_transaction), rolled back after it.
 pytestmark = pytest.mark.django_db
 
 CONFIG = SchemathesisConfig.from_dict(
@@ -111,53 +106,12 @@ def _finished_job(user):
     return job
 
 
-@pytest.fixture(scope="module")
-def module_rows(reference_db, django_db_blocker, tmp_path_factory):
-    """A transaction of the module's own, rolled back after its last test: the personae and the rows every request
-    aims at are made once in it, not once per test (a test per operation and persona: they were a third of the
-    module's time). Each test runs in a savepoint of it, and each request in a savepoint of that, both rolled back."""
-    with (
-        django_db_blocker.unblock(),
-        override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            MEDIA_ROOT=tmp_path_factory.mktemp("media"),
-        ),
-        transaction.atomic(),
-    ):
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture(autouse=True)
-def media_in_a_temporary_folder():
-    """The module's files (its jobs' results) are made once, in module_rows' folder, not in one per test."""
-
-
-def _persona(username, role, organisation_key=None, **extra):
-    organisation = Organisation.objects.get(key=organisation_key) if organisation_key else None
-    user = UserFactory(username=username, **extra)
-    UserProfileFactory(user=user, role=role, organisation=organisation)
-    return user
-
-
-# The personae of tests/conftest.py, made once for the module (module_rows).
-@pytest.fixture(scope="module")
-def coordinator(module_rows):
-    return _persona("coordinateur", "coordinator", "cabbalr", is_staff=True)
-
-
-@pytest.fixture(scope="module")
-def referent_bethune(module_rows):
-    return _persona("referent.bethune", "referent", "bethune")
-
-
-@pytest.fixture(scope="module")
-def partner_bdt(module_rows):
-    return _persona("partenaire.bdt", "partner", "bdt")
+# The personae of tests/conftest.py, made once for the module, in its transaction (module_transaction).
+coordinator, referent_bethune, partner_bdt = personae_made_once("coordinator", "referent_bethune", "partner_bdt")
 
 
 @pytest.fixture(scope="module", autouse=True)
-def targets(module_rows, coordinator, referent_bethune, partner_bdt):
+def targets(module_transaction, coordinator, referent_bethune, partner_bdt):
     """Fiches FA 42 (Béthune, funded by the BDT), AM.3 (Béthune, not), FA 51 (Bruay, funded by the BDT)
     and AM.17 (Bruay, not) and their lines, with two more funders' lines on FA 42: one settled (the BDT,
     a funder of the fiche, reads it) and one under negotiation (it must not); two rows of each reference
@@ -285,7 +239,7 @@ def _declares_session_auth():
 
 
 @pytest.fixture(scope="module")
-def signed_in(module_rows, coordinator, referent_bethune, partner_bdt):
+def signed_in(module_transaction, coordinator, referent_bethune, partner_bdt):
     """`_auth_headers` of each persona, signed in once for the module, before its first test (a session opened in a
     test would go with that test's savepoint): every example of every operation shares it, and each request is
     rolled back, leaving the session's row as it was."""
