@@ -3,9 +3,11 @@
 import os
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
+# The password of the browser tests' accounts (tests.factories.UserFactory's).
+PASSWORD = "mot-de-passe-de-test"
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -23,6 +25,16 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
+
+
+def sign_in(page, base_url, username):
+    """Signed in through the sign-in page, as a person is: `page`, showing the page's main heading."""
+    page.goto(f"{base_url}/connexion/")
+    page.get_by_label("Identifiant").fill(username)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    return page
 
 
 # -- The reference programme in a live-server test ---------------------------------------------------------------

@@ -29,7 +29,7 @@ from conventions.management.commands.create_demo_accounts import DEMO_ACCOUNTS
 from conventions.models import Amendment, Organisation, PriorityNeighbourhood, Programme, Signatory, UserProfile
 from evaluation.models import Indicator, IndicatorValue, ResultIndicatorLink
 from financing.models import FundingLine
-from tests.browser.conftest import ARGS, CHROMIUM
+from tests.browser.conftest import ARGS, CHROMIUM, PASSWORD, sign_in
 from tests.factories import CommitteeMeetingFactory
 
 # django_db: so that pytest-django sets the test database up; each test's own transaction holds only the
@@ -38,7 +38,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-PASSWORD = "mot-de-passe-de-test"
 MD5 = "django.contrib.auth.hashers.MD5PasswordHasher"  # as every test's sign-ins (tests/conftest.py)
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # Pages the application serves but does not write: not checked here, and named as such in the statement.
@@ -153,11 +152,7 @@ def open_as(chromium, site, role, **context):
     page.csp_refusals = []
     page.on("console", lambda message: _refused_by_csp(message.text) and page.csp_refusals.append(message.text))
     if role != "anonyme":
-        page.goto(f"{site.url}/connexion/")
-        page.get_by_label("Identifiant").fill(role)
-        page.get_by_label("Mot de passe").fill(PASSWORD)
-        page.get_by_role("button", name="Se connecter").click()
-        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        sign_in(page, site.url, role)
     return page
 
 

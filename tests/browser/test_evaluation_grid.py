@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from conventions.models import Organisation, Programme, Role, UserProfile
 from evaluation.models import Criterion, Indicator, IndicatorValue
+from tests.browser.conftest import sign_in
 from tests.factories import (
     AxisFactory,
     ConventionFactory,
@@ -21,7 +22,6 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "mot-de-passe-de-test"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
@@ -68,10 +68,7 @@ def test_coordinator_enters_the_2025_value_for_bethune_and_the_chart_shows_it(
     coordinator_account, browser, live_server
 ):
     page = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR").new_page()
-    page.goto(f"{live_server.url}/connexion/")
-    page.get_by_label("Identifiant").fill("coordinateur")
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    sign_in(page, live_server.url, "coordinateur")
     page.get_by_role("link", name="Grille d'évaluation").click()
 
     page.get_by_label("Territoire", exact=True).select_option(label="Béthune")

@@ -13,11 +13,11 @@ from playwright.sync_api import expect
 
 from actions.models import Action
 from conventions.models import Organisation, Programme, Role, UserProfile
+from tests.browser.conftest import sign_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "mot-de-passe-de-test"
 
 # Playwright's sync API runs an event loop; Django must still allow its ORM calls in this thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -42,11 +42,7 @@ def programme(reference_programme):
 
 def log_in(browser, live_server, username):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR")
-    page = context.new_page()
-    page.goto(f"{live_server.url}/connexion/")
-    page.get_by_label("Identifiant").fill(username)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    page = sign_in(context.new_page(), live_server.url, username)
     expect(page.get_by_role("heading", name="Tableau de bord du programme")).to_be_visible()
     return page
 

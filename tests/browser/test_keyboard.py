@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from financing.models import FundingLine
+from tests.browser.conftest import PASSWORD
 from tests.factories import (
     ActionFactory,
     AxisFactory,
@@ -24,8 +25,6 @@ from tests.factories import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-PASSWORD = "mot-de-passe-de-test"
 
 
 def focused(page):

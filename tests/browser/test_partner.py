@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from actions.models import Action
 from conventions.models import Organisation, Programme, Role, UserProfile
 from financing.models import FundingLine
-from tests.browser.test_journeys import PASSWORD
+from tests.browser.conftest import sign_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,13 +32,7 @@ def people(reference_programme):
 
 def log_in_anywhere(browser, live_server, username):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR", accept_downloads=True)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/connexion/")
-    page.get_by_label("Identifiant").fill(username)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
-    return page
+    return sign_in(context.new_page(), live_server.url, username)
 
 
 def test_partner_updates_its_line_downloads_its_commitments_and_cannot_edit_fiches(
