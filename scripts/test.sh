@@ -60,11 +60,11 @@ suite() {
   fi
 }
 
-# The tests start while their engine's template is still being built: their processes start and collect the
-# tests meanwhile, then wait for the template under its lock (tests/template_db.py). A failed build fails below.
+# Each engine's tests wait only for their own template: PostgreSQL's finishes while SQLite's tests start.
+wait "$sqlite_template"
+
 echo "== tests on SQLite"
 DATABASE_URL= suite "$@"
-wait "$sqlite_template"
 
 wait "$postgres_template"
 echo "== tests on PostgreSQL ($PG_URL)"
