@@ -400,15 +400,9 @@ admin_user, coordinator, referent_bethune, partner_bdt, partner_region, committe
 
 
 @pytest.fixture(scope="module")
-def personae(admin_user, coordinator, referent_bethune, partner_bdt, partner_region, committee_member, outsider):
+def personae(request):
     """{persona: user}, every one made before the module's first test."""
-    return dict(
-        zip(
-            PERSONAE[1:],
-            (admin_user, coordinator, referent_bethune, partner_bdt, partner_region, committee_member, outsider),
-            strict=True,
-        )
-    )
+    return {persona: request.getfixturevalue(persona) for persona in PERSONAE[1:]}
 
 
 @pytest.fixture(scope="module")

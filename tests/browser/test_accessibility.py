@@ -30,6 +30,7 @@ from conventions.models import Amendment, Organisation, PriorityNeighbourhood, P
 from evaluation.models import Indicator, IndicatorValue, ResultIndicatorLink
 from financing.models import FundingLine
 from tests.browser.conftest import ARGS, CHROMIUM, PASSWORD, sign_in
+from tests.conftest import MD5
 from tests.factories import CommitteeMeetingFactory
 
 # django_db: so that pytest-django sets the test database up; each test's own transaction holds only the
@@ -38,7 +39,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-MD5 = "django.contrib.auth.hashers.MD5PasswordHasher"  # as every test's sign-ins (tests/conftest.py)
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # Pages the application serves but does not write: not checked here, and named as such in the statement.
 THIRD_PARTY = {
@@ -162,7 +162,8 @@ def _refused_by_csp(text):
 
 def csp_refusals(page):
     """What the policy refused since the last call (the page loaded, axe has run on it)."""
-    refused, page.csp_refusals[:] = list(page.csp_refusals), []
+    refused = list(page.csp_refusals)
+    page.csp_refusals.clear()
     return refused
 
 
