@@ -4,7 +4,7 @@ generic views).
 Two ways through a list, neither of which computes anything for the rows it skips:
 
 - page numbers (`?page=`), read by IdFirstPaginator: the ids of the page are sorted and skipped over the ids
-  alone (an index walk when the order has an index), in a subquery that picks the rows read with everything the
+  alone (an index walk when the order has an index), then the rows of those ids are read with everything the
   page annotates — per-row roll-ups are never computed for the thousands of rows an OFFSET passes;
 - a cursor (`?cursor=`, the API), keyset pagination on the primary key: each page starts after the last id of
   the previous one, so a client walking every row sees each exactly once even while rows are being added.
@@ -20,8 +20,12 @@ from rest_framework.response import Response
 
 
 class IdFirstPaginator(Paginator):
-    """A Paginator that picks a page's ids first, then reads the rows of those ids in the same order — in one
-    query: `WHERE id IN (SELECT id … ORDER BY … LIMIT … OFFSET …)`, the inner query sorting and skipping ids only.
+    """A Paginator that picks a page's ids first, sorting and skipping ids only, then reads the rows of those ids
+    in the same order, with everything the page annotates.
+
+    Two queries rather than one `WHERE id IN (SELECT id … LIMIT … OFFSET …)`: given the ids as values, the second
+    query reads its rows through the primary key, where PostgreSQL, given the subquery, scanned the whole table
+    again for the viewer's access rules (a partner's list: 44 ms instead of a few at national scale).
 
     A page in the second half of the list is picked walking the order backwards from the end: with an index that
     gives the order (or its first keys), the last page then costs what the first does, instead of sorting and
@@ -39,13 +43,15 @@ class IdFirstPaginator(Paginator):
             return self._get_page(rows[bottom:top], number, self)
         ordered = _with_pk_last(rows)
         if ordered is None:
-            return self._get_page(rows.filter(pk__in=rows.values("pk")[bottom:top]), number, self)
+            ids = rows.values_list("pk", flat=True)[bottom:top]
+            return self._get_page(rows.filter(pk__in=list(ids)), number, self)
         if bottom > self.count - top:
             # The same rows, counted from the end of the reversed order.
-            ids = ordered.reverse().values("pk")[self.count - top : self.count - bottom]
+            ids = ordered.reverse().values_list("pk", flat=True)[self.count - top : self.count - bottom]
         else:
-            ids = ordered.values("pk")[bottom:top]
-        return self._get_page(ordered.filter(pk__in=ids), number, self)
+            ids = ordered.values_list("pk", flat=True)[bottom:top]
+        # Still read through the restricted queryset: the ids narrow it, they do not replace the access rules.
+        return self._get_page(ordered.filter(pk__in=list(ids)), number, self)
 
 
 def _with_pk_last(rows):

@@ -215,6 +215,7 @@ PAGES = {
 # The queries measured at both sizes when these tests were written, without headroom: a change that needs
 # more raises the ceiling and says why. Every page counts the session, its user and the profile (3); every
 # API call also the per-user throttle in the database cache (6: read, count, savepoint, read, write, release).
+# Every numbered page also reads its ids before its rows (acv.pagination.IdFirstPaginator: 1 per list shown).
 CEILINGS = {
     # + the funding per HT / TTC basis, the funding per year and the envelopes to watch (one query each).
     ("coordinator", "dashboard"): 20,
@@ -228,26 +229,26 @@ CEILINGS = {
     ("partner_bdt", "fiche list of a funder"): 20,
     # + the partner's own envelopes near or over their ceiling, and its lines per HT / TTC basis; + the fiches
     # it pilots or funds and its word on each (2).
-    ("partner_bdt", "partner portal"): 18,
+    ("partner_bdt", "partner portal"): 20,
     # One more than a single pass: the years (one column each) are read first, so the rows stream in one go;
     # + the count of the lines, which decides between writing at once and a background job.
     ("coordinator", "funding export"): 9,
     ("partner_bdt", "funding export"): 10,
     # + each line's events (its life), one prefetch for the whole page; + the links between periods (origins,
     # continuations: 2).
-    ("coordinator", "api actions"): 17,
-    ("partner_bdt", "api actions"): 17,
-    ("coordinator", "api funding lines"): 13,
-    ("partner_bdt", "api funding lines"): 13,
+    ("coordinator", "api actions"): 18,
+    ("partner_bdt", "api actions"): 18,
+    ("coordinator", "api funding lines"): 14,
+    ("partner_bdt", "api funding lines"): 14,
     # + the funding per HT / TTC basis (and, for a partner, its own lines' bases); + the names of the funders,
     # territories and sous-axes the funding is grouped by, read apart (up to 3: grouped on the names, PostgreSQL
     # sorted every summary row's texts).
     ("coordinator", "api aggregates"): 26,
     ("partner_bdt", "api aggregates"): 29,
-    ("coordinator", "api committee meetings"): 12,
+    ("coordinator", "api committee meetings"): 13,
     ("partner_bdt", "api committee meetings"): 9,
-    ("coordinator", "api organisations"): 11,
-    ("partner_bdt", "api organisations"): 11,
+    ("coordinator", "api organisations"): 12,
+    ("partner_bdt", "api organisations"): 12,
     # + the envelopes the fiche's lines count against, near or over their ceiling; + the result indicators'
     # history and the grid indicators they feed; + the plan's life (5): the documents that acted on it, its links,
     # its snapshots, the partners' word, the comité decisions (for a partner, the documents it signed instead of the
