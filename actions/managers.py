@@ -143,18 +143,21 @@ class ActionQuerySet(RestrictedQuerySet):
 
     def late(self, today):
         """Fiches whose planned end has passed and that are neither delivered nor abandoned."""
-        return self.filter(end_until__lt=today).exclude(status__in=["delivered", "abandoned"])
+        from actions.models import CLOSED_STATUSES
+
+        # Written as the condition of the index action_open_by_end, so that the database may read it.
+        return self.filter(end_until__lt=today).exclude(status__in=CLOSED_STATUSES)
 
     def without_progress_update(self, year, semester=None):
         """Fiches still open that have no état d'avancement for this semester (semester None: in this year, for a
         programme that reports once a year)."""
-        from actions.models import ProgressUpdate
+        from actions.models import CLOSED_STATUSES, ProgressUpdate
 
         done = ProgressUpdate.objects.filter(year=year)
         if semester is not None:
             done = done.filter(semester=semester)
         done = done.values("action_id")
-        return self.exclude(pk__in=done).exclude(status__in=["delivered", "abandoned"])
+        return self.exclude(pk__in=done).exclude(status__in=CLOSED_STATUSES)
 
     def with_open_quality_notes(self):
         from actions.models import QualityNote
