@@ -12,6 +12,7 @@ from financing.models import (
     FundingScheme,
     FundingSummary,
     PartnerFundingSummary,
+    PartnerFundingYear,
     Payment,
 )
 
@@ -110,3 +111,13 @@ class ConventionFundingYearAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["year", "status", "basis", "cost_basis"]
     list_select_related = ["convention", "territory"]
     search_fields = ["convention__title"]
+
+
+@admin.register(PartnerFundingYear)
+class PartnerFundingYearAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Written by the database (see PartnerFundingYear): shown, never edited."""
+
+    list_display = ["partner", "convention", "territory", "year", "status", "basis", "cost_basis", "amount"]
+    list_filter = ["year", "status", "basis", "cost_basis"]
+    list_select_related = ["partner", "convention", "territory"]
+    search_fields = ["partner__name", "convention__title"]

@@ -116,12 +116,15 @@ def own_funding_summary(user, fiches, *, whole_programme):
 
 def funding_years_for(user, lines, *, whole_programme):
     """The yearly rows behind by_year() for these lines (those of the fiches a page shows, scoped to what the user
-    reads): per convention when they are every line of the whole programme and the user reads them all, else the
-    lines' own years."""
-    from financing.models import ConventionFundingYear, FundingLineYear
+    reads: every line, or for a partner the settled lines): per convention over the whole programme — every line for
+    the roles that read them all, the settled lines of the fiches it sees for a partner —, else the lines' own
+    years."""
+    from financing.models import ConventionFundingYear, FundingLineYear, PartnerFundingYear
 
     if whole_programme and roles.sees_every_funding_line(user):
         return ConventionFundingYear.objects.visible_to(user)
+    if whole_programme and roles.is_partner(user):
+        return PartnerFundingYear.objects.visible_to(user)
     return FundingLineYear.objects.for_lines(lines)
 
 
@@ -486,6 +489,16 @@ class ConventionFundingYearQuerySet(RestrictedQuerySet):
             territory="territory__name",
             per_territory=per_territory,
         )
+
+
+class PartnerFundingYearQuerySet(ConventionFundingYearQuerySet):
+    """The yearly split of the settled lines each organisation sees as a partner, per convention: a partner reads its
+    own rows, over the whole programme, and nobody else's."""
+
+    def _visible(self, user):
+        if roles.is_partner(user):
+            return self.filter(partner_id=roles.organisation_id_of(user))
+        return self.none()
 
 
 class EnvelopeQuerySet(RestrictedQuerySet):

@@ -32,6 +32,7 @@ from financing.models import (
     FundingStatus,
     FundingSummary,
     PartnerFundingSummary,
+    PartnerFundingYear,
     Payment,
 )
 
@@ -456,10 +457,9 @@ def convention_funding_summary_rows(convention_ids) -> list[ConventionFundingSum
     ]
 
 
-def partner_funding_summary_rows(convention_ids) -> list[PartnerFundingSummary]:
-    """The PartnerFundingSummary rows of these conventions (unsaved): each settled summary row of a fiche counted
-    for every organisation that sees the fiche as a partner — its funders and its named partners."""
-    convention_ids = list(convention_ids)
+def _partners_seeing(convention_ids):
+    """{fiche id: the organisations that see it as a partner — its funders and its named partners} for the fiches of
+    these conventions (actions.managers.ActionQuerySet._visible, fiche by fiche)."""
     seers = defaultdict(set)
     for action_id, organisation_id in [
         *FundingLine.objects.filter(action__convention_id__in=convention_ids).values_list("action_id", "funder_id"),
@@ -468,6 +468,14 @@ def partner_funding_summary_rows(convention_ids) -> list[PartnerFundingSummary]:
         ),
     ]:
         seers[action_id].add(organisation_id)
+    return seers
+
+
+def partner_funding_summary_rows(convention_ids) -> list[PartnerFundingSummary]:
+    """The PartnerFundingSummary rows of these conventions (unsaved): each settled summary row of a fiche counted
+    for every organisation that sees the fiche as a partner — its funders and its named partners."""
+    convention_ids = list(convention_ids)
+    seers = _partners_seeing(convention_ids)
     groups = defaultdict(lambda: [Decimal("0"), 0, 0])
     rows = (
         FundingSummary.objects.filter(
@@ -539,13 +547,39 @@ def convention_funding_year_rows(convention_ids) -> list[ConventionFundingYear]:
     ]
 
 
+def partner_funding_year_rows(convention_ids) -> list[PartnerFundingYear]:
+    """The PartnerFundingYear rows of these conventions (unsaved): each year of a settled line counted for every
+    organisation that sees its fiche as a partner."""
+    convention_ids = list(convention_ids)
+    seers = _partners_seeing(convention_ids)
+    groups = defaultdict(Decimal)
+    years = FundingLineYear.objects.filter(
+        funding_line__action__convention_id__in=convention_ids,
+        funding_line__status__in=roles.SETTLED_FUNDING_STATUSES,
+    ).values_list(
+        "funding_line__action_id",
+        "funding_line__action__convention_id",
+        "funding_line__action__territory_id",
+        "year",
+        "funding_line__status",
+        "funding_line__basis",
+        "funding_line__action__cost_basis",
+        "amount",
+    )
+    for action_id, *key, amount in years:
+        for partner_id in seers[action_id]:
+            groups[(partner_id, *key)] += amount or Decimal("0")
+    fields = ("partner_id", "convention_id", "territory_id", "year", "status", "basis", "cost_basis")
+    return [PartnerFundingYear(**dict(zip(fields, key, strict=True)), amount=amount) for key, amount in groups.items()]
+
+
 @transaction.atomic
 def funding_summary_refresh(action_ids) -> None:
     """Recompute the funding summary of these fiches from their lines, then the summary, the partners' summary and
-    the yearly split of their conventions.
+    the yearly splits (the programme's and the partners') of their conventions.
 
     Every write of a line already does this in the database (the triggers of migrations financing 0007, 0012,
-    0014 and 0016, which catch the services, the admin, imports, restored history and bulk loads alike); this is
+    0014, 0016 and 0019, which catch the services, the admin, imports, restored history and bulk loads alike); this is
     the same computation from Python, to repair a summary loaded around the triggers and to check them in tests."""
     action_ids = list(action_ids)
     FundingSummary.objects.filter(action_id__in=action_ids).delete()
@@ -557,3 +591,5 @@ def funding_summary_refresh(action_ids) -> None:
     ConventionFundingYear.objects.bulk_create(convention_funding_year_rows(conventions), batch_size=2000)
     PartnerFundingSummary.objects.filter(convention_id__in=conventions).delete()
     PartnerFundingSummary.objects.bulk_create(partner_funding_summary_rows(conventions), batch_size=2000)
+    PartnerFundingYear.objects.filter(convention_id__in=conventions).delete()
+    PartnerFundingYear.objects.bulk_create(partner_funding_year_rows(conventions), batch_size=2000)

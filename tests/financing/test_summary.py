@@ -22,6 +22,7 @@ from financing.models import (
     FundingLineYear,
     FundingSummary,
     PartnerFundingSummary,
+    PartnerFundingYear,
 )
 from financing.services import (
     convention_funding_summary_rows,
@@ -33,6 +34,7 @@ from financing.services import (
     funding_summary_refresh,
     funding_summary_rows,
     partner_funding_summary_rows,
+    partner_funding_year_rows,
     payment_cancel,
     payment_record,
 )
@@ -95,6 +97,7 @@ def assert_summary_exact():
         (ConventionFundingSummary, convention_funding_summary_rows, CONVENTION_FIELDS),
         (PartnerFundingSummary, partner_funding_summary_rows, ("partner_id", *CONVENTION_FIELDS)),
         (ConventionFundingYear, convention_funding_year_rows, YEAR_FIELDS),
+        (PartnerFundingYear, partner_funding_year_rows, ("partner_id", *YEAR_FIELDS)),
     ):
         assert as_tuples(model.objects.all(), fields) == as_tuples(definition(conventions), fields), model.__name__
 
@@ -295,6 +298,10 @@ def test_the_summary_per_convention_gives_the_programme_figures_of_the_summary_p
     for index, line in enumerate(spread):
         FundingLineYear.objects.create(funding_line=line, year=2024 + index % 3, amount=line.amount / 2)
         FundingLineYear.objects.create(funding_line=line, year=2027, amount=line.amount / 4)
+    # And some settled lines each partner sees, for its own year × state table.
+    for partner in (partner_bdt, cdv_partner):
+        for line in FundingLine.objects.visible_to(partner).settled().exclude(amount=None).order_by("pk")[:4]:
+            FundingLineYear.objects.create(funding_line=line, year=2028, amount=line.amount / 3)
     for user in (coordinator, cdv_coordinator):
         fiches = Action.objects.visible_to(user)
         per_fiche = FundingSummary.objects.for_actions(fiches)
@@ -343,6 +350,17 @@ def test_the_summary_per_convention_gives_the_programme_figures_of_the_summary_p
         assert list(seen.settled().by_funder()) == list(per_fiche.by_funder())
         assert seen.settled().by_territory() == list(per_fiche.by_territory())
         assert fiches.comparable_funding(partner, summary=seen) == fiches.comparable_funding(partner)
+        # Its year × state table: the years of the settled lines of the fiches it sees, for the programme and for
+        # one territory.
+        settled = FundingLine.objects.visible_to(partner).for_actions(fiches).settled()
+        per_line = FundingLineYear.objects.for_lines(settled)
+        years = funding_years_for(partner, settled, whole_programme=True)
+        assert years.model is PartnerFundingYear
+        assert per_line.exists()
+        assert list(years.by_year()) == list(per_line.by_year())
+        assert list(years.by_year(per_territory=True)) == list(per_line.by_year(per_territory=True))
+        territory = per_line.values_list("funding_line__action__territory_id", flat=True).first()
+        assert list(years.of_territory(territory).by_year()) == list(per_line.of_territory(territory).by_year())
         own = own_funding_summary(partner, fiches, whole_programme=True)
         assert own.by_status()["lines"] > 0
         assert own.by_basis() == own_funding_summary(partner, fiches, whole_programme=False).by_basis()
@@ -353,6 +371,12 @@ def test_the_summary_per_convention_gives_the_programme_figures_of_the_summary_p
     cdv_rows = ConventionFundingSummary.objects.visible_to(cdv_coordinator)
     assert set(cdv_rows.values_list("convention__programme__code", flat=True)) == {"cdv"}
     assert not ConventionFundingSummary.objects.visible_to(outsider).exists()
+    # The partners' yearly split: each partner its own rows, nobody else any.
+    bdt_id = partner_bdt.profiles.get().organisation_id
+    assert set(PartnerFundingYear.objects.visible_to(partner_bdt).values_list("partner_id", flat=True)) == {bdt_id}
+    assert PartnerFundingYear.objects.exclude(partner_id=bdt_id).exists()
+    for user in (coordinator, cdv_coordinator, outsider):
+        assert not PartnerFundingYear.objects.visible_to(user).exists()
 
 
 @pytest.mark.skipif(
