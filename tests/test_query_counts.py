@@ -218,8 +218,8 @@ PAGES = {
 # Every numbered page also reads its ids before its rows (acv.pagination.IdFirstPaginator: 1 per list shown).
 CEILINGS = {
     # + the funding per HT / TTC basis, the funding per year and the envelopes to watch (one query each).
-    ("coordinator", "dashboard"): 20,
-    ("partner_bdt", "dashboard"): 18,
+    ("coordinator", "dashboard"): 19,
+    ("partner_bdt", "dashboard"): 17,
     # + the choices of the « issue de… » filter (the earlier fiches the viewer sees that another follows).
     ("coordinator", "fiche list"): 19,
     ("partner_bdt", "fiche list"): 19,
@@ -243,8 +243,8 @@ CEILINGS = {
     # + the funding per HT / TTC basis (and, for a partner, its own lines' bases); + the names of the funders,
     # territories and sous-axes the funding is grouped by, read apart (up to 3: grouped on the names, PostgreSQL
     # sorted every summary row's texts).
-    ("coordinator", "api aggregates"): 26,
-    ("partner_bdt", "api aggregates"): 29,
+    ("coordinator", "api aggregates"): 25,
+    ("partner_bdt", "api aggregates"): 28,
     ("coordinator", "api committee meetings"): 13,
     ("partner_bdt", "api committee meetings"): 9,
     ("coordinator", "api organisations"): 12,

@@ -205,10 +205,12 @@ class AggregatesView(RestrictedViewSetMixin, generics.GenericAPIView):
         own_summary = own_funding_summary(user, actions, whole_programme=whole_programme) if partner else None
         scoped_bases = scoped_summary.by_basis()
         cost = actions.cost_totals()
+        by_status = list(actions.by_status())
         data = {
             "actions": {
-                "count": actions.count(),
-                "by_status": actions.by_status(),
+                # Every fiche has one state: their number is the sum of the states' counts, without a second pass.
+                "count": sum(row["count"] for row in by_status),
+                "by_status": by_status,
                 "by_axis": actions.by_axis(),
                 "by_sub_axis": actions.by_sub_axis(),
                 "by_territory": actions.by_territory(),
