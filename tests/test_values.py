@@ -85,3 +85,11 @@ def test_a_figure_shown_in_french_with_its_unit():
     assert format_measure(Decimal("2000.0000"), "m²") == "2\u202f000\u00a0m²"
     assert format_measure(Decimal("12.50"), "%") == "12,5\u00a0%"
     assert format_measure(None, "m²") == ""
+
+
+def test_a_number_of_fiches_grouped_like_every_number_of_the_pages():
+    """The dashboard said « 12955 fiches action suivies » at national scale, where its tables say « 2 556 »."""
+    from actions.templatetags.acv_format import fiches
+
+    assert fiches(12955, None) == "12\u202f955 fiches action"
+    assert fiches(1, None) == "1 fiche action"

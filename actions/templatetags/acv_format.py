@@ -73,7 +73,8 @@ def fiches(count, programme):
     in the singular)."""
     programme = _words_of(programme)
     singular, plural = programme.fiche_label, programme.fiche_label_plural
-    return f"{count} {singular if count in (0, 1) else plural}"
+    # Grouped like every other number of the pages (« 12 955 », not « 12955 »).
+    return f"{number_format(count, force_grouping=True)} {singular if count in (0, 1) else plural}"
 
 
 @register.filter
