@@ -138,3 +138,14 @@ def test_the_api_records_the_year_of_an_annual_programme(client, projet, cdv_coo
     assert (response.json()["year"], response.json()["semester"]) == (2019, None)
     detail = client.get(_cdv("api:action-detail", projet.pk)).json()
     assert [(row["year"], row["semester"]) for row in detail["progress_updates"]] == [(2019, None)]
+
+
+def test_the_dashboard_of_a_yearly_programme_writes_its_year_as_a_year(client, cdv_coordinator):
+    """The Contrat de Ville's dashboard read « Sans état d'avancement en 2 026 », the year grouped like an amount."""
+    from django.utils import timezone
+
+    client.force_login(cdv_coordinator)
+
+    page = client.get(_cdv("actions:dashboard")).content.decode()
+
+    assert f"Sans état d'avancement en {timezone.localdate().year}</h2>" in page

@@ -293,6 +293,8 @@ def test_the_dashboard_gives_the_year_table_of_one_territory(client, plan, coord
     assert years(territoire="x")[0] is None
     page = client.get("/", {"territoire": bruay.pk}).content.decode()
     assert "Financements par année — Test bruay" in page
+    # A year is written as a year, not grouped like an amount (the table read « 2 024 »).
+    assert '<th scope="row">2024</th>' in page and "2\u202f024" not in page
 
 
 def test_funding_per_territory_and_year_in_the_semester_report(plan):
