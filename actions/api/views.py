@@ -201,7 +201,13 @@ class AggregatesView(RestrictedViewSetMixin, generics.GenericAPIView):
         scoped = lines if sees_all else lines.settled()
         scoped_summary = summary if sees_all else summary.settled()
         partner = roles.is_partner(user)
-        own = lines.filter(funder_id=roles.organisation_id_of(user)) if partner else None
+        own = None
+        if partner:
+            # Over the whole programme, its own lines are all its lines of the programme (a line of its own makes the
+            # fiche one it sees): read by funder, without going through the fiches it sees (the years of the national
+            # set's Banque des Territoires: 94 → 76 ms).
+            mine = FundingLine.objects.visible_to(user) if whole_programme else lines
+            own = mine.filter(funder_id=roles.organisation_id_of(user))
         own_summary = own_funding_summary(user, actions, whole_programme=whole_programme) if partner else None
         scoped_bases = scoped_summary.by_basis()
         cost = actions.cost_totals()

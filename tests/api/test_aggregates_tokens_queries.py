@@ -105,6 +105,38 @@ def test_aggregates_hold_what_the_rules_say(reference_data, client_for, persona,
         assert settled == scope  # a partner's funding section never holds a negotiation
 
 
+def test_a_partners_own_years_over_the_programme_are_those_of_all_its_lines_there(reference_data, client_for, bdt):
+    """Over the whole programme, `own_funding.by_year` adds up the years of every line of the partner in the
+    programme, in every state, and nothing else: not another funder's, not its line in another programme."""
+    from financing.models import FundingLineYear
+
+    acv = FundingLine.objects.filter(action__convention__programme__code="acv").exclude(amount=None).order_by("pk")
+    own = list(acv.filter(funder=bdt)[:3])
+    assert {line.status for line in own} - {"granted", "paid"}  # a negotiation of its own is in it too
+    for index, line in enumerate(own):
+        FundingLineYearFactory(funding_line=line, year=2025 + index % 2, amount=Decimal("1000.10") * (index + 1))
+    FundingLineYearFactory(funding_line=acv.exclude(funder=bdt).first(), year=2025, amount=Decimal("7"))
+    elsewhere = Action.objects.exclude(convention__programme__code="acv").first()
+    FundingLineYearFactory(
+        funding_line=FundingLineFactory(action=elsewhere, funder=bdt, amount=Decimal("9"), status="planned"),
+        year=2025,
+        amount=Decimal("9"),
+    )
+    expected = {}
+    for split in FundingLineYear.objects.filter(funding_line__in=own).select_related("funding_line"):
+        key = (split.year, split.funding_line.status)
+        expected[key] = expected.get(key, Decimal("0")) + split.amount
+
+    body = client_for("partner_bdt").get("/api/v1/aggregates/").json()
+
+    got = {}
+    for row in body["own_funding"]["by_year"]:
+        for status in ("planned", "requested", "granted", "paid", "refused"):
+            if Decimal(row.get(status) or 0):
+                got[(row["year"], status)] = got.get((row["year"], status), Decimal("0")) + Decimal(row[status])
+    assert got == expected
+
+
 def test_aggregates_for_a_partner_leave_out_other_funders_negotiations(reference_data, client_for):
     body = client_for("partner_bdt").get("/api/v1/aggregates/").json()
     negotiating = FundingLine.objects.exclude(funder__key="bdt").exclude(status__in=["granted", "paid"])
