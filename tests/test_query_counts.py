@@ -217,9 +217,10 @@ PAGES = {
 # API call also the per-user throttle in the database cache (6: read, count, savepoint, read, write, release).
 # Every numbered page also reads its ids before its rows (acv.pagination.IdFirstPaginator: 1 per list shown).
 CEILINGS = {
-    # + the funding per HT / TTC basis, the funding per year and the envelopes to watch (one query each).
-    ("coordinator", "dashboard"): 19,
-    ("partner_bdt", "dashboard"): 17,
+    # + the funding per HT / TTC basis, the funding per year and the envelopes to watch (one query each); the names
+    # of the fiches' territories read apart from their counts, the number of fiches added up from the states' counts.
+    ("coordinator", "dashboard"): 20,
+    ("partner_bdt", "dashboard"): 18,
     # + the choices of the « issue de… » filter (the earlier fiches the viewer sees that another follows).
     ("coordinator", "fiche list"): 19,
     ("partner_bdt", "fiche list"): 19,
@@ -242,9 +243,10 @@ CEILINGS = {
     ("partner_bdt", "api funding lines"): 14,
     # + the funding per HT / TTC basis (and, for a partner, its own lines' bases); + the names of the funders,
     # territories and sous-axes the funding is grouped by, read apart (up to 3: grouped on the names, PostgreSQL
-    # sorted every summary row's texts).
-    ("coordinator", "api aggregates"): 25,
-    ("partner_bdt", "api aggregates"): 28,
+    # sorted every summary row's texts), as are the names of the fiches' territories; the number of fiches is added
+    # up from the states' counts.
+    ("coordinator", "api aggregates"): 26,
+    ("partner_bdt", "api aggregates"): 29,
     ("coordinator", "api committee meetings"): 13,
     ("partner_bdt", "api committee meetings"): 9,
     ("coordinator", "api organisations"): 12,
