@@ -559,15 +559,9 @@ class ConventionFundingSummary(ConventionTotals):
         return f"{self.convention_id} · {self.funder_id} · {self.status} · {self.basis or '—'}"
 
 
-class PartnerFundingSummary(ConventionTotals):
-    """What each organisation reads as a partner of the settled funding — the accordé and versé lines of every
-    funder on the fiches it funds or is named partner of (actions.managers.ActionQuerySet._visible) —, added up per
-    convention (ConventionTotals) for each `partner`: a partner's part acquise over the programme from some ten
-    thousand rows, instead of the summary rows of every fiche it sees.
-
-    Kept by the database with the summary per convention (migration 0016): the same recomputation of a convention's
-    rows after a write of a line or a change of a fiche, and after a partner is named on a fiche or removed.
-    """
+class SeenByPartner(models.Model):
+    """The organisation a row of a partners' summary is for: it sees the fiches behind the row as a partner (it funds
+    them or is named their partner)."""
 
     partner = models.ForeignKey(
         "conventions.Organisation",
@@ -577,6 +571,20 @@ class PartnerFundingSummary(ConventionTotals):
         related_name="+",
         verbose_name=_("partenaire"),
     )
+
+    class Meta:
+        abstract = True
+
+
+class PartnerFundingSummary(SeenByPartner, ConventionTotals):
+    """What each organisation reads as a partner of the settled funding — the accordé and versé lines of every
+    funder on the fiches it funds or is named partner of (actions.managers.ActionQuerySet._visible) —, added up per
+    convention (ConventionTotals) for each `partner`: a partner's part acquise over the programme from some ten
+    thousand rows, instead of the summary rows of every fiche it sees.
+
+    Kept by the database with the summary per convention (migration 0016): the same recomputation of a convention's
+    rows after a write of a line or a change of a fiche, and after a partner is named on a fiche or removed.
+    """
 
     objects = PartnerFundingSummaryQuerySet.as_manager()
 
@@ -645,24 +653,17 @@ class ConventionFundingYear(YearTotals):
         return f"{self.convention_id} · {self.year} · {self.status} · {self.basis or '—'}"
 
 
-class PartnerFundingYear(YearTotals):
+class PartnerFundingYear(SeenByPartner, YearTotals):
     """The yearly split each organisation sees as a partner — the years of the accordé and versé lines of every
     funder on the fiches it funds or is named partner of —, per convention (YearTotals) for each `partner`: a
     partner's year × state table over the programme from a few thousand rows, instead of joining every line's years
     to the fiches it sees (150 ms at national scale).
 
-    Kept by the database (migration 0019) wherever the yearly split and the partners' summary per convention are
-    recomputed: a write of a line's years, of a line, a change of a fiche, a partner named on a fiche or removed.
+    Kept by the database (migration 0019): recomputed with the yearly split per convention (a write of a line's
+    years, a change of a line's fiche, state or basis, of a fiche's convention, territory or cost basis), and by
+    triggers of its own when who sees a fiche changes (a line inserted, deleted or given to another funder, a partner
+    named on a fiche or removed).
     """
-
-    partner = models.ForeignKey(
-        "conventions.Organisation",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-        verbose_name=_("partenaire"),
-    )
 
     objects = PartnerFundingYearQuerySet.as_manager()
 
