@@ -31,7 +31,7 @@ from acv.pagination import IdFirstPaginator
 from conventions import roles
 from conventions.mixins import ProgrammeMemberMixin
 from conventions.models import axis_short_label
-from financing.caps import alerts_for, envelope_label
+from financing.caps import EnvelopeAlerts, alerts_for, envelope_label
 from financing.managers import funding_summary_for, funding_years_for, own_funding_summary
 from financing.models import COUNTED_STATUSES, FundingLine, FundingStatus
 
@@ -140,7 +140,7 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
             funding=funding,
             funding_rows=funding_rows,
             funding_bases=by_basis,
-            envelope_alerts=alerts_for(self.request.user),
+            envelope_alerts=EnvelopeAlerts(alerts_for(self.request.user)),
             funding_by_year=by_year,
             year_territory=year_territory,
             sees_all_funding=sees_all,
@@ -290,7 +290,7 @@ class ActionDetailView(ProgrammeMemberMixin, RestrictedViewMixin, DetailView):
             unknown_lines=unknown,
             warnings=warnings,
             timeline=action_timeline(action.pk, viewer=user),
-            envelope_alerts=alerts_for(user, action=action),
+            envelope_alerts=EnvelopeAlerts(alerts_for(user, action=action)),
             funding_by_basis=by_basis,
             sees_all_funding=roles.sees_every_funding_line(user),
             shows_funding_text=roles.sees_signed_funding_text(user, action),

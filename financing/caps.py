@@ -307,9 +307,10 @@ def fiches_behind(envelope, fiches):
 
 
 def alerts_for(user, *, action=None):
-    """The envelopes `user` may see that are over their ceiling or at risk of it (see EnvelopeConsumption),
-    for the partial financing/_envelope_alerts.html; with `action`, only those a line of that fiche counts
-    against (the fiche page). One query, two for a fiche with a line of a funder that has envelopes."""
+    """The envelopes `user` may see that are over their ceiling or at risk of it (see EnvelopeConsumption), the most
+    urgent first, for the partial financing/_envelope_alerts.html (through EnvelopeAlerts); with `action`, only those
+    a line of that fiche counts against (the fiche page). One query, two for a fiche with a line of a funder that
+    has envelopes."""
     envelopes = Envelope.objects.visible_to(user)
     if action is not None:
         # Few funders have envelopes: a light query first, so that most fiche pages never build the sums'
@@ -319,7 +320,29 @@ def alerts_for(user, *, action=None):
         if not envelopes.exists():
             return []
         envelopes = envelopes.filter(Exists(_counting_lines(_OuterEnvelope()).filter(action_id=action.pk)))
-    return [row for row in _consumption(envelopes) if row.at_risk]
+    rows = [row for row in _consumption(envelopes) if row.at_risk]
+    # The most urgent first: over the ceiling, by how much; then the others, by what is left.
+    return sorted(rows, key=lambda row: (not row.over, -row.overrun, row.left))
+
+
+# How many envelopes to watch a page lists; the others are on the Enveloppes page (a national programme has hundreds).
+ALERTS_SHOWN = 10
+
+
+@dataclass
+class EnvelopeAlerts:
+    """What the partial financing/_envelope_alerts.html shows of alerts_for(): the first ALERTS_SHOWN, and how many
+    more there are."""
+
+    rows: list
+
+    @property
+    def shown(self):
+        return self.rows[:ALERTS_SHOWN]
+
+    @property
+    def more(self):
+        return max(len(self.rows) - ALERTS_SHOWN, 0)
 
 
 # -- What a funding line goes over -----------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from acv.workbooks import XLSX_CONTENT_TYPE
 from conventions import roles
 from conventions.mixins import ProgrammeMemberMixin
 from conventions.models import axis_short_label
-from financing.caps import alerts_for, envelope_consumption
+from financing.caps import EnvelopeAlerts, alerts_for, envelope_consumption
 from financing.exports import export_filename, funding_lines_xlsx, selected_funding_lines
 from financing.forms import FundingLineDecisionForm, FundingLineYearFormSet, PaymentForm
 from financing.history import funding_changes_since
@@ -97,7 +97,7 @@ class PartnerPortalView(ProgrammeMemberMixin, TemplateView):
                 FundingLine.objects.visible_to(self.request.user), profile.last_portal_visit, self.request.user
             ),
             # The partner's own envelopes only: visible_to shows a partner no other funder's.
-            envelope_alerts=alerts_for(self.request.user),
+            envelope_alerts=EnvelopeAlerts(alerts_for(self.request.user)),
             validations=validations,
             validations_pages=validations.paginator.get_elided_page_range(
                 validations.number, on_each_side=2, on_ends=1

@@ -770,6 +770,25 @@ def test_alerts_name_the_envelopes_over_or_close_to_their_ceiling(coordinator, p
     assert {row.envelope.key for row in caps.alerts_for(coordinator, action=r1)} == {"region-acv-bruay-2023-2026"}
 
 
+def test_a_page_lists_the_most_urgent_envelopes_and_counts_the_others(client, coordinator, region):
+    """At national scale the dashboard listed all 251 envelopes to watch (of 254); it lists the ten most urgent,
+    the furthest over first, and says how many more the Enveloppes page holds."""
+    for n in range(12):
+        territory = f.OrganisationFactory(key=f"t-alert-{n}")
+        f.EnvelopeFactory(key=f"alert-{n:02}", funder=region, territory=territory, ceiling=D("1000"))
+        # Over by n × 100 € (the first one is at its ceiling exactly: nothing left, to watch, not over).
+        f.FundingLineFactory(
+            action=_fiche(territory, code=f"AL{n}"), funder=region, amount=D(1000 + 100 * n), status="paid"
+        )
+    client.force_login(coordinator)
+
+    page = client.get("/").content.decode()
+
+    listed = re.findall(r"#enveloppe-(alert-\d+)", page)
+    assert listed == [f"alert-{n:02}" for n in range(11, 1, -1)]
+    assert "Les 10 plus urgentes ci-dessus ; 2 autres à surveiller." in page
+
+
 def test_an_envelope_within_its_ceiling_raises_no_alert(coordinator, envelope, region, bethune, region_acv):
     # 400 000 granted + 49 999,99 planned = 449 999,99 ≤ 500 000, and 100 000 left ≥ 50 000.
     fiche = _fiche(bethune)
