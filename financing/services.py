@@ -517,20 +517,24 @@ def partner_funding_summary_rows(convention_ids) -> list[PartnerFundingSummary]:
     ]
 
 
+# What the yearly splits per convention group a line's years by (YearTotals), read from a year.
+YEAR_TOTALS_KEYS = (
+    "funding_line__action__convention_id",
+    "funding_line__action__territory_id",
+    "year",
+    "funding_line__status",
+    "funding_line__basis",
+    "funding_line__action__cost_basis",
+)
+
+
 def convention_funding_year_rows(convention_ids) -> list[ConventionFundingYear]:
     """The ConventionFundingYear rows of these conventions (unsaved), added up from the lines' years: the definition
     of the yearly split per convention, in Python."""
     rows = (
         FundingLineYear.objects.filter(funding_line__action__convention_id__in=list(convention_ids))
         .order_by()
-        .values(
-            "funding_line__action__convention_id",
-            "funding_line__action__territory_id",
-            "year",
-            "funding_line__status",
-            "funding_line__basis",
-            "funding_line__action__cost_basis",
-        )
+        .values(*YEAR_TOTALS_KEYS)
         .annotate(total=Coalesce(Sum("amount"), ZERO))
     )
     return [
@@ -556,16 +560,7 @@ def partner_funding_year_rows(convention_ids) -> list[PartnerFundingYear]:
     years = FundingLineYear.objects.filter(
         funding_line__action__convention_id__in=convention_ids,
         funding_line__status__in=roles.SETTLED_FUNDING_STATUSES,
-    ).values_list(
-        "funding_line__action_id",
-        "funding_line__action__convention_id",
-        "funding_line__action__territory_id",
-        "year",
-        "funding_line__status",
-        "funding_line__basis",
-        "funding_line__action__cost_basis",
-        "amount",
-    )
+    ).values_list("funding_line__action_id", *YEAR_TOTALS_KEYS, "amount")
     for action_id, *key, amount in years:
         for partner_id in seers[action_id]:
             groups[(partner_id, *key)] += amount or Decimal("0")
