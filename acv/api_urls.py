@@ -1,7 +1,9 @@
 """The REST API, version 1: every app's endpoints, token management, the OpenAPI schema and its docs."""
 
 from csp.decorators import csp_update
+from django.conf import settings
 from django.urls import URLResolver, include, path
+from django.utils import translation
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
@@ -25,6 +27,30 @@ evaluation_router.register(
 app_name = "api"
 
 DOCS_CSP = csp_update({"style-src": ["'unsafe-inline'"]})
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema, generated once per process, then served from memory.
+
+    It is public and the same for everyone (it reads no credentials, SPECTACULAR_SETTINGS) and changes only with the
+    code, while generating it costs half a second of CPU: on an endpoint anyone may call, that was an open door to
+    tying up the workers. Only the generation is kept; each request still negotiates its format (JSON or YAML).
+    """
+
+    _schema = None
+
+    def _get_schema_response(self, request):
+        # As drf-spectacular's own method, with the generated schema kept. The API has one version (in its path) and
+        # speaks one language: ?version= and ?lang= change nothing, and a schema in another language is never kept.
+        if SchemaView._schema is None:
+            with translation.override(settings.LANGUAGE_CODE):
+                generator = self.generator_class(urlconf=self.urlconf, patterns=self.patterns)
+                SchemaView._schema = generator.get_schema(request=request, public=self.serve_public)
+        return Response(
+            data=SchemaView._schema,
+            headers={"Content-Disposition": f'inline; filename="{self._get_filename(request, None)}"'},
+        )
+
 
 # Not endpoints of the data: the root itself, the schema and its docs (listed apart), DRF's format variants.
 _NOT_ENDPOINTS = {"root", "schema", "docs"}
@@ -77,7 +103,7 @@ urlpatterns = [
     path("", include(evaluation_router.urls)),
     path("", include("evaluation.api.urls")),
     path("", include("jobs.api.urls")),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     # Swagger UI sets inline styles from its own script: allowed on that page, and only there.
     # The split view serves Swagger UI's start-up script as a file, so no inline script is needed.
     path("docs/", DOCS_CSP(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),

@@ -22,6 +22,7 @@ from accounts.authentication import REVOKED_TOKEN
 from accounts.models import ApiToken
 from accounts.services import api_token_create
 from accounts.throttling import TokenRateThrottle, UserApiThrottle
+from acv.api_urls import SchemaView
 from acv.parsers import MAX_JSON_DEPTH, JSONParser
 from acv.settings import BASE_DIR, database_from_url
 from tests.factories import ActionFactory
@@ -362,6 +363,27 @@ def test_public_answers_keep_their_cache_headers(db):
     response = Client().get("/api/v1/schema/")
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")
+
+
+def test_the_public_schema_is_generated_once_and_is_the_same_for_everyone(db, monkeypatch, coordinator):
+    # Generating it costs half a second of CPU: anyone calling it again and again must not make the server redo it.
+    monkeypatch.setattr(SchemaView, "_schema", None)
+    generated = []
+    generate = SchemaView.generator_class.get_schema
+    monkeypatch.setattr(
+        SchemaView.generator_class, "get_schema", lambda self, **kwargs: generated.append(1) or generate(self, **kwargs)
+    )
+    accept = {"HTTP_ACCEPT": "application/vnd.oai.openapi+json"}
+    first = Client().get("/api/v1/schema/", {"lang": "en", "version": "9"}, **accept)
+    signed_in = Client()
+    signed_in.force_login(coordinator)
+    second = signed_in.get("/api/v1/schema/", **accept)
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    assert len(generated) == 1
+    # Whoever asked first, and in whatever language, the schema kept is the API's own, in French.
+    assert "Nombre de résultats à retourner par page." in first.content.decode()
+    assert "Number of results" not in first.content.decode()
 
 
 # --- 5. Administrators and coordinators signed in with a password alone -------------------------------
