@@ -10,7 +10,9 @@ $(BIN)/.installed: pyproject.toml requirements.lock scripts/system-deps.sh
 	scripts/system-deps.sh test
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -c requirements.lock -e ".[dev]"
+	@# --no-compile: modules are compiled when first imported (scripts/test.sh keeps them), not all of every
+	@# package up front, which took a quarter of a fresh install.
+	$(BIN)/pip install -q --no-compile -c requirements.lock -e ".[dev]"
 	mkdir -p var
 	touch $@
 
