@@ -3,6 +3,7 @@ constraints) and in actions.services (the « text as written » rule, versions, 
 
 from django import forms
 from django.forms.models import inlineformset_factory
+from django.urls import reverse
 
 from actions.models import (
     EDITABLE_ACTION_FIELDS,
@@ -13,8 +14,16 @@ from actions.models import (
     ResultIndicator,
     kind_choices,
 )
-from acv.forms import BaseRowFormSet, DateInput, FieldLayoutMixin, FrenchNumbersMixin
+from acv.forms import (
+    BaseRowFormSet,
+    DateInput,
+    FieldLayoutMixin,
+    FrenchNumbersMixin,
+    NamedModelChoiceField,
+    SuggestionsInput,
+)
 from conventions import roles
+from conventions.models import Organisation
 from financing.forms import FundingLineFormSet
 
 PERIOD_WIDGETS = {
@@ -196,3 +205,32 @@ class MilestoneAchieveForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["achieved_on"].required = True
+
+
+class YearTerritoryForm(forms.Form):
+    """The dashboard's choice of one territory for its year table, among `territories` (the rows of
+    ActionQuerySet.by_territory: the communes of the fiches the user sees). Up to `max_options` of them, a list;
+    beyond (250 communes at national scale), a text input whose suggestions load as the user types, from the fiche
+    list's Commune filter, which offers the same communes. Named as that filter, so that both speak of one choice."""
+
+    territory = NamedModelChoiceField(
+        queryset=Organisation.objects.none(), required=False, label="Territoire", empty_label="Tout le programme"
+    )
+
+    def __init__(self, data, *, territories, max_options):
+        super().__init__(data if data and data.get("territory") else None, auto_id="year-%s")
+        field = self.fields["territory"]
+        field.queryset = Organisation.objects.filter(pk__in=[row["id"] for row in territories])
+        if len(territories) > max_options:
+            field.widget = SuggestionsInput(reverse("actions:filter_choices", args=["territory"]))
+            field.help_text = "Tapez quelques lettres, puis choisissez dans la liste ; laissé vide : tout le programme."
+        else:
+            # The rows are already read, with their names: the list needs no query of its own.
+            field.choices = [("", field.empty_label), *((row["id"], row["label"]) for row in territories)]
+
+    def chosen(self, territories):
+        """The row of `territories` chosen, None for the whole programme (also when what was typed matches none)."""
+        if not self.is_bound or not self.is_valid() or self.cleaned_data["territory"] is None:
+            return None
+        chosen = self.cleaned_data["territory"].pk
+        return next(row for row in territories if row["id"] == chosen)

@@ -21,6 +21,7 @@ from actions.forms import (
     OperationFormSet,
     ProgressUpdateForm,
     ResultIndicatorFormSet,
+    YearTerritoryForm,
 )
 from actions.history import action_timeline, changes_since
 from actions.models import Action, ActionStatus, Milestone, ProgressUpdate, QualityNote
@@ -36,6 +37,9 @@ from financing.managers import funding_summary_for, funding_years_for, own_fundi
 from financing.models import COUNTED_STATUSES, FundingLine, FundingStatus
 
 PAGE_SIZE = 25
+# How many communes the dashboard's « par commune » table lists: those with the most fiches. A city's programme
+# has a handful; at national scale there are 250, which the list of fiches reaches through its Commune filter.
+TERRITORIES_SHOWN = 15
 
 
 def list_url(**params):
@@ -94,9 +98,10 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
         ]
 
         # The year × state table for the whole programme or, chosen in the page, one territory's fiches.
-        year_territory = next(
-            (row for row in territories if str(row["id"]) == self.request.GET.get("territoire")), None
+        year_form = YearTerritoryForm(
+            self.request.GET, territories=territories, max_options=settings.ACV_FILTER_MAX_OPTIONS
         )
+        year_territory = year_form.chosen(territories)
         years = funding_years_for(self.request.user, scoped, whole_programme=True)
         if year_territory is not None:
             years = years.of_territory(year_territory["id"])
@@ -130,11 +135,19 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
         cost = fiches.cost_totals()
         no_update = fiches.without_progress_update(*current_reporting_period(programme, today))
         notes = QualityNote.objects.visible_to(self.request.user).filter(is_open=True, action__in=fiches.values("pk"))
+        # The communes with the most fiches first when they are too many to list (a stable sort: by name among equals).
+        shown = territories
+        if len(territories) > TERRITORIES_SHOWN:
+            shown = sorted(territories, key=lambda row: -row["count"])[:TERRITORIES_SHOWN]
         context.update(
             # Every fiche has one state: their number is the sum of the states' counts, without a second pass.
             total=sum(row["count"] for row in statuses),
             statuses=statuses,
-            territories=territories,
+            territories=shown,
+            territories_more={
+                "communes": len(territories) - len(shown),
+                "fiches": sum(row["count"] for row in territories) - sum(row["count"] for row in shown),
+            },
             cost=cost,
             unknown_cost_url=list_url(cost_kind="unknown"),
             funding=funding,
@@ -143,6 +156,7 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
             envelope_alerts=EnvelopeAlerts(alerts_for(self.request.user)),
             funding_by_year=by_year,
             year_territory=year_territory,
+            year_form=year_form,
             sees_all_funding=sees_all,
             own_funding=own,
             comparable=fiches.comparable_funding(self.request.user, summary=summary, costs=cost["comparable"]),

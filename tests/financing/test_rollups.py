@@ -9,9 +9,11 @@ The plan (convention of its own, so the reference programme never interferes):
   A5 agglomération, no axe, 35 000 à 40 000 €/an TTC — no line
 """
 
+import re
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from actions.models import Action
 from financing.models import FundingLine, FundingLineYear
@@ -285,16 +287,63 @@ def test_the_dashboard_gives_the_year_table_of_one_territory(client, plan, coord
 
     assert years() == (None, [(2024, D("0"), D("10000")), (2025, D("20000"), D("0")), (2026, D("20000"), D("0"))])
     bruay = plan["org"]["bruay"]
-    chosen, rows = years(territoire=bruay.pk)
+    chosen, rows = years(territory=bruay.pk)
     assert chosen["label"] == "Test bruay" and rows == [(2024, D("0"), D("10000"))]
-    assert years(territoire=plan["org"]["bethune"].pk)[1] == [(2025, D("20000"), D("0")), (2026, D("20000"), D("0"))]
-    # A territory with no fiche of the programme, or not a number: the whole programme, not an error.
-    assert years(territoire=plan["org"]["etat"].pk)[0] is None
-    assert years(territoire="x")[0] is None
-    page = client.get("/", {"territoire": bruay.pk}).content.decode()
+    assert years(territory=plan["org"]["bethune"].pk)[1] == [(2025, D("20000"), D("0")), (2026, D("20000"), D("0"))]
+    # Typed by its name, case and accents aside (the text input with suggestions of a long list sends the name).
+    assert years(territory="TEST BRUAY")[1] == [(2024, D("0"), D("10000"))]
+    # A territory with no fiche of the programme, or a name no commune has: the whole programme, and the choice
+    # is refused in words.
+    assert years(territory=plan["org"]["etat"].pk)[0] is None
+    assert years(territory="x")[0] is None
+    refused = client.get("/", {"territory": "x"}).content.decode()
+    assert "« x » ne figure pas parmi les choix" in refused
+    page = client.get("/", {"territory": bruay.pk}).content.decode()
     assert "Financements par année — Test bruay" in page
+    assert f'<option value="{bruay.pk}" selected>Test bruay</option>' in page
     # A year is written as a year, not grouped like an amount (the table read « 2 024 »).
     assert '<th scope="row">2024</th>' in page and "2\u202f024" not in page
+
+
+def test_the_dashboard_s_territory_choice_loads_on_demand_beyond_a_list_s_length(client, plan, coordinator, settings):
+    # 250 communes at national scale: no list of hundreds of options, a text input with suggestions instead.
+    client.force_login(coordinator)
+    settings.ACV_FILTER_MAX_OPTIONS = 1
+    page = client.get("/").content.decode()
+    assert 'id="year-territory"' in page and "<option" not in page.split('id="h-years"')[1].split("</form>")[0]
+    assert f'hx-get="{reverse("actions:filter_choices", args=["territory"])}"' in page
+    suggested = client.get(reverse("actions:filter_choices", args=["territory"]), {"territory": "bru"})
+    assert "Test bruay" in suggested.content.decode() and "Test bethune" not in suggested.content.decode()
+    chosen = client.get("/", {"territory": "Test bruay"})
+    assert chosen.context["year_territory"]["label"] == "Test bruay"
+    assert 'value="Test bruay"' in chosen.content.decode()
+
+
+def test_the_dashboard_lists_the_communes_with_the_most_fiches_when_they_are_many(
+    client, plan, coordinator, monkeypatch
+):
+    import actions.views
+
+    client.force_login(coordinator)
+
+    def communes():
+        page = client.get("/").content.decode()
+        table = page.split('id="h-territory"')[1].split("</section>")[0]
+        return [
+            (name, count)
+            for name, count in re.findall(r'<th scope="row">([^<]+)</th><td class="num">(?:<a[^>]*>)?(\d+)', table)
+        ], table
+
+    # Béthune 2 fiches, Bruay 2, the agglomeration 1: all listed, by name.
+    assert communes()[0] == [("Test agglo", "1"), ("Test bethune", "2"), ("Test bruay", "2")]
+    monkeypatch.setattr(actions.views, "TERRITORIES_SHOWN", 2)
+    f.ActionFactory(convention=plan["convention"], code="A9", territory=plan["org"]["bruay"])
+    rows, table = communes()
+    # The two with the most fiches, the most first; the others counted on one row, and the list reaches them.
+    assert rows == [("Test bruay", "3"), ("Test bethune", "2"), ("L'autre commune", "1")]
+    assert "Les 2 communes qui ont le plus de fiches action" in table
+    monkeypatch.setattr(actions.views, "TERRITORIES_SHOWN", 1)
+    assert communes()[0] == [("Test bruay", "3"), ("Les 2 autres communes", "3")]
 
 
 def test_funding_per_territory_and_year_in_the_semester_report(plan):
