@@ -84,9 +84,10 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
         sees_all = roles.sees_every_funding_line(self.request.user)
         scoped = lines if sees_all else lines.settled()
         scoped_summary = summary if sees_all else summary.settled()
-        funding = scoped_summary.by_status()
-        # One column per HT / TTC basis: amounts of different bases are never added into one figure.
+        # One column per HT / TTC basis: amounts of different bases are never added into one figure. Lines of unknown
+        # amount are a count, which adds across bases: from the same rows, without a pass of its own.
         by_basis = scoped_summary.by_basis()
+        unknown_lines = sum(row["unknown_lines"] for row in by_basis)
         shown = ("planned", "requested", "granted", "paid") if sees_all else ("granted", "paid")
         funding_rows = [
             {
@@ -150,7 +151,7 @@ class DashboardView(ProgrammeMemberMixin, TemplateView):
             },
             cost=cost,
             unknown_cost_url=list_url(cost_kind="unknown"),
-            funding=funding,
+            unknown_lines=unknown_lines,
             funding_rows=funding_rows,
             funding_bases=by_basis,
             envelope_alerts=EnvelopeAlerts(alerts_for(self.request.user)),

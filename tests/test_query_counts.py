@@ -217,10 +217,11 @@ PAGES = {
 # API call also the per-user throttle in the database cache (6: read, count, savepoint, read, write, release).
 # Every numbered page also reads its ids before its rows (acv.pagination.IdFirstPaginator: 1 per list shown).
 CEILINGS = {
-    # + the funding per HT / TTC basis, the funding per year and the envelopes to watch (one query each); the names
-    # of the fiches' territories read apart from their counts, the number of fiches added up from the states' counts.
-    ("coordinator", "dashboard"): 20,
-    ("partner_bdt", "dashboard"): 18,
+    # + the funding per HT / TTC basis (its rows also give the lines of unknown amount), the funding per year and the
+    # envelopes to watch (one query each); the names of the fiches' territories read apart from their counts, the
+    # number of fiches added up from the states' counts.
+    ("coordinator", "dashboard"): 19,
+    ("partner_bdt", "dashboard"): 17,
     # + the choices of the « issue de… » filter (the earlier fiches the viewer sees that another follows).
     ("coordinator", "fiche list"): 19,
     ("partner_bdt", "fiche list"): 19,

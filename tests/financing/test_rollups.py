@@ -305,6 +305,23 @@ def test_the_dashboard_gives_the_year_table_of_one_territory(client, plan, coord
     assert '<th scope="row">2024</th>' in page and "2\u202f024" not in page
 
 
+def test_the_dashboard_counts_the_lines_of_unknown_amount_each_reader_sees(client, plan, coordinator, partner_bdt, bdt):
+    a1, a3 = plan["actions"]["A1"], plan["actions"]["A3"]
+    # Besides the Banque des Territoires' planned line of unknown amount on A1 (TTC): one granted on A3, in HT, and a
+    # refused one, which funds nothing and is not counted.
+    f.FundingLineFactory(action=a3, funder=plan["org"]["region"], amount=None, status="granted", basis="HT")
+    f.FundingLineFactory(action=a1, funder=plan["org"]["anah"], amount=None, status="refused")
+    f.FundingLineFactory(action=a3, funder=bdt, amount=D("1000"), status="planned")
+
+    def said(user):
+        client.force_login(user)
+        section = client.get("/").content.decode().split('id="h-funding"')[1].split("</section>")[0]
+        return re.findall(r"(\d+) lignes? au montant à déterminer", section)
+
+    assert said(coordinator) == ["2"]  # of both bases: a count, not an amount
+    assert said(partner_bdt) == ["1"]  # the settled line of A3, the fiche it funds; not the planned one of A1
+
+
 def test_the_dashboard_s_territory_choice_loads_on_demand_beyond_a_list_s_length(client, plan, coordinator, settings):
     # 250 communes at national scale: no list of hundreds of options, a text input with suggestions instead.
     client.force_login(coordinator)
