@@ -87,7 +87,7 @@ class PartnerPortalView(ProgrammeMemberMixin, TemplateView):
             bases=bases,
             states=[(labels[status], [row[status] for row in bases]) for status in STATUSES],
             by_year=FundingLineYear.objects.filter(funding_line__in=own.values("pk")).by_year(),
-            by_territory=own_summary.by_territory(),
+            by_territory=_territory_rows(own_summary.by_territory()),
             by_axis=_with_axis_labels(own_per_fiche.by_axis(), profile.programme),
             lines=lines,
             status_labels=STATUS_LABELS,
@@ -108,6 +108,37 @@ class PartnerPortalView(ProgrammeMemberMixin, TemplateView):
         profile.last_portal_visit = timezone.now()
         profile.save(update_fields=["last_portal_visit"])
         return context
+
+
+# How many territory × basis rows the portal's « Par territoire » table lists: the largest. A city's partner has a
+# handful; a national funder, hundreds (national set, Banque des Territoires: 753 rows, 68 KiB of the page).
+TERRITORY_ROWS_SHOWN = 15
+
+
+def _territory_rows(rows):
+    """by_territory()'s rows, by name; beyond TERRITORY_ROWS_SHOWN of them, the largest totals only, the largest
+    first, and for the others their sum per HT / TTC basis (amounts of different bases are never added) with how
+    many territories they cover: {"shown": [...], "others": [{"basis_of_line", "total", "territories"}]}."""
+    if len(rows) <= TERRITORY_ROWS_SHOWN:
+        return {"shown": rows, "others": []}
+    # A stable sort: by name among equal totals.
+    ranked = sorted(rows, key=lambda row: -row["total"])
+    shown, rest = ranked[:TERRITORY_ROWS_SHOWN], ranked[TERRITORY_ROWS_SHOWN:]
+    others = {}
+    for row in rest:
+        other = others.setdefault(
+            row["basis_of_line"], {"basis_of_line": row["basis_of_line"], "total": 0, "ids": set()}
+        )
+        other["total"] += row["total"]
+        other["ids"].add(row["action__territory_id"])
+    order = ["TTC", "HT", ""]
+    return {
+        "shown": shown,
+        "others": [
+            {"basis_of_line": basis, "total": other["total"], "territories": len(other["ids"])}
+            for basis, other in sorted(others.items(), key=lambda item: order.index(item[0]))
+        ],
+    }
 
 
 def _validation_rows(user, organisation_id, number=None):

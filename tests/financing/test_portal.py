@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -294,3 +295,41 @@ def test_invalid_split_is_refused_in_french(client, partner_bdt, lines):
     assert response.status_code == 400
     assert "positif ou nul" in response.content.decode()
     assert not line.years.exists()
+
+
+def test_many_territories_list_the_largest_and_sum_the_others_per_basis(client, partner_bdt, bdt, monkeypatch):
+    import financing.views
+
+    # Five communes: TTC lines of 1 000 to 5 000 €, and one HT line of 700 € in the first.
+    communes = [f.OrganisationFactory(key=f"commune-{n}", name=f"Commune {n}", kind="commune") for n in range(1, 6)]
+    for n, commune in enumerate(communes, start=1):
+        fiche = f.ActionFactory(code=f"FA 95{n}", territory=commune, cost_basis="TTC")
+        f.FundingLineFactory(action=fiche, funder=bdt, amount=Decimal(1000 * n), status="granted", basis="TTC")
+    first = f.ActionFactory(code="FA 950", territory=communes[0], cost_basis="HT")
+    f.FundingLineFactory(action=first, funder=bdt, amount=Decimal("700"), status="granted", basis="HT")
+    client.force_login(partner_bdt)
+
+    def table():
+        section = client.get(PORTAL).content.decode().split('id="h-communes"')[1].split("</section>")[0]
+        cells = re.findall(r'<th scope="row">([^<]+)</th><td class="num">([^<]+)</td>', section)
+        return [(name, amount.replace("\u202f", " ").replace("\xa0", " ")) for name, amount in cells], section
+
+    # Few rows: all of them, by name.
+    assert [name for name, _ in table()[0]] == [
+        "Commune 1 (HT)",
+        "Commune 1 (TTC)",
+        "Commune 2 (TTC)",
+        "Commune 3 (TTC)",
+        "Commune 4 (TTC)",
+        "Commune 5 (TTC)",
+    ]
+    monkeypatch.setattr(financing.views, "TERRITORY_ROWS_SHOWN", 2)
+    rows, section = table()
+    # The two largest, the largest first; the others summed per basis, never HT with TTC.
+    assert rows == [
+        ("Commune 5 (TTC)", "5 000 €"),
+        ("Commune 4 (TTC)", "4 000 €"),
+        ("3 autres territoires (TTC)", "6 000 €"),
+        ("Un autre territoire (HT)", "700 €"),
+    ]
+    assert "le classeur de vos engagements (XLSX)" in section
