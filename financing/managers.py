@@ -11,7 +11,7 @@ from acv.access import RestrictedQuerySet
 from acv.text import sort_key
 from acv.values import MONEY
 from conventions import roles
-from conventions.models import Organisation, SubAxis
+from conventions.models import Axis, Organisation, SubAxis
 
 ZERO = Value(Decimal("0"), output_field=models.DecimalField(**MONEY))
 STATUSES = ("planned", "requested", "granted", "paid", "refused")
@@ -42,6 +42,55 @@ def _summary_sum_by_status():
     sums["unknown_lines"] = Coalesce(Sum("unknown_lines", filter=Q(status__in=COUNTED)), Value(0))
     sums["lines"] = Coalesce(Sum("lines"), Value(0))
     return sums
+
+
+# The figures of one group and status, as the grouped roll-ups read them (_pivot): lines counted one by one, or the
+# stored sums and counts of summary rows.
+# Named apart from the rows' own fields (amount, unknown_lines, lines), which an annotation may not shadow.
+_LINE_STATUS_SUMS = {
+    "sum_amount": Coalesce(Sum("amount"), ZERO),
+    "sum_unknown": Count("pk", filter=Q(amount__isnull=True)),
+    "sum_count": Count("pk"),
+}
+_SUMMARY_STATUS_SUMS = {
+    "sum_amount": Coalesce(Sum("amount"), ZERO),
+    "sum_unknown": Coalesce(Sum("unknown_lines"), Value(0)),
+    "sum_count": Coalesce(Sum("lines"), Value(0)),
+}
+MONEY_ZERO = Decimal("0.00")
+
+
+def _pivot(rows, groups, *, status="status", sums=_LINE_STATUS_SUMS, settled=False, ordered=False):
+    """`rows` (a queryset, its annotations made) grouped on `groups` and the row's state (`status` leads to it), one
+    SUM per group and state, then laid out here as the keys of _sum_by_status() — one column per state, the counted
+    total, the lines of unknown amount among the counted ones, every line — and with `settled`, the accordé and
+    versé alone (settled_total, settled_unknown_lines, settled_lines). In the order the groups are first read, which
+    `ordered` makes the groups' order in SQL (the engine's collation for names).
+
+    The same figures as SUM(…) FILTER (WHERE state = …) for each column, from one sum per row instead of eight
+    filtered ones: the national set's funding per axe, 314 → 130 ms on PostgreSQL. Decimals are added here, exactly.
+    """
+    laid_out = {}
+    grouped = rows.order_by().values(*groups, status).annotate(**sums)
+    for row in grouped.order_by(*groups) if ordered else grouped:
+        key = tuple(row[name] for name in groups)
+        group = laid_out.get(key)
+        if group is None:
+            group = laid_out[key] = {name: row[name] for name in groups}
+            group.update(dict.fromkeys((*STATUSES, "total"), MONEY_ZERO), unknown_lines=0, lines=0)
+            if settled:
+                group.update(settled_total=MONEY_ZERO, settled_unknown_lines=0, settled_lines=0)
+        state, amount, unknown, count = row[status], row["sum_amount"], row["sum_unknown"], row["sum_count"]
+        group[state] += amount
+        group["lines"] += count
+        if state in COUNTED:
+            group["total"] += amount
+            group["unknown_lines"] += unknown
+        if settled and state in SETTLED:
+            group["settled_total"] += amount
+            group["settled_unknown_lines"] += unknown
+            group["settled_lines"] += count
+    return list(laid_out.values())
 
 
 def _summary_rows(*, statuses, exclude_owner=False, funder_id=None):
@@ -139,16 +188,11 @@ class FundingRollupsMixin:
     territory_path = "action__territory"
     sub_axis_path = "action__sub_axis"
 
+    # How a group and state adds up in _pivot (lines one by one here; the summaries' stored sums and counts).
+    status_sums = _LINE_STATUS_SUMS
+
     def _sums(self):
         return _sum_by_status()
-
-    def _settled_sums(self):
-        """The accordé and versé lines of a group alone: their amount, lines of unknown amount, and lines."""
-        return {
-            "settled_total": Coalesce(Sum("amount", filter=Q(status__in=SETTLED)), ZERO),
-            "settled_unknown_lines": Count("pk", filter=Q(amount__isnull=True, status__in=SETTLED)),
-            "settled_lines": Count("pk", filter=Q(status__in=SETTLED)),
-        }
 
     def by_status(self):
         """Amount and number of lines per status, unknown amounts counted apart (they are not zero)."""
@@ -157,11 +201,11 @@ class FundingRollupsMixin:
     def by_basis(self):
         """by_status() per HT / TTC basis — the line's own, or its fiche's cost basis when the line gives none:
         HT and TTC are never added. Rows ordered TTC, HT, then « non précisée » ('')."""
-        return self._by_basis(self._sums())
+        return self._by_basis()
 
-    def _by_basis(self, sums):
+    def _by_basis(self, *, settled=False):
         basis = effective_basis(cost_basis=self.cost_basis_path)
-        rows = list(self.order_by().annotate(effective_basis=basis).values("effective_basis").annotate(**sums))
+        rows = _pivot(self.annotate(effective_basis=basis), ["effective_basis"], sums=self.status_sums, settled=settled)
         order = ["TTC", "HT", ""]
         return sorted(
             ({"basis": row.pop("effective_basis"), **row} for row in rows), key=lambda row: order.index(row["basis"])
@@ -171,9 +215,7 @@ class FundingRollupsMixin:
         """(by_basis(), settled().by_basis()) read in one pass over the rows: the part prévue and the part acquise
         per HT / TTC basis, for a list's footer. The settled rows have the keys and figures settled().by_basis()
         gives: its other statuses are zero, and a basis without settled line has no row."""
-        # The settled sums first: the summary's `unknown_lines` and `lines` are also the names of the sums of every
-        # status, which would shadow its columns.
-        rows = self._by_basis({**self._settled_sums(), **self._sums()})
+        rows = self._by_basis(settled=True)
         settled = []
         for row in rows:
             total, unknown, lines = (row.pop(f"settled_{key}") for key in ("total", "unknown_lines", "lines"))
@@ -199,19 +241,31 @@ class FundingRollupsMixin:
         return sorted(rows, key=lambda row: (-row["total"], sort_key(row["funder__name"]), row["basis_of_line"]))
 
     def by_axis(self):
-        """Per axe of the fiche (a fiche under two axes counts in both)."""
-        return (
-            self.order_by()
-            .annotate(basis_of_line=effective_basis())
-            .values(
-                "action__axes__id",
-                "action__axes__number",
-                "action__axes__label",
-                "action__axes__title",
-                "basis_of_line",
+        """Per axe of the fiche (a fiche under two axes counts in both), by the axe's number (fiches without axe
+        last), then basis. Grouped on the axe's id, its number, label and title read apart (grouped on those texts,
+        PostgreSQL hashed them for every row)."""
+        rows = _pivot(
+            self.annotate(basis_of_line=effective_basis()), ["action__axes__id", "basis_of_line"], sums=self.status_sums
+        )
+        fields = ("number", "label", "title")
+        ids = {row["action__axes__id"] for row in rows} - {None}
+        named = {pk: values for pk, *values in Axis.objects.filter(pk__in=ids).values_list("pk", *fields)}
+        blank = [None] * len(fields)
+        for row in rows:
+            row.update(
+                zip(
+                    (f"action__axes__{field}" for field in fields),
+                    named.get(row["action__axes__id"], blank),
+                    strict=True,
+                )
             )
-            .annotate(**self._sums())
-            .order_by("action__axes__number", "basis_of_line")
+        return sorted(
+            rows,
+            key=lambda row: (
+                row["action__axes__number"] is None,
+                row["action__axes__number"] or "",
+                row["basis_of_line"],
+            ),
         )
 
     def by_sub_axis(self):
@@ -227,11 +281,10 @@ class FundingRollupsMixin:
         """Rows grouped on the id `path` leads to and the HT / TTC basis, under the keys `key`_id and `key`__field
         for each of `fields`, read from `model` in one more query: grouped on the names themselves, PostgreSQL sorted
         every row's texts (36 000 rows: 50 ms, against 20 ms on the id)."""
-        rows = list(
-            self.order_by()
-            .annotate(basis_of_line=effective_basis(cost_basis=self.cost_basis_path))
-            .values(f"{path}_id", "basis_of_line")
-            .annotate(**self._sums())
+        rows = _pivot(
+            self.annotate(basis_of_line=effective_basis(cost_basis=self.cost_basis_path)),
+            [f"{path}_id", "basis_of_line"],
+            sums=self.status_sums,
         )
         ids = {row[f"{path}_id"] for row in rows} - {None}
         named = {pk: values for pk, *values in model.objects.filter(pk__in=ids).values_list("pk", *fields)}
@@ -343,15 +396,10 @@ class FundingSummaryQuerySet(FundingRollupsMixin, RestrictedQuerySet):
     and, on the fiches it sees, the settled rows of other funders — the same figures as FundingLine.visible_to,
     from a handful of rows per fiche."""
 
+    status_sums = _SUMMARY_STATUS_SUMS
+
     def _sums(self):
         return _summary_sum_by_status()
-
-    def _settled_sums(self):
-        return {
-            "settled_total": Coalesce(Sum("amount", filter=Q(status__in=SETTLED)), ZERO),
-            "settled_unknown_lines": Coalesce(Sum("unknown_lines", filter=Q(status__in=SETTLED)), Value(0)),
-            "settled_lines": Coalesce(Sum("lines", filter=Q(status__in=SETTLED)), Value(0)),
-        }
 
     def _visible(self, user):
         from actions.models import Action
@@ -459,10 +507,12 @@ TERRITORY_NAME = "funding_line__action__territory__name"
 def _by_year(rows, *, status, basis, territory, per_territory):
     """by_year() of yearly rows: `status` leads from a row to its line's state, `basis` is its line's effective
     HT / TTC basis, `territory` leads to its fiche's territory name. The same keys whatever the rows."""
-    sums = {key: Coalesce(Sum("amount", filter=Q(**{status: key})), ZERO) for key in STATUSES}
-    sums["total"] = Coalesce(Sum("amount", filter=Q(**{f"{status}__in": COUNTED})), ZERO)
     groups = [territory, "year", "basis_of_line"] if per_territory else ["year", "basis_of_line"]
-    result = rows.order_by().annotate(basis_of_line=basis).values(*groups).annotate(**sums).order_by(*groups)
+    # A year's amount is always known: no line of unknown amount to count.
+    sums = {"sum_amount": Coalesce(Sum("amount"), ZERO), "sum_unknown": Value(0), "sum_count": Count("pk")}
+    result = _pivot(rows.annotate(basis_of_line=basis), groups, status=status, sums=sums, ordered=True)
+    for row in result:
+        del row["unknown_lines"], row["lines"]  # the keys by_year() has always given: years and amounts only
     if not per_territory or territory == TERRITORY_NAME:
         return result
     return [{(TERRITORY_NAME if key == territory else key): value for key, value in row.items()} for row in result]

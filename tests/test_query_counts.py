@@ -230,8 +230,8 @@ CEILINGS = {
     ("coordinator", "fiche list of a funder"): 20,
     ("partner_bdt", "fiche list of a funder"): 20,
     # + the partner's own envelopes near or over their ceiling, and its lines per HT / TTC basis; + the fiches
-    # it pilots or funds and its word on each (2).
-    ("partner_bdt", "partner portal"): 20,
+    # it pilots or funds and its word on each (2); + the names of the axes its funding is grouped by, read apart.
+    ("partner_bdt", "partner portal"): 21,
     # One more than a single pass: the years (one column each) are read first, so the rows stream in one go;
     # + the count of the lines, which decides between writing at once and a background job.
     ("coordinator", "funding export"): 9,
@@ -243,11 +243,11 @@ CEILINGS = {
     ("coordinator", "api funding lines"): 14,
     ("partner_bdt", "api funding lines"): 14,
     # + the funding per HT / TTC basis (and, for a partner, its own lines' bases); + the names of the funders,
-    # territories and sous-axes the funding is grouped by, read apart (up to 3: grouped on the names, PostgreSQL
-    # sorted every summary row's texts), as are the names of the fiches' territories; the number of fiches is added
-    # up from the states' counts.
-    ("coordinator", "api aggregates"): 26,
-    ("partner_bdt", "api aggregates"): 29,
+    # territories, sous-axes and axes the funding is grouped by, read apart (up to 4: grouped on the names,
+    # PostgreSQL sorted or hashed every summary row's texts), as are the names of the fiches' territories; the
+    # number of fiches is added up from the states' counts.
+    ("coordinator", "api aggregates"): 27,
+    ("partner_bdt", "api aggregates"): 30,
     ("coordinator", "api committee meetings"): 13,
     ("partner_bdt", "api committee meetings"): 9,
     ("coordinator", "api organisations"): 12,
