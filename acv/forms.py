@@ -125,9 +125,12 @@ class NamedModelChoiceField(forms.ModelChoiceField):
     def prepare_value(self, value):
         # A text input shows the name as the row has it, also when the page was reached by a link that gives the
         # id or the name was typed without its accents; what matches nothing stays as typed, next to its error.
-        if isinstance(self.widget, SuggestionsInput):
-            if isinstance(value, str | int) and not isinstance(value, bool):
-                with contextlib.suppress(forms.ValidationError):
-                    value = self.to_python(value) or value
+        # A list selects the row's id, also when the link gave its name (typed where the list was a text input);
+        # an id it selects as it is, without reading the row.
+        text_input = isinstance(self.widget, SuggestionsInput)
+        if isinstance(value, str | int) and not isinstance(value, bool) and (text_input or not str(value).isdigit()):
+            with contextlib.suppress(forms.ValidationError):
+                value = self.to_python(value) or value
+        if text_input:
             return getattr(value, self.name_field, value)
         return super().prepare_value(value)

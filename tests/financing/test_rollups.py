@@ -290,8 +290,11 @@ def test_the_dashboard_gives_the_year_table_of_one_territory(client, plan, coord
     chosen, rows = years(territory=bruay.pk)
     assert chosen["label"] == "Test bruay" and rows == [(2024, D("0"), D("10000"))]
     assert years(territory=plan["org"]["bethune"].pk)[1] == [(2025, D("20000"), D("0")), (2026, D("20000"), D("0"))]
-    # Typed by its name, case and accents aside (the text input with suggestions of a long list sends the name).
+    # Typed by its name, case and accents aside (the text input with suggestions of a long list sends the name);
+    # the short list then shows that commune chosen.
     assert years(territory="TEST BRUAY")[1] == [(2024, D("0"), D("10000"))]
+    by_name = client.get("/", {"territory": "TEST BRUAY"}).content.decode()
+    assert f'<option value="{bruay.pk}" selected>Test bruay</option>' in by_name
     # A territory with no fiche of the programme, or a name no commune has: the whole programme, and the choice
     # is refused in words.
     assert years(territory=plan["org"]["etat"].pk)[0] is None
