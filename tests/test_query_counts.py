@@ -218,9 +218,9 @@ PAGES = {
 # Every numbered page also reads its ids before its rows (acv.pagination.IdFirstPaginator: 1 per list shown).
 CEILINGS = {
     # + the funding per HT / TTC basis (its rows also give the lines of unknown amount), the funding per year and the
-    # envelopes to watch (one query each); the names of the fiches' territories read apart from their counts, the
-    # number of fiches added up from the states' counts.
-    ("coordinator", "dashboard"): 19,
+    # envelopes to watch (one query each); the names of the fiches' territories and axes read apart from their
+    # counts, the number of fiches added up from the states' counts.
+    ("coordinator", "dashboard"): 18,
     ("partner_bdt", "dashboard"): 17,
     # + the choices of the « issue de… » filter (the earlier fiches the viewer sees that another follows).
     ("coordinator", "fiche list"): 19,
@@ -244,10 +244,10 @@ CEILINGS = {
     ("partner_bdt", "api funding lines"): 14,
     # + the funding per HT / TTC basis (and, for a partner, its own lines' bases); + the names of the funders,
     # territories, sous-axes and axes the funding is grouped by, read apart (up to 4: grouped on the names,
-    # PostgreSQL sorted or hashed every summary row's texts), as are the names of the fiches' territories; the
-    # number of fiches is added up from the states' counts.
-    ("coordinator", "api aggregates"): 27,
-    ("partner_bdt", "api aggregates"): 30,
+    # PostgreSQL sorted or hashed every summary row's texts), as are the names of the fiches' territories and axes;
+    # the number of fiches is added up from the states' counts.
+    ("coordinator", "api aggregates"): 28,
+    ("partner_bdt", "api aggregates"): 31,
     ("coordinator", "api committee meetings"): 13,
     ("partner_bdt", "api committee meetings"): 9,
     ("coordinator", "api organisations"): 12,
