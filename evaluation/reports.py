@@ -26,6 +26,7 @@ from conventions.models import Axis, Organisation, Signatory, axis_short_label
 from evaluation.charts import indicator_chart
 from evaluation.grid import MISSING, Trend, build_grid, default_programme
 from evaluation.models import Series, format_number, with_grid_indicators
+from financing.managers import BASIS_ORDER
 from financing.models import COUNTED_STATUSES, FundingLine, FundingLineYear, FundingStatus
 
 PDF_STYLESHEET = "evaluation/pdf.css"
@@ -236,7 +237,7 @@ def _basis_rows(funding_bases, comparable):
     expected = {row["basis"]: row["total"] for row in funding_bases}
     return [
         {"basis": basis, "expected": expected.get(basis), **shares.get(basis, {})}
-        for basis in ("TTC", "HT", "")
+        for basis in BASIS_ORDER
         if basis in shares or basis in expected
     ]
 

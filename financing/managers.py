@@ -18,6 +18,8 @@ STATUSES = ("planned", "requested", "granted", "paid", "refused")
 COUNTED = ("planned", "requested", "granted", "paid")
 # Accordé and versé: the *part acquise*, visible to every role that sees the fiche.
 SETTLED = roles.SETTLED_FUNDING_STATUSES
+# The order of HT / TTC bases in every table: TTC first, as the documents mostly give it; a basis not given last.
+BASIS_ORDER = ["TTC", "HT", ""]
 
 
 def effective_basis(prefix="", cost_basis="action__cost_basis"):
@@ -206,9 +208,9 @@ class FundingRollupsMixin:
     def _by_basis(self, *, settled=False):
         basis = effective_basis(cost_basis=self.cost_basis_path)
         rows = _pivot(self.annotate(effective_basis=basis), ["effective_basis"], sums=self.status_sums, settled=settled)
-        order = ["TTC", "HT", ""]
         return sorted(
-            ({"basis": row.pop("effective_basis"), **row} for row in rows), key=lambda row: order.index(row["basis"])
+            ({"basis": row.pop("effective_basis"), **row} for row in rows),
+            key=lambda row: BASIS_ORDER.index(row["basis"]),
         )
 
     def by_basis_and_settled(self):
@@ -383,7 +385,7 @@ class FundingLineQuerySet(FundingRollupsMixin, RestrictedQuerySet):
             sums[status] = Coalesce(Sum("amount", filter=Q(status=status)), ZERO)
             sums[f"{status}_unknown"] = Count("pk", filter=Q(status=status, amount__isnull=True))
         rows = self.order_by().annotate(basis_of_line=effective_basis()).values("basis_of_line").annotate(**sums)
-        return sorted(rows, key=lambda row: ["TTC", "HT", ""].index(row["basis_of_line"]))
+        return sorted(rows, key=lambda row: BASIS_ORDER.index(row["basis_of_line"]))
 
 
 class FundingSummaryQuerySet(FundingRollupsMixin, RestrictedQuerySet):

@@ -25,7 +25,7 @@ from financing.caps import EnvelopeAlerts, alerts_for, envelope_consumption
 from financing.exports import export_filename, funding_lines_xlsx, selected_funding_lines
 from financing.forms import FundingLineDecisionForm, FundingLineYearFormSet, PaymentForm
 from financing.history import funding_changes_since
-from financing.managers import STATUSES, own_funding_summary
+from financing.managers import BASIS_ORDER, STATUSES, own_funding_summary
 from financing.models import (
     Envelope,
     FundingEvent,
@@ -131,12 +131,11 @@ def _territory_rows(rows):
         )
         other["total"] += row["total"]
         other["ids"].add(row["action__territory_id"])
-    order = ["TTC", "HT", ""]
     return {
         "shown": shown,
         "others": [
             {"basis_of_line": basis, "total": other["total"], "territories": len(other["ids"])}
-            for basis, other in sorted(others.items(), key=lambda item: order.index(item[0]))
+            for basis, other in sorted(others.items(), key=lambda item: BASIS_ORDER.index(item[0]))
         ],
     }
 
